@@ -1,0 +1,66 @@
+//! The audit trail: every event of an agreement, never a code or a password.
+
+use serde::{Deserialize, Serialize};
+
+use crate::policy::Method;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// Milliseconds since the Unix epoch.
+    pub at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_id: Option<String>,
+    #[serde(flatten)]
+    pub kind: AuditKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AuditKind {
+    AgreementCreated {
+        recipients: usize,
+    },
+    LinkOpened,
+    MethodShown {
+        method: Method,
+    },
+    /// A wrong entry that counted.
+    VerificationFailed {
+        method: Method,
+        failures: u32,
+        tries_left: Option<u32>,
+    },
+    Verified {
+        method: Method,
+    },
+    /// An entry refused without being checked (locked, cancelled or throttled).
+    AttemptRefused {
+        method: Method,
+        reason: RefusalReason,
+    },
+    AgreementCancelled {
+        reason: CancelReason,
+    },
+    WebhookDelivered {
+        event: String,
+        status: u16,
+    },
+    WebhookFailed {
+        event: String,
+        attempt: u32,
+        error: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalReason {
+    Cancelled,
+    Throttled,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelReason {
+    TooManyFailedAttempts,
+}

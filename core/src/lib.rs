@@ -1,0 +1,16 @@
+//! signgate's rules and wire types.
+//!
+//! Everything here is pure: no I/O, no clock, no randomness of its own. Time (`now_ms`, `now_secs`)
+//! and random bytes are parameters, so every rule is tested natively and deterministically. The
+//! worker supplies the clock, WebCrypto and storage; the app shares the wire types.
+
+pub mod attempts;
+pub mod audit;
+pub mod encoding;
+pub mod grant;
+pub mod password;
+pub mod policy;
+pub mod token;
+pub mod validate;
+pub mod webhook;
+pub mod wire;

@@ -1,0 +1,116 @@
+//! Checks on what the platform sends us: each returns a message a developer can act on.
+
+pub const MAX_NAME_LEN: usize = 200;
+pub const MAX_TITLE_LEN: usize = 300;
+pub const MAX_EMAIL_LEN: usize = 254;
+pub const MAX_URL_LEN: usize = 2048;
+
+/// A plausible e-mail address: one `@`, something on both sides, a dot in the domain, no spaces
+/// or control characters. Deliverability is the platform's business.
+pub fn email(value: &str) -> Result<(), String> {
+    let bad = || Err(format!("{value:?} is not an e-mail address"));
+    if value.len() > MAX_EMAIL_LEN || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad();
+    }
+    match value.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.') =>
+        {
+            Ok(())
+        }
+        _ => bad(),
+    }
+}
+
+/// The domain of an address, lower-cased, for matching internal recipients.
+pub fn email_domain(value: &str) -> Option<String> {
+    value
+        .rsplit_once('@')
+        .map(|(_, domain)| domain.to_ascii_lowercase())
+}
+
+/// Non-empty, bounded, printable text.
+pub fn text(field: &str, value: &str, max: usize) -> Result<(), String> {
+    if value.trim().is_empty() {
+        return Err(format!("{field} must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(format!("{field} must have at most {max} characters"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(format!("{field} must not contain control characters"));
+    }
+    Ok(())
+}
+
+/// An `https` URL; plain `http` only to a loopback host and only when `allow_loopback_http`
+/// (local development and tests).
+pub fn url(field: &str, value: &str, allow_loopback_http: bool) -> Result<(), String> {
+    if value.len() > MAX_URL_LEN || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("{field} is not a valid URL"));
+    }
+    if let Some(rest) = value.strip_prefix("https://") {
+        return if rest.is_empty() || rest.starts_with('/') {
+            Err(format!("{field} has no host"))
+        } else {
+            Ok(())
+        };
+    }
+    if let Some(rest) = value.strip_prefix("http://") {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+        let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+        if allow_loopback_http && loopback {
+            return Ok(());
+        }
+    }
+    Err(format!("{field} must be an https:// URL"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert!(email("ada@example.com").is_ok());
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "a@b@c.de",
+            "ada@.com",
+        ] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            email_domain("Ada@Example.COM").as_deref(),
+            Some("example.com")
+        );
+    }
+
+    #[test]
+    fn urls_are_https_except_loopback_in_dev() {
+        assert!(url("u", "https://platform.example/hooks", false).is_ok());
+        assert!(url("u", "http://platform.example/hooks", true).is_err());
+        assert!(url("u", "http://127.0.0.1:9000/hook", true).is_ok());
+        assert!(url("u", "http://127.0.0.1:9000/hook", false).is_err());
+        assert!(url("u", "javascript:alert(1)", true).is_err());
+        assert!(url("u", "https://", true).is_err());
+    }
+
+    #[test]
+    fn texts() {
+        assert!(text("name", "Ada Lovelace", 200).is_ok());
+        assert!(text("name", "  ", 200).is_err());
+        assert!(text("name", "a\u{0}b", 200).is_err());
+        assert!(text("name", &"x".repeat(201), 200).is_err());
+    }
+}

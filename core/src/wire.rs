@@ -1,0 +1,245 @@
+//! Request and response bodies of the worker's APIs, shared by the worker and the app.
+
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{AuditEvent, CancelReason};
+use crate::policy::Method;
+
+// ---- errors -------------------------------------------------------------------------------------
+
+/// Every error the worker returns: a stable code for programs, a message for people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tries_left: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    MalformedJson,
+    InvalidRequest,
+    BodyTooLarge,
+    UnsupportedMediaType,
+    Unauthorized,
+    NotFound,
+    MethodNotAllowed,
+    /// Unknown, malformed or expired link token.
+    InvalidLink,
+    WrongPassword,
+    /// What was typed cannot be a password (not counted as a try).
+    InvalidPassword,
+    /// The agreement is cancelled; nothing more is checked.
+    Cancelled,
+    AlreadyVerified,
+    Throttled,
+    /// The recipient's method is not the one this request is for.
+    WrongMethod,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> u16 {
+        match self {
+            Self::MalformedJson | Self::InvalidRequest => 400,
+            Self::Unauthorized => 401,
+            Self::WrongPassword => 403,
+            Self::NotFound | Self::InvalidLink => 404,
+            Self::MethodNotAllowed => 405,
+            Self::Cancelled | Self::AlreadyVerified | Self::WrongMethod => 409,
+            Self::BodyTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::InvalidPassword => 422,
+            Self::Throttled => 429,
+            Self::Internal => 500,
+        }
+    }
+}
+
+// ---- recipient API (the app) --------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecipientState {
+    Pending,
+    Verified,
+    Cancelled,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+}
+
+/// What the app shows for a link. A cancelled link reveals only the state and whom to contact.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientView {
+    pub state: RecipientState,
+    pub sender: Contact,
+    /// Replaces the sender's address as the contact when the account sets one.
+    #[serde(default)]
+    pub support_contact: Option<String>,
+    #[serde(default)]
+    pub method: Option<Method>,
+    #[serde(default)]
+    pub recipient_name: Option<String>,
+    #[serde(default)]
+    pub recipient_email: Option<String>,
+    #[serde(default)]
+    pub agreement_title: Option<String>,
+    #[serde(default)]
+    pub tries_left: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordAttempt {
+    pub password: String,
+}
+
+/// The answer to a right entry: a grant the platform can verify, and where to go on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedResponse {
+    pub grant: String,
+    /// Unix seconds.
+    pub grant_expires_at: u64,
+    #[serde(default)]
+    pub continue_url: Option<String>,
+}
+
+// ---- admin API (the e-sign platform) ------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgreement {
+    pub account_id: String,
+    #[serde(default)]
+    pub group: Option<String>,
+    pub title: String,
+    pub sender: Contact,
+    pub recipients: Vec<NewRecipient>,
+    /// Links stop working after this many days (default 30, at most 365).
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
+    /// Where a verified signer goes on; the grant is appended as `#grant=…`.
+    #[serde(default)]
+    pub continue_url: Option<String>,
+}
+
+pub const DEFAULT_EXPIRY_DAYS: u32 = 30;
+pub const MAX_EXPIRY_DAYS: u32 = 365;
+pub const MAX_RECIPIENTS: usize = 50;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRecipient {
+    pub name: String,
+    pub email: String,
+    /// The policy's default when absent.
+    #[serde(default)]
+    pub method: Option<Method>,
+    /// For the password method only; write-only: never returned or logged.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedAgreement {
+    pub id: String,
+    pub expires_at: u64,
+    pub recipients: Vec<CreatedRecipient>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedRecipient {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub method: Method,
+    pub internal: bool,
+    /// `<origin>/s#<token>`: hand this to the recipient; it is not stored and cannot be shown again.
+    pub signing_url: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementState {
+    /// Some recipients have not verified yet.
+    Pending,
+    /// Every recipient has verified.
+    Verified,
+    Cancelled,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgreementStatus {
+    pub id: String,
+    pub account_id: String,
+    pub title: String,
+    pub state: AgreementState,
+    #[serde(default)]
+    pub cancel_reason: Option<CancelReason>,
+    pub created_at: u64,
+    pub expires_at: u64,
+    pub recipients: Vec<RecipientStatus>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientStatus {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub method: Method,
+    pub state: RecipientState,
+    pub failures: u32,
+    #[serde(default)]
+    pub tries_left: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditTrail {
+    pub agreement_id: String,
+    pub events: Vec<AuditEvent>,
+}
+
+// ---- webhooks -----------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookPayload {
+    /// Unique per event; deliveries of the same event (retries) share it.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: WebhookKind,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: u64,
+    pub account_id: String,
+    pub agreement_id: String,
+    #[serde(default)]
+    pub recipient_id: Option<String>,
+    #[serde(default)]
+    pub method: Option<Method>,
+    #[serde(default)]
+    pub reason: Option<CancelReason>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WebhookKind {
+    #[serde(rename = "agreement.cancelled")]
+    AgreementCancelled,
+    #[serde(rename = "recipient.verified")]
+    RecipientVerified,
+}
+
+impl WebhookKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::AgreementCancelled => "agreement.cancelled",
+            Self::RecipientVerified => "recipient.verified",
+        }
+    }
+}
