@@ -1,1 +1,28 @@
+//! The signgate Worker: owns every rule. Routes are thin (parse, call the domain, answer); what must
+//! be exact under concurrency lives in the Durable Objects under `objects/`; pure rules live in
+//! `signgate-core`.
 
+mod accounts;
+mod config;
+mod crypto;
+mod http;
+mod objects;
+mod routes;
+mod security;
+mod webhook;
+
+pub use objects::agreement::AgreementObject;
+pub use objects::recipient::RecipientObject;
+
+use worker::{Context, Env, Request, Response, Result, event};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    console_error_panic_hook::set_once();
+    let is_api = routes::is_api(&req.path());
+    let response = match routes::dispatch(req, &env).await {
+        Ok(response) => response,
+        Err(error) => http::internal_error(&error),
+    };
+    security::harden(response, is_api)
+}

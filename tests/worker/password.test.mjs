@@ -1,0 +1,192 @@
+// The password method end to end against the real Workers runtime (workerd via wrangler dev).
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { Stack, recipientApi } from '../support/stack.mjs';
+
+/// Verifies an HS256 JWT the way the platform would, with Node's own crypto.
+function verifyGrant(grant, key) {
+  const [header, payload, signature] = grant.split('.');
+  const expected = createHmac('sha256', key).update(`${header}.${payload}`).digest('base64url');
+  assert.equal(signature, expected, 'grant signature');
+  assert.deepEqual(JSON.parse(Buffer.from(header, 'base64url')), { alg: 'HS256', typ: 'JWT' });
+  return JSON.parse(Buffer.from(payload, 'base64url'));
+}
+
+/// A local webhook receiver: the sender's platform.
+async function webhookReceiver() {
+  const deliveries = [];
+  let notify = () => {};
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      deliveries.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+      notify();
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/hooks/signgate`,
+    deliveries,
+    async next(predicate, timeoutMs = 20000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = deliveries.find(predicate);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no matching webhook in ${timeoutMs} ms: ${JSON.stringify(deliveries)}`);
+        await new Promise((r) => { notify = r; setTimeout(r, 200); });
+      }
+    },
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+
+const count = (events, type) => events.filter((e) => e.type === type).length;
+
+describe('password method under workerd', () => {
+  const stack = new Stack();
+  let admin;
+  let hooks;
+
+  before(async () => {
+    await stack.start();
+    admin = stack.admin();
+    hooks = await webhookReceiver();
+  });
+  after(async () => {
+    await hooks?.close();
+    await stack.dispose();
+  });
+
+  test('the view shows the method, the sender and 5 tries', async () => {
+    const { token } = await admin.passwordAgreement();
+    const res = await recipientApi(stack.origin, token).view();
+    assert.equal(res.status, 200);
+    const view = await res.json();
+    assert.equal(view.state, 'pending');
+    assert.equal(view.method, 'password');
+    assert.equal(view.tries_left, 5);
+    assert.deepEqual(view.sender, { name: 'Sam Sender', email: 'sam@acme.example' });
+    assert.equal(view.agreement_title, 'Lease for Flat 4B');
+  });
+
+  test('the right password after 4 wrong ones verifies and returns a grant the platform can check', async () => {
+    const { token, agreementId, recipientId, password } = await admin.passwordAgreement();
+    const api = recipientApi(stack.origin, token);
+    for (let left = 4; left >= 1; left--) {
+      const res = await api.password('Wrong1234');
+      assert.equal(res.status, 403);
+      const body = await res.json();
+      assert.equal(body.code, 'wrong_password');
+      assert.equal(body.tries_left, left);
+    }
+    const res = await api.password(password);
+    assert.equal(res.status, 200);
+    const { grant, grant_expires_at } = await res.json();
+    const claims = verifyGrant(grant, stack.secrets.GRANT_SIGNING_KEY);
+    assert.equal(claims.sub, recipientId);
+    assert.equal(claims.agreement_id, agreementId);
+    assert.deepEqual(claims.amr, ['pwd']);
+    assert.equal(claims.exp, grant_expires_at);
+    assert.ok(claims.exp - claims.iat <= 300, 'the grant is short-lived');
+
+    assert.equal((await (await api.view()).json()).state, 'verified');
+    const again = await api.password(password);
+    assert.equal(again.status, 409);
+    assert.equal((await again.json()).code, 'already_verified');
+
+    const status = await admin.agreement(agreementId);
+    assert.equal(status.state, 'verified');
+    assert.equal(status.recipients[0].failures, 4);
+    const events = await admin.audit(agreementId);
+    assert.equal(count(events, 'verification_failed'), 4);
+    assert.equal(count(events, 'verified'), 1);
+    assert.ok(!JSON.stringify(events).includes(password), 'the audit never holds the password');
+  });
+
+  test('5 wrong passwords cancel the agreement, refuse the right one, and the sender is told by a signed webhook', async () => {
+    const { token, agreementId, recipientId, password } = await admin.passwordAgreement({
+      accountId: 'hooked',
+      account: { webhook_url: hooks.url },
+    });
+    const api = recipientApi(stack.origin, token);
+    for (let i = 0; i < 4; i++) assert.equal((await api.password('Wrong1234')).status, 403);
+    const last = await api.password('Wrong1234');
+    assert.equal(last.status, 409);
+    assert.deepEqual(await last.json(), {
+      code: 'cancelled',
+      message: 'This agreement has been cancelled. The sender has been told.',
+      tries_left: 0,
+    });
+
+    const right = await api.password(password);
+    assert.equal(right.status, 409, 'the right password is refused once cancelled');
+    const wrong = await api.password('Wrong1234');
+    assert.deepEqual(await right.json(), await wrong.json(), 'a cancelled link says nothing about the password');
+
+    const view = await (await api.view()).json();
+    assert.equal(view.state, 'cancelled');
+    assert.equal(view.agreement_title, null, 'a cancelled link reveals only whom to contact');
+
+    const status = await admin.agreement(agreementId);
+    assert.equal(status.state, 'cancelled');
+    assert.equal(status.cancel_reason, 'too_many_failed_attempts');
+
+    const delivery = await hooks.next((d) => JSON.parse(d.body).agreement_id === agreementId);
+    const payload = JSON.parse(delivery.body);
+    assert.equal(payload.type, 'agreement.cancelled');
+    assert.equal(payload.recipient_id, recipientId);
+    assert.equal(payload.reason, 'too_many_failed_attempts');
+    const header = delivery.headers['signgate-signature'];
+    const [, t, v1] = header.match(/^t=(\d+),v1=([0-9a-f]{64})$/);
+    const expected = createHmac('sha256', stack.secrets.WEBHOOK_SECRET).update(`${t}.${delivery.body}`).digest('hex');
+    assert.equal(v1, expected, 'the webhook signature verifies');
+    assert.ok(Math.abs(Date.now() / 1000 - Number(t)) < 120, 'the signed timestamp is current');
+
+    const events = await admin.audit(agreementId);
+    assert.equal(count(events, 'verification_failed'), 5);
+    assert.equal(count(events, 'agreement_cancelled'), 1);
+    assert.equal(count(events, 'attempt_refused'), 2);
+  });
+
+  test('200 concurrent wrong passwords count exactly 5, and the agreement is cancelled', async () => {
+    const { token, agreementId, password } = await admin.passwordAgreement();
+    const api = recipientApi(stack.origin, token);
+    const responses = await Promise.all(Array.from({ length: 200 }, () => api.password('Wrong1234')));
+    const statuses = responses.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 403).length, 4, 'four wrong answers with tries left');
+    assert.equal(statuses.filter((s) => s === 409).length, 196, 'the fifth cancels; every later one is refused');
+    assert.ok(statuses.every((s) => s < 500));
+
+    const events = await admin.audit(agreementId);
+    assert.equal(count(events, 'verification_failed'), 5, 'exactly 5 failures counted');
+    assert.equal(count(events, 'attempt_refused'), 195);
+    assert.equal(count(events, 'agreement_cancelled'), 1);
+    const status = await admin.agreement(agreementId);
+    assert.equal(status.state, 'cancelled');
+    assert.equal(status.recipients[0].failures, 5);
+    assert.equal((await api.password(password)).status, 409);
+  });
+
+  test('restarting the runtime keeps counts and state', async () => {
+    const pending = await admin.passwordAgreement();
+    const cancelled = await admin.passwordAgreement();
+    const pendingApi = recipientApi(stack.origin, pending.token);
+    for (let i = 0; i < 3; i++) await pendingApi.password('Wrong1234');
+    const cancelledApi = recipientApi(stack.origin, cancelled.token);
+    for (let i = 0; i < 5; i++) await cancelledApi.password('Wrong1234');
+
+    await stack.restart();
+
+    const view = await (await recipientApi(stack.origin, pending.token).view()).json();
+    assert.equal(view.tries_left, 2);
+    const res = await recipientApi(stack.origin, pending.token).password('Wrong1234');
+    assert.equal((await res.json()).tries_left, 1);
+    const refused = await recipientApi(stack.origin, cancelled.token).password(cancelled.password);
+    assert.equal(refused.status, 409);
+    assert.equal((await admin.agreement(cancelled.agreementId)).state, 'cancelled');
+  });
+});

@@ -1,0 +1,116 @@
+//! Request parsing and error answers shared by every route. Bad input always ends here as a 4xx
+//! with a stable code, before anything is changed.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use signgate_core::wire::{ApiError, ErrorCode};
+use worker::{Request, Response, Result};
+
+/// The largest body the recipient API reads (a password is at most 64 characters).
+pub const MAX_RECIPIENT_BODY: usize = 4 * 1024;
+/// The largest body the admin API reads (50 recipients with long names fit easily).
+pub const MAX_ADMIN_BODY: usize = 256 * 1024;
+
+/// A failed request: what the route answers instead of a result.
+pub type Failure = Box<ApiError>;
+
+pub fn fail(code: ErrorCode, message: impl Into<String>) -> Failure {
+    Box::new(ApiError {
+        code,
+        message: message.into(),
+        tries_left: None,
+        retry_after_secs: None,
+    })
+}
+
+pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
+    Ok(Response::from_json(body)?.with_status(status))
+}
+
+pub fn error_response(error: &ApiError) -> Result<Response> {
+    json(error.code.status(), error)
+}
+
+/// What a route returns: a response, or a failure to be answered as JSON.
+pub fn respond(outcome: std::result::Result<Response, Failure>) -> Result<Response> {
+    outcome.or_else(|failure| error_response(&failure))
+}
+
+/// A 500 that says nothing about the inside; the details go to the log.
+pub fn internal_error(error: &worker::Error) -> Response {
+    worker::console_error!("internal error: {error}");
+    let body = fail(
+        ErrorCode::Internal,
+        "Something went wrong on our side. Please try again.",
+    );
+    error_response(&body)
+        .unwrap_or_else(|_| Response::error("internal error", 500).expect("plain response"))
+}
+
+/// Reads a JSON body of at most `max` bytes into `T`, telling malformed JSON from wrong fields.
+pub async fn read_json<T: DeserializeOwned>(
+    req: &mut Request,
+    max: usize,
+) -> std::result::Result<T, Failure> {
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        return Err(fail(
+            ErrorCode::UnsupportedMediaType,
+            "Send the body as application/json.",
+        ));
+    }
+    let too_large = || {
+        fail(
+            ErrorCode::BodyTooLarge,
+            format!("The body must be at most {max} bytes."),
+        )
+    };
+    let declared = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max) {
+        return Err(too_large());
+    }
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|_| fail(ErrorCode::MalformedJson, "The body could not be read."))?;
+    if bytes.len() > max {
+        return Err(too_large());
+    }
+    serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => fail(
+            ErrorCode::InvalidRequest,
+            format!("The body does not fit: {e}"),
+        ),
+        _ => fail(
+            ErrorCode::MalformedJson,
+            format!("The body is not valid JSON: {e}"),
+        ),
+    })
+}
+
+/// The credential after `Authorization: Bearer `.
+pub fn bearer(req: &Request) -> Option<String> {
+    let value = req.headers().get("authorization").ok().flatten()?;
+    let (scheme, credential) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| credential.trim().to_string())
+}
+
+/// `/a/b/c` → `["a", "b", "c"]`.
+pub fn segments(path: &str) -> Vec<&str> {
+    path.split('/').filter(|s| !s.is_empty()).collect()
+}

@@ -1,0 +1,84 @@
+//! The Durable Objects, and the one way the Worker talks to them: a JSON call in, a
+//! `Result<T, ApiError>` out.
+//!
+//! - [`recipient::RecipientObject`], one per recipient: the link's secret digest, the method, the
+//!   exact attempt count and the recipient's own audit events.
+//! - [`agreement::AgreementObject`], one per agreement: its recipients, cancellation (fanned out to
+//!   every recipient), webhook deliveries with retries (alarms), and the agreement's audit events.
+
+pub mod agreement;
+pub mod recipient;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use signgate_core::audit::AuditEvent;
+use signgate_core::wire::ApiError;
+use wasm_bindgen::JsValue;
+use worker::{Env, Method, Request, RequestInit, Response, Result, Storage, Stub};
+
+/// What an object answers: a value or the API error the route passes on.
+pub type Reply<T> = std::result::Result<T, ApiError>;
+
+pub async fn call<C: Serialize, T: DeserializeOwned>(stub: &Stub, call: &C) -> Result<Reply<T>> {
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_body(Some(JsValue::from_str(&serde_json::to_string(call)?)));
+    let request = Request::new_with_init("https://object/", &init)?;
+    let mut response = stub.fetch_with_request(request).await?;
+    response.json().await
+}
+
+pub fn reply<T: Serialize>(reply: &Reply<T>) -> Result<Response> {
+    Response::from_json(reply)
+}
+
+pub fn stub(env: &Env, binding: &str, hex_id: &str) -> Result<Stub> {
+    env.durable_object(binding)?
+        .id_from_string(hex_id)?
+        .get_stub()
+}
+
+/// An object's audit events, one storage key each (`audit:<seq>`), so appending never rewrites
+/// the trail.
+#[derive(Debug, Default, Clone, Copy, Serialize, Deserialize)]
+pub struct AuditLog {
+    next: u64,
+}
+
+const AUDIT_PREFIX: &str = "audit:";
+const AUDIT_NEXT: &str = "audit_next";
+
+impl AuditLog {
+    pub async fn load(storage: &Storage) -> Result<Self> {
+        Ok(Self {
+            next: storage.get(AUDIT_NEXT).await?.unwrap_or(0),
+        })
+    }
+
+    /// Appends events in one storage batch (atomic: all or none).
+    pub async fn append(&mut self, storage: &Storage, events: Vec<AuditEvent>) -> Result<()> {
+        let batch = js_sys::Object::new();
+        for event in events {
+            let key = format!("{AUDIT_PREFIX}{:012}", self.next);
+            js_sys::Reflect::set(&batch, &key.into(), &serde_wasm(&event)?)?;
+            self.next += 1;
+        }
+        js_sys::Reflect::set(&batch, &AUDIT_NEXT.into(), &JsValue::from(self.next as f64))?;
+        storage.put_multiple_raw(batch).await
+    }
+
+    pub async fn read(storage: &Storage) -> Result<Vec<AuditEvent>> {
+        let map = storage
+            .list_with_options(worker::ListOptions::new().prefix(AUDIT_PREFIX))
+            .await?;
+        let mut events = Vec::new();
+        for value in map.values() {
+            events.push(serde_wasm_bindgen::from_value(value?)?);
+        }
+        Ok(events)
+    }
+}
+
+fn serde_wasm<T: Serialize>(value: &T) -> Result<JsValue> {
+    Ok(serde_wasm_bindgen::to_value(value)?)
+}

@@ -1,0 +1,44 @@
+//! `PUT /admin/v1/accounts/{id}`: create or replace an account (policy, groups, internal domains,
+//! webhook URL). `GET` reads it back.
+
+use signgate_core::policy::Account;
+use signgate_core::validate;
+use signgate_core::wire::ErrorCode;
+use worker::{Env, Request, Response, Result};
+
+use crate::http::{self, MAX_ADMIN_BODY, fail, read_json};
+use crate::{accounts, config};
+
+pub async fn put(mut req: Request, env: &Env, id: &str) -> Result<Response> {
+    if !accounts::valid_id(id) {
+        return http::error_response(&fail(
+            ErrorCode::InvalidRequest,
+            "Account ids are 1-64 letters, digits, - or _.",
+        ));
+    }
+    let account: Account = match read_json(&mut req, MAX_ADMIN_BODY).await {
+        Ok(account) => account,
+        Err(failure) => return http::error_response(&failure),
+    };
+    let mut problems = account.problems();
+    if let Err(problem) = validate::text("name", &account.name, validate::MAX_NAME_LEN) {
+        problems.push(problem);
+    }
+    if let Some(url) = &account.webhook_url
+        && let Err(problem) = validate::url("webhook_url", url, config::allow_loopback_http(env))
+    {
+        problems.push(problem);
+    }
+    if !problems.is_empty() {
+        return http::error_response(&fail(ErrorCode::InvalidRequest, problems.join("; ")));
+    }
+    accounts::save(env, id, &account).await?;
+    http::json(200, &account)
+}
+
+pub async fn get(env: &Env, id: &str) -> Result<Response> {
+    match accounts::load(env, id).await? {
+        Some(account) if accounts::valid_id(id) => http::json(200, &account),
+        _ => http::error_response(&fail(ErrorCode::NotFound, "No account has this id.")),
+    }
+}

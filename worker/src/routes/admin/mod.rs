@@ -1,0 +1,60 @@
+//! The admin API for the e-sign platform, under `/admin/v1/`. Every request needs
+//! `Authorization: Bearer <ADMIN_API_KEY>`, checked before anything else (even before 404, so the
+//! API's shape is not probed for free).
+
+mod accounts;
+mod agreements;
+
+use sha2::{Digest, Sha256};
+use signgate_core::encoding::constant_time_eq;
+use signgate_core::wire::ErrorCode;
+use worker::{Env, Method, Request, Response, Result};
+
+use crate::config;
+use crate::http::{self, bearer, fail};
+
+pub async fn dispatch(req: Request, env: &Env, path: &[&str]) -> Result<Response> {
+    if !authorised(&req, env)? {
+        let failure = fail(
+            ErrorCode::Unauthorized,
+            "Send the admin API key as `Authorization: Bearer <key>`.",
+        );
+        return Ok(http::error_response(&failure)?.with_headers(challenge()?));
+    }
+    let method = req.method();
+    match (method.clone(), path) {
+        (Method::Put, ["v1", "accounts", id]) => accounts::put(req, env, id).await,
+        (Method::Get, ["v1", "accounts", id]) => accounts::get(env, id).await,
+        (Method::Post, ["v1", "agreements"]) => agreements::create(req, env).await,
+        (Method::Get, ["v1", "agreements", id]) => agreements::status(env, id).await,
+        (Method::Get, ["v1", "agreements", id, "audit"]) => agreements::audit(env, id).await,
+        (
+            _,
+            ["v1", "accounts", _]
+            | ["v1", "agreements"]
+            | ["v1", "agreements", _]
+            | ["v1", "agreements", _, "audit"],
+        ) => http::error_response(&fail(
+            ErrorCode::MethodNotAllowed,
+            format!("{method} is not allowed here."),
+        )),
+        _ => http::error_response(&fail(ErrorCode::NotFound, "There is nothing here.")),
+    }
+}
+
+/// Compares digests, so neither the key's content nor its length leaks through timing.
+fn authorised(req: &Request, env: &Env) -> Result<bool> {
+    let expected = config::admin_api_key(env)?;
+    let presented = bearer(req).unwrap_or_default();
+    Ok(constant_time_eq(
+        &Sha256::digest(presented.as_bytes()),
+        &Sha256::digest(expected.as_bytes()),
+    ))
+}
+
+fn challenge() -> Result<worker::Headers> {
+    let headers = worker::Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("www-authenticate", "Bearer realm=\"signgate-admin\"")?;
+    Ok(headers)
+}

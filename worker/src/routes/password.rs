@@ -1,0 +1,34 @@
+//! `POST /api/v1/recipient/password` with the link token: one password entry. The recipient's
+//! object decides (and counts); this route only parses and passes the answer on.
+
+use signgate_core::wire::{PasswordAttempt, VerifiedResponse};
+use worker::{Env, Request, Response, Result};
+
+use super::recipient_view::{invalid_link, recipient_for};
+use crate::http::{self, Failure, MAX_RECIPIENT_BODY, read_json, respond};
+use crate::objects::call;
+use crate::objects::recipient::RecipientCall;
+
+pub async fn post(mut req: Request, env: &Env) -> Result<Response> {
+    respond(check(&mut req, env).await?)
+}
+
+async fn check(req: &mut Request, env: &Env) -> Result<std::result::Result<Response, Failure>> {
+    let Some((token, recipient)) = recipient_for(req, env) else {
+        return Ok(Err(invalid_link()));
+    };
+    let attempt: PasswordAttempt = match read_json(req, MAX_RECIPIENT_BODY).await {
+        Ok(attempt) => attempt,
+        Err(failure) => return Ok(Err(failure)),
+    };
+    let entry = RecipientCall::CheckPassword {
+        token,
+        password: attempt.password,
+    };
+    Ok(
+        match call::<_, VerifiedResponse>(&recipient, &entry).await? {
+            Ok(verified) => Ok(http::json(200, &verified)?),
+            Err(error) => Err(Box::new(error)),
+        },
+    )
+}

@@ -1,0 +1,46 @@
+//! `GET /api/v1/recipient` with `Authorization: Bearer <link token>`: what the app shows.
+
+use signgate_core::token::LinkToken;
+use signgate_core::wire::{ErrorCode, RecipientView};
+use worker::{Env, Request, Response, Result};
+
+use crate::accounts;
+use crate::config::RECIPIENTS_BINDING;
+use crate::http::{self, Failure, bearer, fail, respond};
+use crate::objects::recipient::{RecipientCall, ViewReply};
+use crate::objects::{call, stub};
+
+pub async fn get(req: Request, env: &Env) -> Result<Response> {
+    respond(view(&req, env).await?)
+}
+
+async fn view(req: &Request, env: &Env) -> Result<std::result::Result<Response, Failure>> {
+    let Some((token, recipient)) = recipient_for(req, env) else {
+        return Ok(Err(invalid_link()));
+    };
+    let reply: ViewReply = match call(&recipient, &RecipientCall::View { token }).await? {
+        Ok(reply) => reply,
+        Err(error) => return Ok(Err(Box::new(error))),
+    };
+    let mut view: RecipientView = reply.view;
+    view.support_contact = accounts::load(env, &reply.account_id)
+        .await?
+        .and_then(|a| a.policy.support_contact);
+    Ok(Ok(http::json(200, &view)?))
+}
+
+/// The token from the request and the stub of the recipient object it names. Malformed tokens and
+/// ids the runtime rejects are the same as unknown ones: an invalid link.
+pub fn recipient_for(req: &Request, env: &Env) -> Option<(String, worker::Stub)> {
+    let token = bearer(req)?;
+    let parsed = LinkToken::parse(&token)?;
+    let recipient = stub(env, RECIPIENTS_BINDING, &parsed.recipient_id()).ok()?;
+    Some((token, recipient))
+}
+
+pub fn invalid_link() -> Failure {
+    fail(
+        ErrorCode::InvalidLink,
+        "This link is not valid or has expired. Ask the sender for a new one.",
+    )
+}

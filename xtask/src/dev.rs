@@ -1,0 +1,54 @@
+//! `cargo xtask dev`: the whole stack on this machine. The Worker runs under `wrangler dev` (local
+//! workerd, KV and Durable Objects kept in `.wrangler/state` between runs) and serves the app from
+//! the same origin; a demo account and agreement are seeded and the signing link printed.
+
+use std::process::Command;
+
+use crate::{Result, root, tool_path};
+
+pub fn run() -> Result {
+    let root = root();
+    write_dev_vars_once()?;
+    let port = std::env::var("SIGNGATE_PORT").unwrap_or_else(|_| "8787".into());
+    let mut wrangler = Command::new(root.join("node_modules/.bin/wrangler"))
+        .args(["dev", "--local", "--ip", "127.0.0.1", "--port", &port, "--show-interactive-dev-session=false"])
+        .envs(quiet_wrangler())
+        .env("PATH", tool_path())
+        .current_dir(&root)
+        .spawn()
+        .map_err(|e| format!("cannot start wrangler: {e}"))?;
+    let seeded = crate::node(&["tests/support/seed.mjs", &format!("http://127.0.0.1:{port}")]);
+    if let Err(error) = seeded {
+        let _ = wrangler.kill();
+        return Err(error);
+    }
+    let status = wrangler.wait().map_err(|e| e.to_string())?;
+    if status.success() { Ok(()) } else { Err(format!("wrangler exited with {status}")) }
+}
+
+/// Telemetry and Cloudflare's network are off: only loopback is touched.
+pub fn quiet_wrangler() -> [(&'static str, &'static str); 3] {
+    [("WRANGLER_SEND_METRICS", "false"), ("WRANGLER_SEND_ERROR_REPORTS", "false"), ("CLOUDFLARE_CF_FETCH_ENABLED", "false")]
+}
+
+/// Local secrets, made once with fresh randomness and kept (the state in .wrangler needs the same
+/// pepper to check the passwords it holds). Never committed.
+fn write_dev_vars_once() -> Result {
+    let path = root().join(".dev.vars");
+    if path.exists() {
+        return Ok(());
+    }
+    let mut random = [0u8; 128];
+    let mut urandom = std::fs::File::open("/dev/urandom").map_err(|e| e.to_string())?;
+    std::io::Read::read_exact(&mut urandom, &mut random).map_err(|e| e.to_string())?;
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let vars = format!(
+        "ADMIN_API_KEY={}\nPASSWORD_PEPPER={}\nGRANT_SIGNING_KEY={}\nWEBHOOK_SECRET={}\nDEV_ALLOW_LOOPBACK_HTTP=true\n",
+        hex(&random[..32]),
+        hex(&random[32..64]),
+        hex(&random[64..96]),
+        hex(&random[96..])
+    );
+    std::fs::write(&path, vars).map_err(|e| e.to_string())?;
+    Ok(())
+}
