@@ -38,6 +38,14 @@ pub fn App() -> impl IntoView {
         set_screen.set(Screen::Opening);
         load();
     });
+    // Opening another link in a tab already on `/s` changes only the fragment: the browser does
+    // not reload, so pick the new token up here.
+    let _ = window_event_listener(leptos::ev::hashchange, move |_| {
+        if let Some(new_token) = token::take() {
+            token.set_value(new_token);
+            retry.run(());
+        }
+    });
 
     view! {
         <header class="site-header">

@@ -107,6 +107,22 @@ describe('signing in the browser', () => {
     await s.page.context().close();
   });
 
+  test('a second link opened in the same tab shows its own recipient, not the first one', async () => {
+    const first = await admin.passwordAgreement();
+    const second = await admin.passwordAgreement();
+    const s = await signer('en-US');
+    await s.open(first.url);
+    await s.waitFor('password');
+    await s.submitPassword(first.password);
+    await s.waitFor('verified');
+    await s.open(second.url);
+    await s.waitFor('password');
+    assert.ok(!s.page.url().includes('#'));
+    await s.submitPassword(second.password);
+    await s.waitFor('verified');
+    await s.page.context().close();
+  });
+
   test('an unknown or damaged link shows the invalid-link screen', async () => {
     const { url } = await admin.passwordAgreement();
     const s = await signer('en-US');

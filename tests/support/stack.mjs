@@ -61,7 +61,7 @@ export class Stack {
       {
         cwd: this.dir,
         env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false',
-          CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1', CI: 'true' },
+          CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1' },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       },

@@ -37,11 +37,16 @@ fn worker() -> Result {
 fn move_boot_script_out() -> Result {
     let dist = root().join("dist");
     let index_path = dist.join("index.html");
-    let html = std::fs::read_to_string(&index_path).map_err(|e| format!("read {}: {e}", index_path.display()))?;
-    let (html, script) = extract_inline_module(&html).ok_or("dist/index.html has no inline module script to move")?;
+    let html = std::fs::read_to_string(&index_path)
+        .map_err(|e| format!("read {}: {e}", index_path.display()))?;
+    let (html, script) = extract_inline_module(&html)
+        .ok_or("dist/index.html has no inline module script to move")?;
     let name = format!("boot-{:016x}.js", fnv1a(script.as_bytes()));
     std::fs::write(dist.join(&name), script).map_err(|e| e.to_string())?;
-    let html = html.replace("<!--boot-->", &format!(r#"<script type="module" src="/{name}"></script>"#));
+    let html = html.replace(
+        "<!--boot-->",
+        &format!(r#"<script type="module" src="/{name}"></script>"#),
+    );
     std::fs::write(&index_path, html).map_err(|e| e.to_string())
 }
 
@@ -56,7 +61,11 @@ fn extract_inline_module(html: &str) -> Option<(String, String)> {
         let close = open_end + html[open_end..].find("</script>")?;
         if tag.contains(r#"type="module""#) && !tag.contains("src=") {
             let script = html[open_end..close].to_string();
-            let rest = format!("{}<!--boot-->{}", &html[..start], &html[close + "</script>".len()..]);
+            let rest = format!(
+                "{}<!--boot-->{}",
+                &html[..start],
+                &html[close + "</script>".len()..]
+            );
             return Some((rest, script));
         }
         from = close;
@@ -65,7 +74,9 @@ fn extract_inline_module(html: &str) -> Option<(String, String)> {
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf29ce484222325, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x100000001b3))
+    bytes.iter().fold(0xcbf29ce484222325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+    })
 }
 
 #[cfg(test)]
@@ -77,7 +88,10 @@ mod tests {
         let html = r#"<head><script src="/a.js"></script><script type="module">import init from '/x.js'; await init();</script></head>"#;
         let (rest, script) = extract_inline_module(html).unwrap();
         assert_eq!(script, "import init from '/x.js'; await init();");
-        assert_eq!(rest, r#"<head><script src="/a.js"></script><!--boot--></head>"#);
+        assert_eq!(
+            rest,
+            r#"<head><script src="/a.js"></script><!--boot--></head>"#
+        );
         assert!(extract_inline_module(r#"<script type="module" src="/b.js"></script>"#).is_none());
     }
 }

@@ -11,24 +11,43 @@ pub fn run() -> Result {
     write_dev_vars_once()?;
     let port = std::env::var("SIGNGATE_PORT").unwrap_or_else(|_| "8787".into());
     let mut wrangler = Command::new(root.join("node_modules/.bin/wrangler"))
-        .args(["dev", "--local", "--ip", "127.0.0.1", "--port", &port, "--show-interactive-dev-session=false"])
+        .args([
+            "dev",
+            "--local",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--show-interactive-dev-session=false",
+        ])
         .envs(quiet_wrangler())
         .env("PATH", tool_path())
         .current_dir(&root)
         .spawn()
         .map_err(|e| format!("cannot start wrangler: {e}"))?;
-    let seeded = crate::node(&["tests/support/seed.mjs", &format!("http://127.0.0.1:{port}")]);
+    let seeded = crate::node(&[
+        "tests/support/seed.mjs",
+        &format!("http://127.0.0.1:{port}"),
+    ]);
     if let Err(error) = seeded {
         let _ = wrangler.kill();
         return Err(error);
     }
     let status = wrangler.wait().map_err(|e| e.to_string())?;
-    if status.success() { Ok(()) } else { Err(format!("wrangler exited with {status}")) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("wrangler exited with {status}"))
+    }
 }
 
 /// Telemetry and Cloudflare's network are off: only loopback is touched.
 pub fn quiet_wrangler() -> [(&'static str, &'static str); 3] {
-    [("WRANGLER_SEND_METRICS", "false"), ("WRANGLER_SEND_ERROR_REPORTS", "false"), ("CLOUDFLARE_CF_FETCH_ENABLED", "false")]
+    [
+        ("WRANGLER_SEND_METRICS", "false"),
+        ("WRANGLER_SEND_ERROR_REPORTS", "false"),
+        ("CLOUDFLARE_CF_FETCH_ENABLED", "false"),
+    ]
 }
 
 /// Local secrets, made once with fresh randomness and kept (the state in .wrangler needs the same

