@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// Ctrl-C or a CI timeout: exit normally, so the 'exit' hooks below stop every runtime we started.
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WRANGLER = path.join(ROOT, 'node_modules/.bin/wrangler');
 
@@ -66,6 +69,10 @@ export class Stack {
         detached: true,
       },
     );
+    // Its own process group (so stop() takes workerd down with it), which also means it would
+    // outlive a crashed test process: end it when this process ends, however that happens.
+    const pid = this.child.pid;
+    process.once('exit', () => { try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ } });
     const keep = (chunk) => { this.log = (this.log + chunk).slice(-20000); };
     this.child.stdout.on('data', keep);
     this.child.stderr.on('data', keep);

@@ -90,7 +90,10 @@ fn apt_packages() -> Result {
     sudo(&args)
 }
 
-/// `npm ci` when node_modules is missing or older than the lock file.
+/// Installs from package-lock.json when node_modules is missing or older than the lock file.
+/// `npm install`, not `npm ci`: npm 11 leaves workerd's other-platform optional packages out of the
+/// lock and then `npm ci` refuses it as out of sync; `npm install` installs exactly the locked
+/// versions and leaves the lock as it is.
 fn npm_packages() -> Result {
     let root = root();
     let stamp = root.join("node_modules/.package-lock.json");
@@ -100,5 +103,5 @@ fn npm_packages() -> Result {
         return Ok(());
     }
     eprintln!("xtask: installing the pinned npm packages");
-    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]))
+    run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--loglevel=error"]))
 }
