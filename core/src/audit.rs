@@ -20,9 +20,11 @@ pub enum AuditKind {
     AgreementCreated {
         recipients: usize,
     },
-    LinkOpened,
-    MethodShown {
-        method: Method,
+    /// The signer opened their link; `method_shown` is the method put before them (none when the
+    /// link was already verified or cancelled). Reopening within a minute is the same event.
+    LinkOpened {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        method_shown: Option<Method>,
     },
     /// A wrong entry that counted.
     VerificationFailed {

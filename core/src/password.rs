@@ -3,7 +3,8 @@
 //! Stored as PBKDF2-HMAC-SHA256 over HMAC-SHA256(pepper, password). The Workers runtime caps
 //! WebCrypto PBKDF2 at 100,000 iterations (OWASP asks 600,000), so a secret pepper and the try limit
 //! make up the difference: a stolen database alone cannot be attacked offline. The parameters live
-//! in the hash string (`$pbkdf2-sha256$v=1$i=100000,p=1$salt$hash`) so they can be raised later.
+//! in the hash string (`$pbkdf2-sha256$v=1$i=100000,p=1$salt$hash`): checks use the stored
+//! iterations, so new hashes can use more later without breaking old ones.
 //! The PBKDF2 itself runs in the worker (WebCrypto); everything around it is here.
 
 use hmac::{Hmac, Mac};
@@ -114,7 +115,7 @@ pub fn peppered(pepper: &[u8], password: &str) -> [u8; 32] {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PasswordHash {
     pub iterations: u32,
-    /// Which pepper was used, so the pepper can be rotated.
+    /// Which pepper made it, so a future pepper rotation can tell old hashes from new.
     pub pepper_version: u32,
     pub salt: Vec<u8>,
     pub hash: Vec<u8>,
@@ -149,12 +150,6 @@ impl PasswordHash {
         };
         (hash.iterations > 0 && !hash.salt.is_empty() && hash.hash.len() == HASH_LEN)
             .then_some(hash)
-    }
-
-    /// True when the stored parameters are weaker than today's and the hash should be redone at
-    /// the next successful check.
-    pub fn needs_rehash(&self, iterations: u32, pepper_version: u32) -> bool {
-        self.iterations < iterations || self.pepper_version != pepper_version
     }
 }
 
@@ -226,9 +221,6 @@ mod tests {
         let text = hash.encode();
         assert!(text.starts_with("$pbkdf2-sha256$v=1$i=100000,p=1$"));
         assert_eq!(PasswordHash::parse(&text), Some(hash.clone()));
-        assert!(hash.needs_rehash(200_000, 1));
-        assert!(hash.needs_rehash(100_000, 2));
-        assert!(!hash.needs_rehash(100_000, 1));
         for bad in [
             "",
             "$pbkdf2-sha256$v=1$i=0,p=1$AAAA$AAAA",

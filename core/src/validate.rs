@@ -53,6 +53,16 @@ pub fn url(field: &str, value: &str, allow_loopback_http: bool) -> Result<(), St
     if value.len() > MAX_URL_LEN || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!("{field} is not a valid URL"));
     }
+    // No user:password@ part: it would let `http://127.0.0.1:1@elsewhere/` pass as loopback.
+    let authority = value
+        .split_once("://")
+        .map_or("", |(_, rest)| rest)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("");
+    if authority.contains('@') {
+        return Err(format!("{field} must not contain a user name or password"));
+    }
     if let Some(rest) = value.strip_prefix("https://") {
         return if rest.is_empty() || rest.starts_with('/') {
             Err(format!("{field} has no host"))
@@ -104,6 +114,8 @@ mod tests {
         assert!(url("u", "http://127.0.0.1:9000/hook", false).is_err());
         assert!(url("u", "javascript:alert(1)", true).is_err());
         assert!(url("u", "https://", true).is_err());
+        assert!(url("u", "http://127.0.0.1:1@evil.example/", true).is_err());
+        assert!(url("u", "https://user:pw@platform.example/", true).is_err());
     }
 
     #[test]

@@ -96,10 +96,16 @@ pub struct RecipientView {
     pub tries_left: Option<u32>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordAttempt {
     pub password: String,
+}
+
+impl std::fmt::Debug for PasswordAttempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordAttempt").finish_non_exhaustive()
+    }
 }
 
 /// The answer to a right entry: a grant the platform can verify, and where to go on.
@@ -135,7 +141,7 @@ pub const DEFAULT_EXPIRY_DAYS: u32 = 30;
 pub const MAX_EXPIRY_DAYS: u32 = 365;
 pub const MAX_RECIPIENTS: usize = 50;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewRecipient {
     pub name: String,
@@ -146,6 +152,17 @@ pub struct NewRecipient {
     /// For the password method only; write-only: never returned or logged.
     #[serde(default)]
     pub password: Option<String>,
+}
+
+impl std::fmt::Debug for NewRecipient {
+    /// Leaves the password out, so no log ever holds it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewRecipient")
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("method", &self.method)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,6 +212,8 @@ pub struct RecipientStatus {
     pub name: String,
     pub email: String,
     pub method: Method,
+    /// A user of the same account (internal recipients may have their own methods).
+    pub internal: bool,
     pub state: RecipientState,
     pub failures: u32,
     #[serde(default)]

@@ -52,10 +52,17 @@ describe('signing in the browser', () => {
     const s = await signer('en-US');
     await s.open(url);
     await s.waitFor('password');
+    assert.equal(await s.page.getByText('5 tries left.').count(), 1, 'the tries are shown before the first entry');
     await s.submitPassword('Wrong1234');
     await s.alert().filter({ hasText: '4 tries left.' }).waitFor();
     assert.match(await s.alert().textContent(), /That password is not right\. 4 tries left\./);
-    for (const left of ['3 tries left.', '2 tries left.', '1 try left.']) {
+    await s.submitPassword('Wrong1234');
+    await s.alert().filter({ hasText: '3 tries left.' }).waitFor();
+    // Coming back later (a reload) shows what is left before typing.
+    await s.page.reload();
+    await s.waitFor('password');
+    await s.page.getByText('3 tries left.').waitFor();
+    for (const left of ['2 tries left.', '1 try left.']) {
       await s.submitPassword('Wrong1234');
       await s.alert().filter({ hasText: left }).waitFor();
     }

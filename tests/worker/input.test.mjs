@@ -54,7 +54,8 @@ describe('bad input and security headers', () => {
   });
 
   test('unknown, damaged and missing tokens are all the same invalid link', async () => {
-    const other = agreement.token.slice(0, 43) + 'B'.repeat(43);
+    // The same recipient id with another secret: valid base64, so it reaches the digest check.
+    const other = agreement.token.slice(0, 43) + 'A'.repeat(43);
     const answers = [];
     for (const token of ['', 'x', 'A'.repeat(86), other, agreement.token.slice(0, -1)]) {
       const view = await fetch(`${stack.origin}/api/v1/recipient`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -107,16 +108,30 @@ describe('bad input and security headers', () => {
     assert.ok(!JSON.stringify(created).includes('Sunrise2026'), 'the password is write-only');
     assert.match(created.recipients[0].signing_url, /^http:\/\/127\.0\.0\.1:\d+\/s#[A-Za-z0-9_-]{86}$/);
 
-    const bad = await fetch(`${stack.origin}/admin/v1/accounts/acme`, {
+    const putAccount = (body) => fetch(`${stack.origin}/admin/v1/accounts/acme`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${stack.secrets.ADMIN_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Acme', webhook_url: 'ftp://example.com', policy: { password: { max_tries: 0 } } }),
+      body: JSON.stringify(body),
     });
-    await expectError(bad, 400, 'invalid_request');
-    const unknownAgreement = await fetch(`${stack.origin}/admin/v1/agreements/ffff`, {
+    const badLimit = await expectError(await putAccount({ name: 'Acme', policy: { password: { max_tries: 0 } } }), 400, 'invalid_request');
+    assert.match(badLimit.message, /between 1 and 100/);
+    for (const webhook_url of ['ftp://example.com/hook', 'http://platform.example/hook', 'http://127.0.0.1:1@evil.example/']) {
+      const res = await expectError(await putAccount({ name: 'Acme', webhook_url }), 400, 'invalid_request');
+      assert.match(res.message, /webhook_url/);
+    }
+    const fragment = await expectError(await create({ ...good, continue_url: 'https://platform.example/doc#x' }), 400, 'invalid_request');
+    assert.match(fragment.message, /continue_url/);
+    // Malformed ids, and well-formed ids of something else (a recipient), are both unknown agreements.
+    for (const id of ['ffff', agreement.recipientId]) {
+      const res = await fetch(`${stack.origin}/admin/v1/agreements/${id}`, {
+        headers: { authorization: `Bearer ${stack.secrets.ADMIN_API_KEY}` },
+      });
+      await expectError(res, 404, 'not_found');
+    }
+    const longId = await fetch(`${stack.origin}/admin/v1/accounts/${'a'.repeat(600)}`, {
       headers: { authorization: `Bearer ${stack.secrets.ADMIN_API_KEY}` },
     });
-    await expectError(unknownAgreement, 404, 'not_found');
+    await expectError(longId, 404, 'not_found');
   });
 
   test('wrong methods and unknown API paths are JSON errors', async () => {

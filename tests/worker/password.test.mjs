@@ -73,6 +73,15 @@ describe('password method under workerd', () => {
     assert.equal(view.agreement_title, 'Lease for Flat 4B');
   });
 
+  test('opening a link is audited once per minute, whatever the reloads', async () => {
+    const { token, agreementId } = await admin.passwordAgreement();
+    const api = recipientApi(stack.origin, token);
+    for (let i = 0; i < 5; i++) assert.equal((await api.view()).status, 200);
+    const opened = (await admin.audit(agreementId)).filter((e) => e.type === 'link_opened');
+    assert.equal(opened.length, 1);
+    assert.equal(opened[0].method_shown, 'password');
+  });
+
   test('the right password after 4 wrong ones verifies and returns a grant the platform can check', async () => {
     const { token, agreementId, recipientId, password } = await admin.passwordAgreement();
     const api = recipientApi(stack.origin, token);
@@ -169,6 +178,56 @@ describe('password method under workerd', () => {
     assert.equal(status.state, 'cancelled');
     assert.equal(status.recipients[0].failures, 5);
     assert.equal((await api.password(password)).status, 409);
+  });
+
+  test("one recipient's lock cancels the agreement for every recipient", async () => {
+    await admin.putAccount('pair', { name: 'Pair' });
+    const created = await admin.createAgreement({
+      account_id: 'pair',
+      title: 'Two signers',
+      sender: { name: 'Sam Sender', email: 'sam@acme.example' },
+      recipients: [
+        { name: 'Ada', email: 'ada@example.com', method: 'password', password: 'Sunrise2026' },
+        { name: 'Bob', email: 'bob@example.com', method: 'password', password: 'Moonrise2026' },
+      ],
+    });
+    const [ada, bob] = created.recipients.map((r) => recipientApi(stack.origin, r.signing_url.split('#')[1]));
+    for (let i = 0; i < 5; i++) await ada.password('Wrong1234');
+    assert.equal((await (await bob.view()).json()).state, 'cancelled', "the other recipient's link is cancelled");
+    const refused = await bob.password('Moonrise2026');
+    assert.equal(refused.status, 409);
+    assert.equal((await refused.json()).code, 'cancelled');
+    const status = await admin.agreement(created.id);
+    assert.deepEqual(status.recipients.map((r) => r.state), ['cancelled', 'cancelled']);
+    assert.equal(status.recipients[1].failures, 0, "Bob's refused entry was never counted");
+  });
+
+  test('a right password racing the cancellation either wins before it or is refused, never after', async () => {
+    await admin.putAccount('race', { name: 'Race' });
+    for (let round = 0; round < 5; round++) {
+      const created = await admin.createAgreement({
+        account_id: 'race',
+        title: 'Race',
+        sender: { name: 'Sam Sender', email: 'sam@acme.example' },
+        recipients: [
+          { name: 'Ada', email: 'ada@example.com', method: 'password', password: 'Sunrise2026' },
+          { name: 'Bob', email: 'bob@example.com', method: 'password', password: 'Moonrise2026' },
+        ],
+      });
+      const [ada, bob] = created.recipients.map((r) => recipientApi(stack.origin, r.signing_url.split('#')[1]));
+      for (let i = 0; i < 4; i++) await ada.password('Wrong1234');
+      const [, bobAnswer] = await Promise.all([ada.password('Wrong1234'), bob.password('Moonrise2026')]);
+      const events = await admin.audit(created.id);
+      const cancelledAt = events.findIndex((e) => e.type === 'agreement_cancelled');
+      const bobVerifiedAt = events.findIndex((e) => e.type === 'verified' && e.recipient_id === created.recipients[1].id);
+      assert.ok(cancelledAt >= 0);
+      if (bobAnswer.status === 200) {
+        assert.ok(bobVerifiedAt >= 0 && bobVerifiedAt < cancelledAt, 'a grant only for a verification before the cancellation');
+      } else {
+        assert.equal(bobAnswer.status, 409);
+        assert.equal(bobVerifiedAt, -1, 'a refused recipient is never recorded as verified');
+      }
+    }
   });
 
   test('restarting the runtime keeps counts and state', async () => {

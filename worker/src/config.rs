@@ -8,7 +8,8 @@ pub const RECIPIENTS_BINDING: &str = "RECIPIENTS";
 pub const AGREEMENTS_BINDING: &str = "AGREEMENTS";
 pub const ASSETS_BINDING: &str = "ASSETS";
 
-/// Bumped when the pepper is rotated; stored in every hash so old ones can still be checked.
+/// Stored in every hash. Rotating the pepper (not built yet) would keep the old one under its
+/// version so old hashes still check.
 pub const PEPPER_VERSION: u32 = 1;
 
 fn secret(env: &Env, name: &str) -> Result<String> {

@@ -23,6 +23,26 @@ pub fn fail(code: ErrorCode, message: impl Into<String>) -> Failure {
     })
 }
 
+/// Unknown, malformed, expired and foreign tokens all get this one answer.
+pub fn invalid_link() -> Failure {
+    fail(
+        ErrorCode::InvalidLink,
+        "This link is not valid or has expired. Ask the sender for a new one.",
+    )
+}
+
+/// The same answer whatever was entered, so a cancelled link says nothing about the password.
+pub fn cancelled() -> Failure {
+    fail(
+        ErrorCode::Cancelled,
+        "This agreement has been cancelled. The sender has been told.",
+    )
+}
+
+pub fn agreement_not_found() -> Failure {
+    fail(ErrorCode::NotFound, "No agreement has this id.")
+}
+
 pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
     Ok(Response::from_json(body)?.with_status(status))
 }

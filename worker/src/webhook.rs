@@ -3,7 +3,7 @@
 use signgate_core::webhook::{SIGNATURE_HEADER, sign};
 use signgate_core::wire::WebhookPayload;
 use wasm_bindgen::JsValue;
-use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
+use worker::{Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
 use crate::config::{self, now_ms};
 
@@ -24,7 +24,9 @@ pub async fn deliver(env: &Env, url: &str, payload: &WebhookPayload) -> Result<u
         let mut init = RequestInit::new();
         init.with_method(Method::Post)
             .with_headers(headers)
-            .with_body(Some(JsValue::from_str(&body)));
+            .with_body(Some(JsValue::from_str(&body)))
+            // A redirect is a failure, not an invitation to post the event elsewhere.
+            .with_redirect(RequestRedirect::Manual);
         Fetch::Request(Request::new_with_init(url, &init)?)
             .send()
             .await

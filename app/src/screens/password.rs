@@ -7,6 +7,7 @@ use crate::contact::HelpContact;
 use crate::i18n::{self, Key, Lang, text, tr};
 
 const ERROR_ID: &str = "password-error";
+const HINT_ID: &str = "password-hint";
 
 /// Why the signer is still on this screen after pressing Verify.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +73,14 @@ pub fn Password(
         }
     };
 
+    // Shown until the first answer, which says it again: a signer who comes back after wrong
+    // tries sees what is left before typing.
+    let tries_left = recipient.tries_left;
+    let described_by = move || match (error.get(), tries_left) {
+        (Some(_), _) => Some(ERROR_ID),
+        (None, Some(_)) => Some(HINT_ID),
+        (None, None) => None,
+    };
     let sender = recipient.sender.name;
     let title = recipient.agreement_title;
     let username = recipient.recipient_email.map(|email| {
@@ -113,7 +122,7 @@ pub fn Password(
                             autocapitalize="off"
                             spellcheck="false"
                             aria-invalid=move || error.get().map(|_| "true")
-                            aria-describedby=move || error.get().map(|_| ERROR_ID)
+                            aria-describedby=described_by
                             bind:value=password
                             node_ref=field
                         />
@@ -130,6 +139,11 @@ pub fn Password(
                             }}
                         </button>
                     </div>
+                    <Show when=move || error.get().is_none() && tries_left.is_some()>
+                        <p id=HINT_ID class="hint">
+                            {move || tries_left.map(|n| i18n::tries_left(lang.get(), n).trim().to_string())}
+                        </p>
+                    </Show>
                 </div>
                 <Show when=move || error.get().is_some()>
                     <p id=ERROR_ID class="error" role="alert">

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures_util::future::join_all;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use signgate_core::audit::{AuditEvent, AuditKind, CancelReason};
 use signgate_core::policy::Method;
@@ -20,7 +21,7 @@ use signgate_core::wire::{
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
 use super::recipient::RecipientCall;
-use super::{AuditLog, Reply, call, reply, stub};
+use super::{AuditLog, Reply, call_ok, reply, stub};
 use crate::config::{RECIPIENTS_BINDING, now_ms};
 use crate::{accounts, crypto, http, webhook};
 
@@ -166,76 +167,79 @@ impl AgreementObject {
         Ok(Ok(()))
     }
 
+    /// A recipient proved who they are. Refused once the agreement is cancelled: the agreement
+    /// decides, so a right password racing a cancellation can never win after it.
     async fn recipient_verified(&self, recipient_id: String, method: Method) -> Result<Reply<()>> {
         let mut progress = self.progress().await?;
-        progress.verified.insert(recipient_id.clone());
-        self.state.storage().put(PROGRESS, &progress).await?;
-        self.enqueue(
-            WebhookKind::RecipientVerified,
-            Some(recipient_id),
-            Some(method),
-            None,
-        )
-        .await?;
+        if progress.cancelled.is_some() {
+            return Ok(Err(*http::cancelled()));
+        }
+        if progress.verified.insert(recipient_id.clone()) {
+            self.state.storage().put(PROGRESS, &progress).await?;
+            self.enqueue(
+                WebhookKind::RecipientVerified,
+                Some(recipient_id),
+                Some(method),
+                None,
+            )
+            .await?;
+        }
         Ok(Ok(()))
     }
 
+    /// A recipient ran out of tries: cancel once (audit, webhook), then lock every other link. The
+    /// locking runs on every call, so a recipient that retries after a failed fan-out completes it.
     async fn recipient_locked(&self, recipient_id: String, method: Method) -> Result<Reply<()>> {
-        let mut progress = self.progress().await?;
-        if progress.cancelled.is_some() {
-            return Ok(Ok(()));
-        }
-        let reason = CancelReason::TooManyFailedAttempts;
-        progress.cancelled = Some(reason);
-        self.state.storage().put(PROGRESS, &progress).await?;
-        self.audit(
-            Some(recipient_id.clone()),
-            AuditKind::AgreementCancelled { reason },
-        )
-        .await?;
-        self.enqueue(
-            WebhookKind::AgreementCancelled,
-            Some(recipient_id.clone()),
-            Some(method),
-            Some(reason),
-        )
-        .await?;
-        // Every other link of the agreement stops working now.
         let Some(record) = self.record().await? else {
-            return Ok(Err(not_found()));
+            return Ok(Err(*http::agreement_not_found()));
         };
+        let mut progress = self.progress().await?;
+        if progress.cancelled.is_none() {
+            let reason = CancelReason::TooManyFailedAttempts;
+            progress.cancelled = Some(reason);
+            self.state.storage().put(PROGRESS, &progress).await?;
+            self.audit(
+                Some(recipient_id.clone()),
+                AuditKind::AgreementCancelled { reason },
+            )
+            .await?;
+            self.enqueue(
+                WebhookKind::AgreementCancelled,
+                Some(recipient_id.clone()),
+                Some(method),
+                Some(reason),
+            )
+            .await?;
+        }
         let others = record
             .recipient_ids
             .iter()
             .filter(|id| **id != recipient_id);
-        let cancels = others.map(|id| async move {
-            let recipient = stub(&self.env, RECIPIENTS_BINDING, id)?;
-            call::<_, ()>(&recipient, &RecipientCall::Cancel).await
-        });
-        for outcome in join_all(cancels).await {
-            outcome?.map_err(|e| worker::Error::RustError(e.message))?;
-        }
+        self.each_recipient::<()>(others, &RecipientCall::Cancel)
+            .await?;
         Ok(Ok(()))
     }
 
-    async fn recipient_statuses(&self, record: &AgreementRecord) -> Result<Vec<RecipientStatus>> {
-        let calls = record.recipient_ids.iter().map(|id| async move {
-            let recipient = stub(&self.env, RECIPIENTS_BINDING, id)?;
-            call::<_, RecipientStatus>(&recipient, &RecipientCall::Status).await
+    /// The same call to several recipients at once; any failure fails the whole.
+    async fn each_recipient<'a, T: DeserializeOwned>(
+        &self,
+        ids: impl Iterator<Item = &'a String>,
+        message: &RecipientCall,
+    ) -> Result<Vec<T>> {
+        let calls = ids.map(|id| async move {
+            call_ok::<_, T>(&stub(&self.env, RECIPIENTS_BINDING, id)?, message).await
         });
-        let mut statuses = Vec::new();
-        for outcome in join_all(calls).await {
-            statuses.push(outcome?.map_err(|e| worker::Error::RustError(e.message))?);
-        }
-        Ok(statuses)
+        join_all(calls).await.into_iter().collect()
     }
 
     async fn status(&self) -> Result<Reply<AgreementStatus>> {
         let Some(record) = self.record().await? else {
-            return Ok(Err(not_found()));
+            return Ok(Err(*http::agreement_not_found()));
         };
         let progress = self.progress().await?;
-        let recipients = self.recipient_statuses(&record).await?;
+        let recipients: Vec<RecipientStatus> = self
+            .each_recipient(record.recipient_ids.iter(), &RecipientCall::Status)
+            .await?;
         let state = match progress.cancelled {
             Some(_) => AgreementState::Cancelled,
             None if record
@@ -259,19 +263,16 @@ impl AgreementObject {
         }))
     }
 
-    /// The whole trail: recipients' events and the agreement's, in time order.
+    /// The whole trail: recipients' events and the agreement's, in time order. Each object stamps
+    /// its own events, so order across objects is as good as their clocks.
     async fn audit_trail(&self) -> Result<Reply<Vec<AuditEvent>>> {
         let Some(record) = self.record().await? else {
-            return Ok(Err(not_found()));
+            return Ok(Err(*http::agreement_not_found()));
         };
-        let calls = record.recipient_ids.iter().map(|id| async move {
-            let recipient = stub(&self.env, RECIPIENTS_BINDING, id)?;
-            call::<_, Vec<AuditEvent>>(&recipient, &RecipientCall::Audit).await
-        });
-        let mut events = Vec::new();
-        for outcome in join_all(calls).await {
-            events.extend(outcome?.map_err(|e| worker::Error::RustError(e.message))?);
-        }
+        let trails: Vec<Vec<AuditEvent>> = self
+            .each_recipient(record.recipient_ids.iter(), &RecipientCall::Audit)
+            .await?;
+        let mut events: Vec<AuditEvent> = trails.into_iter().flatten().collect();
         // Recipients' events first, so that at equal times a cause precedes its consequence.
         events.extend(AuditLog::read(&self.state.storage()).await?);
         events.sort_by_key(|e| e.at);
@@ -368,15 +369,13 @@ impl AgreementObject {
                 }
             }
         }
-        if let Some(due) = next_due {
+        // A webhook queued while this ran has set an earlier alarm: keep the earlier one.
+        let pending = storage.get_alarm().await?.map(|at| at as u64);
+        if let Some(due) = next_due.into_iter().chain(pending).min() {
             storage
                 .set_alarm(Duration::from_millis(due.saturating_sub(now_ms())))
                 .await?;
         }
         Ok(())
     }
-}
-
-fn not_found() -> signgate_core::wire::ApiError {
-    *http::fail(ErrorCode::NotFound, "No agreement has this id.")
 }

@@ -28,6 +28,13 @@ pub async fn call<C: Serialize, T: DeserializeOwned>(stub: &Stub, call: &C) -> R
     response.json().await
 }
 
+/// A call whose refusal is a failure of ours (an internal call that must succeed).
+pub async fn call_ok<C: Serialize, T: DeserializeOwned>(stub: &Stub, message: &C) -> Result<T> {
+    call(stub, message)
+        .await?
+        .map_err(|refusal| worker::Error::RustError(refusal.message))
+}
+
 pub fn reply<T: Serialize>(reply: &Reply<T>) -> Result<Response> {
     Response::from_json(reply)
 }

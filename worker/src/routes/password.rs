@@ -4,8 +4,8 @@
 use signgate_core::wire::{PasswordAttempt, VerifiedResponse};
 use worker::{Env, Request, Response, Result};
 
-use super::recipient_view::{invalid_link, recipient_for};
-use crate::http::{self, Failure, MAX_RECIPIENT_BODY, read_json, respond};
+use super::recipient_view::recipient_for;
+use crate::http::{self, Failure, MAX_RECIPIENT_BODY, invalid_link, read_json, respond};
 use crate::objects::call;
 use crate::objects::recipient::RecipientCall;
 

@@ -1,12 +1,12 @@
 //! `GET /api/v1/recipient` with `Authorization: Bearer <link token>`: what the app shows.
 
 use signgate_core::token::LinkToken;
-use signgate_core::wire::{ErrorCode, RecipientView};
+use signgate_core::wire::RecipientView;
 use worker::{Env, Request, Response, Result};
 
 use crate::accounts;
 use crate::config::RECIPIENTS_BINDING;
-use crate::http::{self, Failure, bearer, fail, respond};
+use crate::http::{self, Failure, bearer, invalid_link, respond};
 use crate::objects::recipient::{RecipientCall, ViewReply};
 use crate::objects::{call, stub};
 
@@ -36,11 +36,4 @@ pub fn recipient_for(req: &Request, env: &Env) -> Option<(String, worker::Stub)>
     let parsed = LinkToken::parse(&token)?;
     let recipient = stub(env, RECIPIENTS_BINDING, &parsed.recipient_id()).ok()?;
     Some((token, recipient))
-}
-
-pub fn invalid_link() -> Failure {
-    fail(
-        ErrorCode::InvalidLink,
-        "This link is not valid or has expired. Ask the sender for a new one.",
-    )
 }

@@ -37,8 +37,14 @@ pub async fn put(mut req: Request, env: &Env, id: &str) -> Result<Response> {
 }
 
 pub async fn get(env: &Env, id: &str) -> Result<Response> {
-    match accounts::load(env, id).await? {
-        Some(account) if accounts::valid_id(id) => http::json(200, &account),
-        _ => http::error_response(&fail(ErrorCode::NotFound, "No account has this id.")),
+    // Checked before KV is asked: it refuses keys over 512 bytes with an error.
+    let account = if accounts::valid_id(id) {
+        accounts::load(env, id).await?
+    } else {
+        None
+    };
+    match account {
+        Some(account) => http::json(200, &account),
+        None => http::error_response(&fail(ErrorCode::NotFound, "No account has this id.")),
     }
 }

@@ -170,6 +170,11 @@ fn plan(
     note(validate::email(&input.sender.email).map_err(|e| format!("sender.email: {e}")));
     if let Some(url) = &input.continue_url {
         note(validate::url("continue_url", url, allow_loopback_http));
+        if url.contains('#') {
+            note(Err(
+                "continue_url must not have a #fragment: the grant is passed in it".into(),
+            ));
+        }
     }
     if let Some(days) = input.expires_in_days
         && !(1..=MAX_EXPIRY_DAYS).contains(&days)
