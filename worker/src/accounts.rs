@@ -1,22 +1,49 @@
 //! Accounts live in KV: read on most requests, written rarely by the platform, and a minute of
-//! propagation delay after a policy change is acceptable (nothing is counted here).
+//! propagation delay after a policy change is acceptable (nothing is counted here). KV itself may
+//! serve a read from its cache for up to a minute, so the isolate keeps its own copy for as long
+//! and a signer's request usually costs no KV round trip at all.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use signgate_core::policy::Account;
 use worker::{Env, Result};
 
-use crate::config::KV_BINDING;
+use crate::config::{KV_BINDING, now_ms};
+
+const CACHE_MS: u64 = 60_000;
+/// Bounds the memory one isolate spends on accounts.
+const CACHE_ENTRIES: usize = 256;
+
+type Cache = BTreeMap<String, (u64, Option<Account>)>;
+
+thread_local! {
+    static CACHE: RefCell<Cache> = const { RefCell::new(BTreeMap::new()) };
+}
 
 fn key(account_id: &str) -> String {
     format!("account:{account_id}")
 }
 
 pub async fn load(env: &Env, account_id: &str) -> Result<Option<Account>> {
-    Ok(env
+    let now = now_ms();
+    let cached = CACHE.with_borrow(|cache| {
+        cache
+            .get(account_id)
+            .filter(|(at, _)| now < at + CACHE_MS)
+            .map(|(_, account)| account.clone())
+    });
+    if let Some(account) = cached {
+        return Ok(account);
+    }
+    let account: Option<Account> = env
         .kv(KV_BINDING)?
         .get(&key(account_id))
         .cache_ttl(60)
         .json()
-        .await?)
+        .await?;
+    remember(account_id, now, account.clone());
+    Ok(account)
 }
 
 pub async fn save(env: &Env, account_id: &str, account: &Account) -> Result<()> {
@@ -24,7 +51,19 @@ pub async fn save(env: &Env, account_id: &str, account: &Account) -> Result<()> 
         .put(&key(account_id), serde_json::to_string(account)?)?
         .execute()
         .await?;
+    remember(account_id, now_ms(), Some(account.clone()));
     Ok(())
+}
+
+fn remember(account_id: &str, now: u64, account: Option<Account>) {
+    CACHE.with_borrow_mut(|cache| {
+        if cache.len() >= CACHE_ENTRIES {
+            cache.retain(|_, (at, _)| now < *at + CACHE_MS);
+        }
+        if cache.len() < CACHE_ENTRIES || cache.contains_key(account_id) {
+            cache.insert(account_id.to_string(), (now, account));
+        }
+    });
 }
 
 /// Account ids are chosen by the platform: keep them to a safe alphabet.

@@ -41,66 +41,53 @@ fn main() -> ExitCode {
 /// All test layers, cheapest first, so a formatting slip fails in seconds, not minutes.
 fn test(args: &[String]) -> Result {
     let only_native = args.iter().any(|a| a == "--native");
-    step("formatting", cargo(&["fmt", "--all", "--check"]))?;
-    step(
-        "clippy (native)",
-        cargo(&[
+    let deny_warnings = ["--", "-D", "warnings"];
+    step("formatting", || cargo(&["fmt", "--all", "--check"]))?;
+    step("clippy (native)", || {
+        let crates = [
             "clippy",
             "-p",
             "signgate-core",
+            "-p",
+            "signgate-app",
             "-p",
             "xtask",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]),
-    )?;
-    step(
-        "clippy (wasm)",
-        cargo(&[
-            "clippy",
-            "-p",
-            "signgate-app",
-            "-p",
-            "signgate-worker",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--",
-            "-D",
-            "warnings",
-        ]),
-    )?;
-    step(
-        "native tests",
-        cargo(&[
-            "nextest",
-            "run",
-            "-p",
-            "signgate-core",
-            "-p",
-            "signgate-app",
-            "--no-fail-fast",
-        ]),
-    )?;
+        ];
+        cargo(&[&crates[..], &["--all-targets"], &deny_warnings].concat())
+    })?;
+    step("clippy (wasm)", || {
+        let crates = ["clippy", "-p", "signgate-app", "-p", "signgate-worker"];
+        cargo(
+            &[
+                &crates[..],
+                &["--target", "wasm32-unknown-unknown"],
+                &deny_warnings,
+            ]
+            .concat(),
+        )
+    })?;
+    step("native tests", || {
+        let crates = ["-p", "signgate-core", "-p", "signgate-app", "-p", "xtask"];
+        cargo(&[&["nextest", "run", "--no-fail-fast"][..], &crates].concat())
+    })?;
     if only_native {
         return Ok(());
     }
     build::all()?;
-    step(
-        "worker and browser tests",
+    // One file at a time: each starts its own workerd, and the machine has two cores.
+    step("worker and browser tests", || {
         node(&[
             "--test",
             "--test-concurrency=1",
             "--test-reporter=spec",
             "tests/**/*.test.mjs",
-        ]),
-    )
+        ])
+    })
 }
 
-fn step(name: &str, outcome: Result) -> Result {
+fn step(name: &str, run: impl FnOnce() -> Result) -> Result {
     eprintln!("xtask: {name}");
-    outcome.map_err(|e| format!("{name} failed: {e}"))
+    run().map_err(|e| format!("{name} failed: {e}"))
 }
 
 pub fn root() -> PathBuf {
