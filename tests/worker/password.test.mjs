@@ -180,7 +180,8 @@ describe('password method under workerd', () => {
     assert.equal((await api.password(password)).status, 409);
   });
 
-  test("one recipient's lock cancels the agreement for every recipient", async () => {
+  /// One agreement, two password recipients (Ada: Sunrise2026, Bob: Moonrise2026).
+  async function twoSigners() {
     await admin.putAccount('pair', { name: 'Pair' });
     const created = await admin.createAgreement({
       account_id: 'pair',
@@ -192,6 +193,11 @@ describe('password method under workerd', () => {
       ],
     });
     const [ada, bob] = created.recipients.map((r) => recipientApi(stack.origin, r.signing_url.split('#')[1]));
+    return { created, ada, bob };
+  }
+
+  test("one recipient's lock cancels the agreement for every recipient", async () => {
+    const { created, ada, bob } = await twoSigners();
     for (let i = 0; i < 5; i++) await ada.password('Wrong1234');
     assert.equal((await (await bob.view()).json()).state, 'cancelled', "the other recipient's link is cancelled");
     const refused = await bob.password('Moonrise2026');
@@ -203,18 +209,8 @@ describe('password method under workerd', () => {
   });
 
   test('a right password racing the cancellation either wins before it or is refused, never after', async () => {
-    await admin.putAccount('race', { name: 'Race' });
     for (let round = 0; round < 5; round++) {
-      const created = await admin.createAgreement({
-        account_id: 'race',
-        title: 'Race',
-        sender: { name: 'Sam Sender', email: 'sam@acme.example' },
-        recipients: [
-          { name: 'Ada', email: 'ada@example.com', method: 'password', password: 'Sunrise2026' },
-          { name: 'Bob', email: 'bob@example.com', method: 'password', password: 'Moonrise2026' },
-        ],
-      });
-      const [ada, bob] = created.recipients.map((r) => recipientApi(stack.origin, r.signing_url.split('#')[1]));
+      const { created, ada, bob } = await twoSigners();
       for (let i = 0; i < 4; i++) await ada.password('Wrong1234');
       const [, bobAnswer] = await Promise.all([ada.password('Wrong1234'), bob.password('Moonrise2026')]);
       const events = await admin.audit(created.id);
