@@ -400,7 +400,7 @@ impl RecipientObject {
 
     /// Tells the agreement this recipient is locked, so it cancels and locks every other link. If
     /// the agreement cannot be reached now, the alarm tries again until it confirms.
-    async fn tell_agreement_locked(&self, mut loaded: Loaded) -> Result<()> {
+    async fn tell_agreement_locked(&self, loaded: Loaded) -> Result<()> {
         if loaded.progress.state != RecipientState::Cancelled || loaded.progress.agreement_told {
             return Ok(());
         }
@@ -411,8 +411,10 @@ impl RecipientObject {
         };
         match call_ok::<_, ()>(&agreement, &locked).await {
             Ok(()) => {
-                loaded.progress.agreement_told = true;
-                self.save(loaded, Vec::new()).await?;
+                // Other events ran while we waited (a view may have audited): start from now.
+                let mut current = self.load().await?.expect("loaded above");
+                current.progress.agreement_told = true;
+                self.save(current, Vec::new()).await?;
             }
             Err(error) => {
                 worker::console_error!(
