@@ -26,12 +26,31 @@ pub fn cargo_bin() -> PathBuf {
 }
 
 pub fn setup() -> Result {
+    wasm_target()?;
     apt_packages()?;
     // `--locked` fails for wasm-bindgen-cli (a webpki-roots version the registry lacks).
     cargo_install("wasm-bindgen-cli", "wasm-bindgen", WASM_BINDGEN, false)?;
     cargo_install("worker-build", "worker-build", WORKER_BUILD, true)?;
     cargo_install("trunk", "trunk", TRUNK, true)?;
     npm_packages()
+}
+
+/// rustup adds rust-toolchain.toml's targets when it installs the toolchain, but not to a toolchain
+/// that is already there (as on these machines).
+fn wasm_target() -> Result {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run rustup: {e}"))?;
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|t| t == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    eprintln!("xtask: adding the wasm32-unknown-unknown target");
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
 }
 
 fn version_of(binary: &str) -> Option<String> {
