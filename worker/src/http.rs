@@ -51,6 +51,14 @@ pub fn error_response(error: &ApiError) -> Result<Response> {
     json(error.code.status(), error)
 }
 
+/// An object's reply as the route's answer: 200 with the value, or the object's own error.
+pub fn answer<T: Serialize>(reply: std::result::Result<T, ApiError>) -> Result<Response> {
+    match reply {
+        Ok(value) => json(200, &value),
+        Err(error) => error_response(&error),
+    }
+}
+
 /// What a route returns: a response, or a failure to be answered as JSON.
 pub fn respond(outcome: std::result::Result<Response, Failure>) -> Result<Response> {
     outcome.or_else(|failure| error_response(&failure))

