@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::otp::Channel;
 use crate::policy::Method;
+use crate::verification::ExpiryReason;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
@@ -25,6 +27,25 @@ pub enum AuditKind {
     LinkOpened {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         method_shown: Option<Method>,
+    },
+    /// A code went out; `destination` is masked (`…4567`, `a…@example.com`).
+    CodeSent {
+        channel: Channel,
+        destination: String,
+    },
+    /// The carrier or mail service refused a code; the code was withdrawn.
+    CodeDeliveryFailed {
+        channel: Channel,
+        error: String,
+    },
+    /// Too many wrong entries voided every outstanding code (e-mail code).
+    CodesVoided {
+        method: Method,
+    },
+    /// A verification ran out (maximum age, inactivity, or an account reset): verify again.
+    VerificationExpired {
+        method: Method,
+        reason: ExpiryReason,
     },
     /// A wrong entry that counted.
     VerificationFailed {

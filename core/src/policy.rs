@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::attempts::TryLimit;
+use crate::otp::CodeRules;
 use crate::password::PasswordStrength;
 
 /// How a recipient proves who they are, after opening the e-mail link.
@@ -28,10 +29,24 @@ pub enum Method {
 
 impl Method {
     /// Methods this build can run end to end. Others are in the model so policies can name them.
-    pub const AVAILABLE: &[Method] = &[Method::Password];
+    pub const AVAILABLE: &[Method] = &[Method::Password, Method::Phone, Method::EmailCode];
 
     pub fn is_available(self) -> bool {
         Self::AVAILABLE.contains(&self)
+    }
+
+    /// The name on the wire (`"email_code"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::EmailLink => "email_link",
+            Method::Password => "password",
+            Method::Phone => "phone",
+            Method::EmailCode => "email_code",
+            Method::Social => "social",
+            Method::PlatformAccount => "platform_account",
+            Method::Kba => "kba",
+            Method::GovernmentId => "government_id",
+        }
     }
 }
 
@@ -116,6 +131,8 @@ pub struct PhonePolicy {
     pub code_lifetime_minutes: u32,
     /// E.164 country calling code used when a number has none, e.g. "49".
     pub default_country_code: String,
+    pub max_valid_codes: u32,
+    pub resend: ResendPolicy,
 }
 
 impl Default for PhonePolicy {
@@ -125,6 +142,8 @@ impl Default for PhonePolicy {
             code_digits: 6,
             code_lifetime_minutes: 10,
             default_country_code: "1".into(),
+            max_valid_codes: 3,
+            resend: ResendPolicy::default(),
         }
     }
 }
@@ -142,6 +161,26 @@ pub struct EmailCodePolicy {
     pub verification_max_age_minutes: Option<u32>,
     /// How long it stays valid without use (`None`: no limit).
     pub verification_idle_minutes: Option<u32>,
+    pub resend: ResendPolicy,
+}
+
+/// How often codes may be sent to one recipient, so nobody can pump messages through us.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResendPolicy {
+    /// Between two codes (1 to 3600).
+    pub cooldown_seconds: u32,
+    /// In any hour (1 to 20).
+    pub max_per_hour: u32,
+}
+
+impl Default for ResendPolicy {
+    fn default() -> Self {
+        Self {
+            cooldown_seconds: 30,
+            max_per_hour: 5,
+        }
+    }
 }
 
 impl Default for EmailCodePolicy {
@@ -153,6 +192,7 @@ impl Default for EmailCodePolicy {
             code_lifetime_minutes: 10,
             verification_max_age_minutes: Some(30 * 24 * 60),
             verification_idle_minutes: Some(24 * 60),
+            resend: ResendPolicy::default(),
         }
     }
 }
@@ -317,6 +357,31 @@ impl Account {
             if !(4..=64).contains(&policy.password.strength.min_length) {
                 problems.push(format!("{name}: the minimum password length is 4 to 64"));
             }
+            if !crate::phone::valid_country_code(&policy.phone.default_country_code) {
+                problems.push(format!(
+                    "{name}: the default country code is 1 to 3 digits, such as \"49\""
+                ));
+            }
+            if !(1..=10).contains(&policy.phone.max_valid_codes)
+                || !(1..=10).contains(&policy.email_code.max_valid_codes)
+            {
+                problems.push(format!("{name}: 1 to 10 codes may be valid at once"));
+            }
+            if !(1..=TryLimit::MAX).contains(&policy.email_code.max_wrong_entries) {
+                problems.push(format!(
+                    "{name}: e-mail codes are voided after 1 to {} wrong entries",
+                    TryLimit::MAX
+                ));
+            }
+            for resend in [policy.phone.resend, policy.email_code.resend] {
+                if !(1..=3600).contains(&resend.cooldown_seconds)
+                    || !(1..=20).contains(&resend.max_per_hour)
+                {
+                    problems.push(format!(
+                        "{name}: resending waits 1 to 3600 seconds, at most 1 to 20 codes an hour"
+                    ));
+                }
+            }
         }
         problems
     }
@@ -350,6 +415,52 @@ impl Policy {
             return Err(MethodProblem::NotAvailable(method));
         }
         Ok(method)
+    }
+
+    /// The rules of the code methods (`None` for the others).
+    ///
+    /// Any code method locks after its try limit, and never later than NIST's 100 consecutive
+    /// failures: an "unlimited" phone limit and the e-mail code (which voids codes every
+    /// `max_wrong_entries` instead) both stop there.
+    pub fn code_rules(&self, method: Method) -> Option<CodeRules> {
+        let minutes = |m: u32| u64::from(m) * 60_000;
+        let lock_after = match self.try_limit(method) {
+            TryLimit::Limited(n) if method == Method::Phone => n,
+            _ => TryLimit::MAX,
+        };
+        let (digits, lifetime, max_valid, void_after, resend) = match method {
+            Method::Phone => {
+                let p = &self.phone;
+                (
+                    p.code_digits,
+                    p.code_lifetime_minutes,
+                    p.max_valid_codes,
+                    None,
+                    p.resend,
+                )
+            }
+            Method::EmailCode => {
+                let p = &self.email_code;
+                let void_after = Some(p.max_wrong_entries);
+                (
+                    p.code_digits,
+                    p.code_lifetime_minutes,
+                    p.max_valid_codes,
+                    void_after,
+                    p.resend,
+                )
+            }
+            _ => return None,
+        };
+        Some(CodeRules {
+            digits,
+            lifetime_ms: minutes(lifetime),
+            max_valid,
+            lock_after,
+            void_after,
+            cooldown_ms: u64::from(resend.cooldown_seconds) * 1000,
+            max_sends_per_hour: resend.max_per_hour,
+        })
     }
 
     pub fn try_limit(&self, method: Method) -> TryLimit {
@@ -394,7 +505,12 @@ mod tests {
         );
         assert_eq!(
             p.choose_method(false, Some(Method::Phone)),
-            Err(MethodProblem::NotAvailable(Method::Phone))
+            Ok(Method::Phone)
+        );
+        p.methods.allowed.push(Method::Kba);
+        assert_eq!(
+            p.choose_method(false, Some(Method::Kba)),
+            Err(MethodProblem::NotAvailable(Method::Kba))
         );
         p.senders_may_change_method = false;
         assert_eq!(
@@ -412,6 +528,32 @@ mod tests {
             p.choose_method(true, None),
             Err(MethodProblem::NotAvailable(Method::EmailLink))
         );
+    }
+
+    #[test]
+    fn code_rules_follow_each_methods_policy() {
+        let mut p = Policy::default();
+        let phone = p.code_rules(Method::Phone).unwrap();
+        assert_eq!((phone.digits, phone.lifetime_ms), (6, 600_000));
+        assert_eq!((phone.lock_after, phone.void_after), (5, None));
+        assert_eq!((phone.cooldown_ms, phone.max_sends_per_hour), (30_000, 5));
+        let email = p.code_rules(Method::EmailCode).unwrap();
+        assert_eq!(
+            (email.lock_after, email.void_after, email.max_valid),
+            (100, Some(10), 3)
+        );
+        p.phone.max_tries = TryLimit::Unlimited;
+        assert_eq!(p.code_rules(Method::Phone).unwrap().lock_after, 100);
+        assert_eq!(p.code_rules(Method::Password), None);
+        p.phone.default_country_code = "0049".into();
+        p.email_code.resend.max_per_hour = 0;
+        let account = Account {
+            policy: p,
+            ..Default::default()
+        };
+        let problems = account.problems().join("; ");
+        assert!(problems.contains("country code"), "{problems}");
+        assert!(problems.contains("codes an hour"), "{problems}");
     }
 
     #[test]

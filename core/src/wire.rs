@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{AuditEvent, CancelReason};
+use crate::otp::Channel;
 use crate::policy::Method;
 
 // ---- errors -------------------------------------------------------------------------------------
@@ -39,6 +40,19 @@ pub enum ErrorCode {
     Throttled,
     /// The recipient's method is not the one this request is for.
     WrongMethod,
+    WrongCode,
+    /// What was typed cannot be a code (not counted as a try).
+    InvalidCode,
+    /// No code is valid now (none sent, expired, or voided): request a new one.
+    NoCode,
+    /// That wrong entry was one too many: every code is void; request a new one.
+    CodesVoided,
+    /// A new code cannot be sent yet; `retry_after_secs` says when.
+    ResendTooSoon,
+    /// The carrier or mail service did not take the message.
+    DeliveryFailed,
+    /// This deployment has no way to send codes by that channel.
+    NotConfigured,
     Internal,
 }
 
@@ -47,15 +61,17 @@ impl ErrorCode {
         match self {
             Self::MalformedJson | Self::InvalidRequest => 400,
             Self::Unauthorized => 401,
-            Self::WrongPassword => 403,
+            Self::WrongPassword | Self::WrongCode | Self::CodesVoided => 403,
             Self::NotFound | Self::InvalidLink => 404,
             Self::MethodNotAllowed => 405,
-            Self::Cancelled | Self::AlreadyVerified | Self::WrongMethod => 409,
+            Self::Cancelled | Self::AlreadyVerified | Self::WrongMethod | Self::NoCode => 409,
             Self::BodyTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::InvalidPassword => 422,
-            Self::Throttled => 429,
+            Self::InvalidPassword | Self::InvalidCode => 422,
+            Self::Throttled | Self::ResendTooSoon => 429,
             Self::Internal => 500,
+            Self::DeliveryFailed => 502,
+            Self::NotConfigured => 503,
         }
     }
 }
@@ -94,6 +110,57 @@ pub struct RecipientView {
     pub agreement_title: Option<String>,
     #[serde(default)]
     pub tries_left: Option<u32>,
+    /// The last four digits of the phone number (phone method).
+    #[serde(default)]
+    pub phone_last4: Option<String>,
+    /// Where the signer stands with codes (code methods).
+    #[serde(default)]
+    pub codes: Option<CodeView>,
+}
+
+/// The code methods' state, in seconds from the answer (the signer's clock may be wrong).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeView {
+    pub digits: u8,
+    /// How long the newest valid code has left; `None`: no code is valid.
+    #[serde(default)]
+    pub expires_in_secs: Option<u64>,
+    /// The channel of the newest valid code.
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    /// 0: a new code can be sent now.
+    pub next_send_in_secs: u64,
+}
+
+/// Ask for a code by `channel`, with messages in `language` (a BCP 47 tag; English otherwise).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendCode {
+    pub channel: Channel,
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeSent {
+    pub channel: Channel,
+    /// `…4567` or `a…@example.com`.
+    pub destination: String,
+    pub digits: u8,
+    pub expires_in_secs: u64,
+    pub next_send_in_secs: u64,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeAttempt {
+    pub code: String,
+}
+
+impl std::fmt::Debug for CodeAttempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeAttempt").finish_non_exhaustive()
+    }
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +219,10 @@ pub struct NewRecipient {
     /// For the password method only; write-only: never returned or logged.
     #[serde(default)]
     pub password: Option<String>,
+    /// For the phone method: the number codes go to (national numbers get the policy's default
+    /// country code). Only its last four digits are ever shown.
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 impl std::fmt::Debug for NewRecipient {
@@ -161,6 +232,7 @@ impl std::fmt::Debug for NewRecipient {
             .field("name", &self.name)
             .field("email", &self.email)
             .field("method", &self.method)
+            .field("phone", &self.phone.as_deref().map(crate::phone::masked))
             .finish_non_exhaustive()
     }
 }
@@ -218,6 +290,8 @@ pub struct RecipientStatus {
     pub failures: u32,
     #[serde(default)]
     pub tries_left: Option<u32>,
+    #[serde(default)]
+    pub phone_last4: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -66,6 +66,29 @@ fn remember(account_id: &str, now: u64, account: Option<Account>) {
     });
 }
 
+fn reset_key(account_id: &str) -> String {
+    format!("account-reset:{account_id}")
+}
+
+/// When an administrator last voided every verification of the account. Read from KV on visits of
+/// verified e-mail-code recipients only; a reset reaches every location within about a minute.
+pub async fn verifications_reset_at(env: &Env, account_id: &str) -> Result<Option<u64>> {
+    let value = env
+        .kv(KV_BINDING)?
+        .get(&reset_key(account_id))
+        .text()
+        .await?;
+    Ok(value.and_then(|v| v.parse().ok()))
+}
+
+pub async fn reset_verifications(env: &Env, account_id: &str, at_ms: u64) -> Result<()> {
+    env.kv(KV_BINDING)?
+        .put(&reset_key(account_id), at_ms.to_string())?
+        .execute()
+        .await?;
+    Ok(())
+}
+
 /// Account ids are chosen by the platform: keep them to a safe alphabet.
 pub fn valid_id(id: &str) -> bool {
     !id.is_empty()

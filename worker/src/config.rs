@@ -7,6 +7,10 @@ pub const KV_BINDING: &str = "KV";
 pub const RECIPIENTS_BINDING: &str = "RECIPIENTS";
 pub const AGREEMENTS_BINDING: &str = "AGREEMENTS";
 pub const ASSETS_BINDING: &str = "ASSETS";
+pub const DEV_OUTBOX_BINDING: &str = "DEV_OUTBOX";
+/// Cloudflare's rate limiter: sends per client IP, an outer throttle only (per location,
+/// approximate); the exact per-recipient limits live in the recipient's object.
+pub const SEND_LIMITER_BINDING: &str = "CODE_SEND_LIMITER";
 
 /// Stored in every hash. Rotating the pepper (not built yet) would keep the old one under its
 /// version so old hashes still check.
@@ -33,6 +37,12 @@ pub fn password_pepper(env: &Env) -> Result<Vec<u8>> {
     secret(env, "PASSWORD_PEPPER").map(String::into_bytes)
 }
 
+/// Code digests use the same pepper as passwords, under their own HMAC domain
+/// (`signgate_core::otp::code_digest`).
+pub fn code_pepper(env: &Env) -> Result<Vec<u8>> {
+    password_pepper(env)
+}
+
 pub fn grant_signing_key(env: &Env) -> Result<Vec<u8>> {
     secret(env, "GRANT_SIGNING_KEY").map(String::into_bytes)
 }
@@ -48,6 +58,32 @@ fn flag(env: &Env, name: &str) -> bool {
 /// Plain-http webhook and continue URLs to loopback hosts: local development and tests only.
 pub fn allow_loopback_http(env: &Env) -> bool {
     flag(env, "DEV_ALLOW_LOOPBACK_HTTP")
+}
+
+/// Codes by every channel go to the dev outbox (a page of the running stack) instead of a
+/// carrier or mail service. Local development and tests only.
+pub fn dev_outbox_enabled(env: &Env) -> bool {
+    env.var("CODE_DELIVERY")
+        .is_ok_and(|v| v.to_string() == "outbox")
+}
+
+/// Local development and tests only: codes live this many seconds instead of the policy's
+/// minutes, so expiry can be tried without waiting ten minutes.
+pub fn dev_code_lifetime_ms(env: &Env) -> Option<u64> {
+    env.var("DEV_CODE_LIFETIME_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().parse::<u64>().ok())
+        .filter(|secs| *secs > 0)
+        .map(|secs| secs * 1000)
+}
+
+/// An optional setting (a var or a secret); `None` when unset or empty.
+pub fn setting(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|v| !v.is_empty())
 }
 
 /// PBKDF2 iterations for new password hashes. Production Workers cap WebCrypto at 100,000.

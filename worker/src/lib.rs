@@ -3,8 +3,10 @@
 //! `signgate-core`.
 
 mod accounts;
+mod codes;
 mod config;
 mod crypto;
+mod delivery;
 mod http;
 mod objects;
 mod routes;
@@ -12,6 +14,7 @@ mod security;
 mod webhook;
 
 pub use objects::agreement::AgreementObject;
+pub use objects::dev_outbox::DevOutboxObject;
 pub use objects::recipient::RecipientObject;
 
 use worker::{Context, Env, Request, Response, Result, event};

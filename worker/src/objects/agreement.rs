@@ -55,6 +55,10 @@ pub enum AgreementCall {
         recipient_id: String,
         method: Method,
     },
+    /// The recipient's verification ran out: they have to verify again.
+    RecipientUnverified {
+        recipient_id: String,
+    },
     Status,
     Audit,
 }
@@ -104,6 +108,9 @@ impl DurableObject for AgreementObject {
                 recipient_id,
                 method,
             } => reply(&self.recipient_locked(recipient_id, method).await?),
+            AgreementCall::RecipientUnverified { recipient_id } => {
+                reply(&self.recipient_unverified(&recipient_id).await?)
+            }
             AgreementCall::Status => reply(&self.status().await?),
             AgreementCall::Audit => reply(&self.audit_trail().await?),
         }
@@ -183,6 +190,14 @@ impl AgreementObject {
                 None,
             )
             .await?;
+        }
+        Ok(Ok(()))
+    }
+
+    async fn recipient_unverified(&self, recipient_id: &str) -> Result<Reply<()>> {
+        let mut progress = self.progress().await?;
+        if progress.verified.remove(recipient_id) {
+            self.state.storage().put(PROGRESS, &progress).await?;
         }
         Ok(Ok(()))
     }

@@ -5,8 +5,11 @@
 //!   exact attempt count and the recipient's own audit events.
 //! - [`agreement::AgreementObject`], one per agreement: its recipients, cancellation (fanned out to
 //!   every recipient), webhook deliveries with retries (alarms), and the agreement's audit events.
+//! - [`dev_outbox::DevOutboxObject`], one per deployment, local development and tests only: the
+//!   code messages that would have been sent.
 
 pub mod agreement;
+pub mod dev_outbox;
 pub mod recipient;
 
 use serde::de::DeserializeOwned;
@@ -37,6 +40,11 @@ pub async fn call_ok<C: Serialize, T: DeserializeOwned>(stub: &Stub, message: &C
 
 pub fn reply<T: Serialize>(reply: &Reply<T>) -> Result<Response> {
     Response::from_json(reply)
+}
+
+/// The one object of a binding that has a single instance per deployment.
+pub fn stub_by_name(env: &Env, binding: &str, name: &str) -> Result<Stub> {
+    env.durable_object(binding)?.id_from_name(name)?.get_stub()
 }
 
 pub fn stub(env: &Env, binding: &str, hex_id: &str) -> Result<Stub> {

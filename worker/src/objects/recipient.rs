@@ -6,9 +6,13 @@
 //! and the limit would slip. Cancellation from the agreement does not take the lock (the lock
 //! holder may be the one waiting for the agreement); a check re-reads the state after every await.
 //!
-//! The agreement decides what spans recipients: a right password counts only if the agreement is
-//! not cancelled (it answers before anything is saved), and a lock is told to the agreement until
-//! the agreement confirms, retried by this object's alarm if need be.
+//! The agreement decides what spans recipients: a right password or code counts only if the
+//! agreement is not cancelled (it answers before anything is saved), and a lock is told to the
+//! agreement until the agreement confirms, retried by this object's alarm if need be.
+//!
+//! Codes (SMS, voice, e-mail) run on [`CodeBook`], the pure engine: this object keeps the book, so
+//! its counts are exact, and takes the same lock for sends and entries. The codes' digests are in
+//! KV (`crate::codes`); the book alone says which codes may still be entered.
 
 use std::cell::RefCell;
 use std::time::Duration;
@@ -18,18 +22,23 @@ use serde::{Deserialize, Serialize};
 use signgate_core::attempts::{AfterFailure, Attempts, Gate, TryLimit};
 use signgate_core::audit::{AuditEvent, AuditKind, RefusalReason};
 use signgate_core::grant::{self, GrantClaims};
+use signgate_core::otp::{AfterWrong, Channel, CodeBook, CodeRules, EntryGate, SendRefusal};
+use signgate_core::outgoing::{self, CodeContext, Language};
 use signgate_core::policy::Method;
 use signgate_core::token::LinkToken;
+use signgate_core::verification::{Verification, VerificationRules};
 use signgate_core::wire::{
-    Contact, ErrorCode, RecipientState, RecipientStatus, RecipientView, VerifiedResponse,
+    CodeSent, CodeView, Contact, ErrorCode, RecipientState, RecipientStatus, RecipientView,
+    VerifiedResponse,
 };
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
 use super::agreement::AgreementCall;
 use super::{AuditLog, Reply, call, call_ok, reply, stub};
 use crate::config::{self, AGREEMENTS_BINDING, now_ms};
-use crate::crypto;
+use crate::delivery::Courier;
 use crate::http::{cancelled, fail, invalid_link};
+use crate::{accounts, codes, crypto};
 
 /// What the agreement's creator stores about a recipient. The password is only ever a hash.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,6 +57,15 @@ pub struct RecipientRecord {
     pub password_hash: Option<String>,
     pub expires_at: u64,
     pub continue_url: Option<String>,
+    /// E.164, for the phone method. Never leaves this object except to the carrier.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// For the code methods: the policy's code rules at creation.
+    #[serde(default)]
+    pub code_rules: Option<CodeRules>,
+    /// For the e-mail code: how long a verification stays good.
+    #[serde(default)]
+    pub verification_rules: Option<VerificationRules>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -57,6 +75,11 @@ struct Progress {
     /// After a lock: has the agreement confirmed it cancelled (and locked every other link)?
     #[serde(default)]
     agreement_told: bool,
+    #[serde(default)]
+    codes: CodeBook,
+    /// When a verification that can expire was made and last used.
+    #[serde(default)]
+    verification: Option<Verification>,
 }
 
 impl Default for Progress {
@@ -65,6 +88,8 @@ impl Default for Progress {
             state: RecipientState::Pending,
             attempts: Attempts::default(),
             agreement_told: false,
+            codes: CodeBook::default(),
+            verification: None,
         }
     }
 }
@@ -82,9 +107,27 @@ struct Loaded {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum RecipientCall {
-    Init { record: Box<RecipientRecord> },
-    View { token: String },
-    CheckPassword { token: String, password: String },
+    Init {
+        record: Box<RecipientRecord>,
+    },
+    View {
+        token: String,
+    },
+    CheckPassword {
+        token: String,
+        password: String,
+    },
+    SendCode {
+        token: String,
+        channel: Channel,
+        language: Language,
+        /// The app's host, for the SMS's WebOTP line.
+        host: String,
+    },
+    CheckCode {
+        token: String,
+        code: String,
+    },
     Cancel,
     Status,
     Audit,
@@ -97,6 +140,8 @@ impl std::fmt::Debug for RecipientCall {
             Self::Init { .. } => "Init",
             Self::View { .. } => "View",
             Self::CheckPassword { .. } => "CheckPassword",
+            Self::SendCode { .. } => "SendCode",
+            Self::CheckCode { .. } => "CheckCode",
             Self::Cancel => "Cancel",
             Self::Status => "Status",
             Self::Audit => "Audit",
@@ -146,6 +191,15 @@ impl DurableObject for RecipientObject {
             RecipientCall::View { token } => reply(&self.view(&token).await?),
             RecipientCall::CheckPassword { token, password } => {
                 reply(&self.check_password(&token, &password).await?)
+            }
+            RecipientCall::SendCode {
+                token,
+                channel,
+                language,
+                host,
+            } => reply(&self.send_code(&token, channel, language, &host).await?),
+            RecipientCall::CheckCode { token, code } => {
+                reply(&self.check_code(&token, &code).await?)
             }
             RecipientCall::Cancel => {
                 self.mark_cancelled().await?;
@@ -249,8 +303,9 @@ impl RecipientObject {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
-        let state = loaded.progress.state;
         let now = now_ms();
+        loaded = self.renew_or_expire_verification(loaded, now).await?;
+        let state = loaded.progress.state;
         if now >= loaded.last_opened_ms + REOPEN_WINDOW_MS {
             loaded.last_opened_ms = now;
             let method_shown = (state == RecipientState::Pending).then_some(loaded.record.method);
@@ -269,11 +324,11 @@ impl RecipientObject {
             recipient_name: open.then(|| record.name.clone()),
             recipient_email: open.then(|| record.email.clone()),
             agreement_title: open.then(|| record.title.clone()),
-            tries_left: if open {
-                loaded.progress.attempts.tries_left(record.try_limit)
-            } else {
-                None
-            },
+            tries_left: if open { self.tries_left(&loaded) } else { None },
+            phone_last4: open
+                .then(|| record.phone.as_deref().map(signgate_core::phone::last4))
+                .flatten(),
+            codes: if open { code_view(&loaded, now) } else { None },
         };
         Ok(Ok(ViewReply {
             view,
@@ -328,16 +383,29 @@ impl RecipientObject {
             return self.refuse(loaded, RefusalReason::Cancelled).await;
         }
         if right {
-            self.verified(loaded).await
+            self.verified(loaded, "pwd").await
         } else {
             self.wrong(loaded).await
         }
     }
 
-    async fn verified(&self, loaded: Loaded) -> Result<Reply<VerifiedResponse>> {
-        let method = Method::Password;
+    /// A right password or code: the agreement confirms, then the recipient is verified. `amr`
+    /// names how (RFC 8176) in the grant.
+    async fn verified(&self, loaded: Loaded, amr: &str) -> Result<Reply<VerifiedResponse>> {
+        self.verified_with(loaded, amr, None).await
+    }
+
+    /// [`Self::verified`], saving `codes` (the book after the right code was accepted) with the
+    /// verdict, so a refused verdict leaves the code usable.
+    async fn verified_with(
+        &self,
+        loaded: Loaded,
+        amr: &str,
+        codes: Option<CodeBook>,
+    ) -> Result<Reply<VerifiedResponse>> {
+        let method = loaded.record.method;
         // Ready before anything changes: a verified signer always gets their grant.
-        let response = self.grant(&loaded.record, "pwd")?;
+        let response = self.grant(&loaded.record, amr)?;
         let agreement = stub(&self.env, AGREEMENTS_BINDING, &loaded.record.agreement_id)?;
         let verified = AgreementCall::RecipientVerified {
             recipient_id: self.id(),
@@ -359,6 +427,12 @@ impl RecipientObject {
             return self.refuse(loaded, RefusalReason::Cancelled).await;
         }
         loaded.progress.state = RecipientState::Verified;
+        if let Some(codes) = codes {
+            loaded.progress.codes = codes;
+        }
+        if loaded.record.verification_rules.is_some() {
+            loaded.progress.verification = Some(Verification::new(now_ms()));
+        }
         self.save(loaded, vec![AuditKind::Verified { method }])
             .await?;
         Ok(Ok(response))
@@ -436,14 +510,9 @@ impl RecipientObject {
             Gate::Throttled { retry_after_ms } => Some(retry_after_ms),
             _ => None,
         };
-        self.record_events(
-            loaded,
-            vec![AuditKind::AttemptRefused {
-                method: Method::Password,
-                reason,
-            }],
-        )
-        .await?;
+        let method = loaded.record.method;
+        self.record_events(loaded, vec![AuditKind::AttemptRefused { method, reason }])
+            .await?;
         Ok(Err(match reason {
             RefusalReason::Cancelled => *cancelled(),
             RefusalReason::Throttled => {
@@ -483,9 +552,11 @@ impl RecipientObject {
         {
             loaded.progress.state = RecipientState::Cancelled;
             loaded.progress.attempts.lock();
+            let voided = loaded.progress.codes.lock();
             // The agreement is the one telling us: nothing to tell it back.
             loaded.progress.agreement_told = true;
             self.save(loaded, Vec::new()).await?;
+            codes::forget(&self.env, &self.id(), &voided).await;
         }
         Ok(())
     }
@@ -502,12 +573,376 @@ impl RecipientObject {
             method: record.method,
             internal: record.internal,
             state: progress.state,
-            failures: progress.attempts.failures(),
-            tries_left: progress.attempts.tries_left(record.try_limit),
+            failures: match record.code_rules {
+                Some(_) => progress.codes.failures(),
+                None => progress.attempts.failures(),
+            },
+            tries_left: self.tries_left(&loaded),
+            phone_last4: record.phone.as_deref().map(signgate_core::phone::last4),
         }))
     }
 
     fn id(&self) -> String {
         self.state.id().to_string()
     }
+
+    /// Wrong entries left, as the signer and the sender see it.
+    fn tries_left(&self, loaded: &Loaded) -> Option<u32> {
+        let (record, progress) = (&loaded.record, &loaded.progress);
+        match &record.code_rules {
+            Some(rules) => Some(progress.codes.tries_left(rules)),
+            None => progress.attempts.tries_left(record.try_limit),
+        }
+    }
+
+    /// A verification that can expire (e-mail code) is renewed by each visit, or, once past its
+    /// maximum age, its inactivity period or an account reset, undone: the signer verifies again.
+    async fn renew_or_expire_verification(&self, mut loaded: Loaded, now: u64) -> Result<Loaded> {
+        let (Some(rules), Some(mut verification)) = (
+            loaded.record.verification_rules,
+            loaded.progress.verification,
+        ) else {
+            return Ok(loaded);
+        };
+        if loaded.progress.state != RecipientState::Verified {
+            return Ok(loaded);
+        }
+        let reset_at =
+            accounts::verifications_reset_at(&self.env, &loaded.record.account_id).await?;
+        let Some(reason) = verification.expired(&rules, reset_at, now) else {
+            verification.touch(now);
+            loaded.progress.verification = Some(verification);
+            return self.save(loaded, Vec::new()).await;
+        };
+        let agreement = stub(&self.env, AGREEMENTS_BINDING, &loaded.record.agreement_id)?;
+        let unverified = AgreementCall::RecipientUnverified {
+            recipient_id: self.id(),
+        };
+        call_ok::<_, ()>(&agreement, &unverified).await?;
+        let mut current = self.load().await?.expect("loaded above");
+        if current.progress.state != RecipientState::Verified {
+            return Ok(current);
+        }
+        current.progress.state = RecipientState::Pending;
+        current.progress.verification = None;
+        let method = current.record.method;
+        self.save(
+            current,
+            vec![AuditKind::VerificationExpired { method, reason }],
+        )
+        .await
+    }
+
+    /// Sends a new code by `channel`, if the rules allow one now.
+    async fn send_code(
+        &self,
+        token: &str,
+        channel: Channel,
+        language: Language,
+        host: &str,
+    ) -> Result<Reply<CodeSent>> {
+        let _one_at_a_time = self.checking.lock().await;
+        let loaded = match self.authenticate(token).await? {
+            Ok(loaded) => loaded,
+            Err(e) => return Ok(Err(e)),
+        };
+        let rules = match code_rules_for(&loaded, channel) {
+            Ok(rules) => rules,
+            Err(e) => return Ok(Err(*e)),
+        };
+        match loaded.progress.state {
+            RecipientState::Verified => return Ok(Err(*already_verified())),
+            RecipientState::Cancelled => return Ok(Err(*cancelled())),
+            RecipientState::Pending => {}
+        }
+        let Some(courier) = Courier::for_channel(&self.env, channel) else {
+            return Ok(Err(*fail(
+                ErrorCode::NotConfigured,
+                format!(
+                    "Codes cannot be sent by {} here yet. Please ask the sender.",
+                    channel.name()
+                ),
+            )));
+        };
+        let destination = match channel {
+            Channel::Sms | Channel::Voice => loaded.record.phone.clone(),
+            Channel::Email => Some(loaded.record.email.clone()),
+        }
+        .ok_or_else(|| worker::Error::RustError("a phone recipient without a number".into()))?;
+
+        // Tests and local development may shorten the lifetime (never in production settings).
+        let rules = CodeRules {
+            lifetime_ms: config::dev_code_lifetime_ms(&self.env).unwrap_or(rules.lifetime_ms),
+            ..rules
+        };
+        let now = now_ms();
+        let code_id = crypto::random_id()?;
+        let mut loaded = loaded;
+        let issued = match loaded
+            .progress
+            .codes
+            .issue(&rules, code_id.clone(), channel, now)
+        {
+            Ok(issued) => issued,
+            Err(SendRefusal::Locked) => return Ok(Err(*cancelled())),
+            Err(SendRefusal::Cooldown { retry_after_ms }) => {
+                return Ok(Err(resend_too_soon(
+                    "Please wait a little before asking for another code.",
+                    retry_after_ms,
+                )));
+            }
+            Err(SendRefusal::HourlyCap { retry_after_ms }) => {
+                return Ok(Err(resend_too_soon(
+                    "That is the most codes we send in an hour. Please use one you have, or wait.",
+                    retry_after_ms,
+                )));
+            }
+        };
+        let code = codes::generate(rules.digits)?;
+        let live = loaded
+            .progress
+            .codes
+            .live(now)
+            .find(|c| c.id == code_id)
+            .cloned()
+            .expect("just issued");
+        let pepper = config::code_pepper(&self.env)?;
+        codes::store(&self.env, &pepper, &self.id(), &live, &code, now).await?;
+        // The code is live before it goes out: once it arrives it can be entered. The agreement
+        // may have been cancelled while KV stored the digest; then the locked book stays.
+        let mut current = self.load().await?.expect("loaded above");
+        if current.progress.state == RecipientState::Cancelled {
+            codes::forget(&self.env, &self.id(), &[code_id]).await;
+            return Ok(Err(*cancelled()));
+        }
+        current.progress.codes = loaded.progress.codes;
+        self.save(current, Vec::new()).await?;
+        codes::forget(&self.env, &self.id(), &issued.voided).await;
+
+        let record = &loaded.record;
+        let message = outgoing::message(
+            channel,
+            &destination,
+            &CodeContext {
+                language,
+                code: &code,
+                lifetime_minutes: rules.lifetime_ms.div_ceil(60_000),
+                host,
+                agreement_title: &record.title,
+                sender_name: &record.sender.name,
+            },
+        );
+        let masked = outgoing::masked_destination(channel, &destination);
+        let delivered = courier.deliver(&self.env, &message).await?;
+        let mut current = self.load().await?.expect("loaded above");
+        match delivered {
+            Ok(()) => {
+                let next_send_in_ms = current.progress.codes.next_send_in_ms(&rules, now_ms());
+                self.save(
+                    current,
+                    vec![AuditKind::CodeSent {
+                        channel,
+                        destination: masked.clone(),
+                    }],
+                )
+                .await?;
+                Ok(Ok(CodeSent {
+                    channel,
+                    destination: masked,
+                    digits: rules.digits,
+                    expires_in_secs: issued.expires_at.saturating_sub(now_ms()).div_ceil(1000),
+                    next_send_in_secs: next_send_in_ms.div_ceil(1000),
+                }))
+            }
+            Err(refused) => {
+                worker::console_error!("a code could not be delivered: {}", refused.0);
+                current.progress.codes.withdraw(&code_id);
+                self.save(
+                    current,
+                    vec![AuditKind::CodeDeliveryFailed {
+                        channel,
+                        error: refused.0,
+                    }],
+                )
+                .await?;
+                codes::forget(&self.env, &self.id(), &[code_id]).await;
+                Ok(Err(*fail(
+                    ErrorCode::DeliveryFailed,
+                    "The code could not be sent. Please try again in a moment, or choose another way.",
+                )))
+            }
+        }
+    }
+
+    /// One code entry: compared with every live code (an older one still valid counts).
+    async fn check_code(&self, token: &str, entry: &str) -> Result<Reply<VerifiedResponse>> {
+        let _one_at_a_time = self.checking.lock().await;
+        let loaded = match self.authenticate(token).await? {
+            Ok(loaded) => loaded,
+            Err(e) => return Ok(Err(e)),
+        };
+        let Some(rules) = loaded.record.code_rules else {
+            return Ok(Err(*fail(
+                ErrorCode::WrongMethod,
+                "This link does not use codes.",
+            )));
+        };
+        match loaded.progress.state {
+            RecipientState::Verified => return Ok(Err(*already_verified())),
+            RecipientState::Cancelled => {
+                return self.refuse(loaded, RefusalReason::Cancelled).await;
+            }
+            RecipientState::Pending => {}
+        }
+        let entry = match signgate_core::otp::normalize_entry(entry, rules.digits) {
+            Ok(entry) => entry,
+            Err(problem) => {
+                let mut error = *fail(
+                    ErrorCode::InvalidCode,
+                    format!("Not counted as a try: {problem}."),
+                );
+                error.tries_left = self.tries_left(&loaded);
+                return Ok(Err(error));
+            }
+        };
+        let now = now_ms();
+        match loaded.progress.codes.gate(now) {
+            EntryGate::Locked => return self.refuse(loaded, RefusalReason::Cancelled).await,
+            EntryGate::NoCode => return Ok(Err(*no_code())),
+            EntryGate::Open => {}
+        }
+
+        let pepper = config::code_pepper(&self.env)?;
+        let candidates: Vec<_> = loaded.progress.codes.live(now).cloned().collect();
+        let (mut matched, mut unreadable) = (None, false);
+        // Every live code is compared, matched or not, so timing says nothing about which.
+        for code in &candidates {
+            match codes::matches(&self.env, &pepper, &self.id(), code.into(), &entry, now).await? {
+                Some(true) => matched = matched.or(Some(code.id.clone())),
+                Some(false) => {}
+                None => unreadable = true,
+            }
+        }
+
+        // Other events ran while KV answered: decide on the current state.
+        let loaded = self.load().await?.expect("loaded above");
+        if loaded.progress.state == RecipientState::Cancelled {
+            return self.refuse(loaded, RefusalReason::Cancelled).await;
+        }
+        let now = now_ms();
+        if let Some(id) = matched {
+            let mut book = loaded.progress.codes.clone();
+            let Some(channel) = book.accept(&id, now) else {
+                // Expired or voided while we compared: as good as no code.
+                return Ok(Err(*no_code()));
+            };
+            let response = self
+                .verified_with(loaded, channel.amr(), Some(book))
+                .await?;
+            if response.is_ok() {
+                let used: Vec<String> = candidates.into_iter().map(|c| c.id).collect();
+                codes::forget(&self.env, &self.id(), &used).await;
+            }
+            return Ok(response);
+        }
+        if unreadable {
+            worker::console_error!("a live code's digest could not be read from KV");
+            return Ok(Err(*fail(
+                ErrorCode::Internal,
+                "Your code could not be checked just now. Please try again in a moment; this did not count as a try.",
+            )));
+        }
+        self.wrong_code(loaded, &rules, now).await
+    }
+
+    async fn wrong_code(
+        &self,
+        mut loaded: Loaded,
+        rules: &CodeRules,
+        now: u64,
+    ) -> Result<Reply<VerifiedResponse>> {
+        let method = loaded.record.method;
+        let outcome = loaded.progress.codes.record_wrong(rules, now);
+        let failed = AuditKind::VerificationFailed {
+            method,
+            failures: loaded.progress.codes.failures(),
+            tries_left: Some(loaded.progress.codes.tries_left(rules)),
+        };
+        match outcome {
+            AfterWrong::TriesLeft(tries_left) => {
+                self.save(loaded, vec![failed]).await?;
+                let mut error = *fail(ErrorCode::WrongCode, "That code is not right.");
+                error.tries_left = Some(tries_left);
+                Ok(Err(error))
+            }
+            AfterWrong::Voided { voided } => {
+                self.save(loaded, vec![failed, AuditKind::CodesVoided { method }])
+                    .await?;
+                codes::forget(&self.env, &self.id(), &voided).await;
+                let mut error = *fail(
+                    ErrorCode::CodesVoided,
+                    "That code is not right, and that was too many wrong codes: every code sent \
+                     to you is void now. Please ask for a new one.",
+                );
+                error.tries_left = Some(0);
+                Ok(Err(error))
+            }
+            AfterWrong::Locked { voided } => {
+                loaded.progress.state = RecipientState::Cancelled;
+                loaded.progress.agreement_told = false;
+                let loaded = self.save(loaded, vec![failed]).await?;
+                codes::forget(&self.env, &self.id(), &voided).await;
+                self.tell_agreement_locked(loaded).await?;
+                let mut error = *cancelled();
+                error.tries_left = Some(0);
+                Ok(Err(error))
+            }
+            AfterWrong::Refused(EntryGate::NoCode) => Ok(Err(*no_code())),
+            AfterWrong::Refused(_) => self.refuse(loaded, RefusalReason::Cancelled).await,
+        }
+    }
+}
+
+/// The rules for sending by `channel`, if this recipient's method uses it.
+fn code_rules_for(
+    loaded: &Loaded,
+    channel: Channel,
+) -> std::result::Result<CodeRules, crate::http::Failure> {
+    match loaded.record.code_rules {
+        Some(rules) if channel.method() == loaded.record.method => Ok(rules),
+        _ => Err(fail(
+            ErrorCode::WrongMethod,
+            format!("This link does not get codes by {}.", channel.name()),
+        )),
+    }
+}
+
+/// What the code screens need: the newest live code's time left and when a new one may be sent.
+fn code_view(loaded: &Loaded, now: u64) -> Option<CodeView> {
+    let rules = loaded.record.code_rules?;
+    let book = &loaded.progress.codes;
+    let newest = book.live(now).max_by_key(|c| c.expires_at);
+    Some(CodeView {
+        digits: rules.digits,
+        expires_in_secs: newest.map(|c| (c.expires_at - now).div_ceil(1000)),
+        channel: newest.map(|c| c.channel),
+        next_send_in_secs: book.next_send_in_ms(&rules, now).div_ceil(1000),
+    })
+}
+
+fn already_verified() -> crate::http::Failure {
+    fail(ErrorCode::AlreadyVerified, "You are verified already.")
+}
+
+fn no_code() -> crate::http::Failure {
+    fail(
+        ErrorCode::NoCode,
+        "No code is valid now (it expired or was replaced). Please ask for a new one.",
+    )
+}
+
+fn resend_too_soon(message: &str, retry_after_ms: u64) -> signgate_core::wire::ApiError {
+    let mut error = *fail(ErrorCode::ResendTooSoon, message);
+    error.retry_after_secs = Some(retry_after_ms.div_ceil(1000));
+    error
 }

@@ -1,6 +1,8 @@
 //! Which route answers a request. Each route is one small file: parse, call the domain, answer.
 
 mod admin;
+mod code;
+mod dev_outbox;
 mod health;
 mod password;
 mod recipient_view;
@@ -26,14 +28,21 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
         ["api", "v1", "recipient", "password"] if method == Method::Post => {
             password::post(req, env).await
         }
-        ["api", "health"] | ["api", "v1", "recipient"] | ["api", "v1", "recipient", "password"] => {
-            http::error_response(&fail(
-                ErrorCode::MethodNotAllowed,
-                format!("{method} is not allowed here."),
-            ))
+        ["api", "v1", "recipient", "code"] if method == Method::Post => code::check(req, env).await,
+        ["api", "v1", "recipient", "code", "send"] if method == Method::Post => {
+            code::send(req, env).await
         }
+        ["api", "health"]
+        | ["api", "v1", "recipient"]
+        | ["api", "v1", "recipient", "password" | "code"]
+        | ["api", "v1", "recipient", "code", "send"] => http::error_response(&fail(
+            ErrorCode::MethodNotAllowed,
+            format!("{method} is not allowed here."),
+        )),
         ["api", ..] => http::error_response(&fail(ErrorCode::NotFound, "There is nothing here.")),
         ["admin", rest @ ..] => admin::dispatch(req, env, rest).await,
+        ["dev", "outbox"] if method == Method::Get => dev_outbox::page(env).await,
+        ["dev", "outbox.json"] if method == Method::Get => dev_outbox::json(env).await,
         _ => env.assets(ASSETS_BINDING)?.fetch_request(req).await,
     }
 }

@@ -1,5 +1,6 @@
 //! `PUT /admin/v1/accounts/{id}`: create or replace an account (policy, groups, internal domains,
-//! webhook URL). `GET` reads it back.
+//! webhook URL). `GET` reads it back. `POST /admin/v1/accounts/{id}/reset-verifications` voids
+//! every e-mail-code verification of the account made until now: those signers verify again.
 
 use signgate_core::policy::Account;
 use signgate_core::validate;
@@ -8,6 +9,11 @@ use worker::{Env, Request, Response, Result};
 
 use crate::http::{self, MAX_ADMIN_BODY, fail, read_json};
 use crate::{accounts, config};
+
+#[derive(serde::Serialize)]
+struct Reset {
+    reset_at: u64,
+}
 
 pub async fn put(mut req: Request, env: &Env, id: &str) -> Result<Response> {
     if !accounts::valid_id(id) {
@@ -34,6 +40,16 @@ pub async fn put(mut req: Request, env: &Env, id: &str) -> Result<Response> {
     }
     accounts::save(env, id, &account).await?;
     http::json(200, &account)
+}
+
+pub async fn reset_verifications(env: &Env, id: &str) -> Result<Response> {
+    let exists = accounts::valid_id(id) && accounts::load(env, id).await?.is_some();
+    if !exists {
+        return http::error_response(&fail(ErrorCode::NotFound, "No account has this id."));
+    }
+    let reset_at = config::now_ms();
+    accounts::reset_verifications(env, id, reset_at).await?;
+    http::json(200, &Reset { reset_at })
 }
 
 pub async fn get(env: &Env, id: &str) -> Result<Response> {

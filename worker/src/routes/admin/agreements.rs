@@ -6,11 +6,12 @@
 use signgate_core::audit::AuditEvent;
 use signgate_core::policy::{Account, Method};
 use signgate_core::token::{LinkToken, SECRET_LEN};
+use signgate_core::verification::VerificationRules;
 use signgate_core::wire::{
     AgreementStatus, AuditTrail, CreateAgreement, CreatedAgreement, CreatedRecipient,
     DEFAULT_EXPIRY_DAYS, ErrorCode, MAX_EXPIRY_DAYS, MAX_RECIPIENTS,
 };
-use signgate_core::{password, validate};
+use signgate_core::{password, phone, validate};
 use worker::{Env, Request, Response, Result};
 
 use crate::config::{self, AGREEMENTS_BINDING, PEPPER_VERSION, RECIPIENTS_BINDING, now_ms};
@@ -27,6 +28,8 @@ struct Planned {
     index: usize,
     method: Method,
     internal: bool,
+    /// E.164, for the phone method.
+    phone: Option<String>,
 }
 
 pub async fn create(mut req: Request, env: &Env) -> Result<Response> {
@@ -102,6 +105,10 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response> {
             password_hash,
             expires_at,
             continue_url: input.continue_url.clone(),
+            phone: plan.phone,
+            code_rules: policy.code_rules(plan.method),
+            verification_rules: (plan.method == Method::EmailCode)
+                .then(|| VerificationRules::from(&policy.email_code)),
         };
         let object = stub(env, RECIPIENTS_BINDING, &recipient_id)?;
         call_ok::<_, ()>(
@@ -219,10 +226,35 @@ fn plan(
             ))),
             (_, None) => {}
         }
+        let phone = match (method, &recipient.phone) {
+            (Method::Phone, Some(number)) => {
+                match phone::normalize(number, &policy.phone.default_country_code) {
+                    Ok(e164) => Some(e164),
+                    Err(problem) => {
+                        note(Err(format!("{at}.phone: {problem}")));
+                        None
+                    }
+                }
+            }
+            (Method::Phone, None) => {
+                note(Err(format!(
+                    "{at}.phone: the phone method needs the recipient's phone number"
+                )));
+                None
+            }
+            (_, Some(_)) => {
+                note(Err(format!(
+                    "{at}.phone: only the phone method takes a phone number"
+                )));
+                None
+            }
+            (_, None) => None,
+        };
         planned.push(Planned {
             index,
             method,
             internal,
+            phone,
         });
     }
     if problems.is_empty() {

@@ -25,12 +25,16 @@ pub async fn dispatch(req: Request, env: &Env, path: &[&str]) -> Result<Response
     match (method.clone(), path) {
         (Method::Put, ["v1", "accounts", id]) => accounts::put(req, env, id).await,
         (Method::Get, ["v1", "accounts", id]) => accounts::get(env, id).await,
+        (Method::Post, ["v1", "accounts", id, "reset-verifications"]) => {
+            accounts::reset_verifications(env, id).await
+        }
         (Method::Post, ["v1", "agreements"]) => agreements::create(req, env).await,
         (Method::Get, ["v1", "agreements", id]) => agreements::status(env, id).await,
         (Method::Get, ["v1", "agreements", id, "audit"]) => agreements::audit(env, id).await,
         (
             _,
             ["v1", "accounts", _]
+            | ["v1", "accounts", _, "reset-verifications"]
             | ["v1", "agreements"]
             | ["v1", "agreements", _]
             | ["v1", "agreements", _, "audit"],
