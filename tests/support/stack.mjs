@@ -29,17 +29,19 @@ export function randomSecret() {
 }
 
 /// A wrangler config next to its own .dev.vars, pointing at the built worker and app.
-function writeConfig(dir, secrets, extraVars) {
+/// Codes go to the dev outbox unless a test sets CODE_DELIVERY to something else. `editToml` may
+/// change the config (the rate limiter's numbers, say).
+function writeConfig(dir, secrets, extraVars, editToml) {
   const toml = readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8')
     .replace(/^main = ".*"$/m, `main = "${path.join(ROOT, 'worker/build/worker/shim.mjs')}"`)
     .replace(/^directory = ".*"$/m, `directory = "${path.join(ROOT, 'dist')}"`);
-  writeFileSync(path.join(dir, 'wrangler.toml'), toml);
-  const vars = { ...secrets, DEV_ALLOW_LOOPBACK_HTTP: 'true', ...extraVars };
+  writeFileSync(path.join(dir, 'wrangler.toml'), editToml(toml));
+  const vars = { ...secrets, DEV_ALLOW_LOOPBACK_HTTP: 'true', CODE_DELIVERY: 'outbox', ...extraVars };
   writeFileSync(path.join(dir, '.dev.vars'), Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
 }
 
 export class Stack {
-  constructor({ vars = {} } = {}) {
+  constructor({ vars = {}, editToml = (toml) => toml } = {}) {
     this.dir = mkdtempSync(path.join(tmpdir(), 'signgate-stack-'));
     this.secrets = {
       ADMIN_API_KEY: randomSecret(),
@@ -47,7 +49,7 @@ export class Stack {
       GRANT_SIGNING_KEY: randomSecret(),
       WEBHOOK_SECRET: randomSecret(),
     };
-    writeConfig(this.dir, this.secrets, vars);
+    writeConfig(this.dir, this.secrets, vars, editToml);
     this.log = '';
   }
 
@@ -105,6 +107,31 @@ export class Stack {
   admin() {
     return new Admin(this.origin, this.secrets.ADMIN_API_KEY);
   }
+
+  /// What the dev outbox holds, newest first.
+  async outbox() {
+    const res = await fetch(`${this.origin}/dev/outbox.json`);
+    if (!res.ok) throw new Error(`dev outbox → ${res.status}`);
+    return (await res.json()).messages;
+  }
+
+  /// The code in the newest message to `to` (the SMS's WebOTP line, the e-mail's code line).
+  async latestCode(to) {
+    const message = (await this.outbox()).find((m) => m.to === to);
+    if (!message) throw new Error(`no message to ${to} in the dev outbox`);
+    return codeIn(message);
+  }
+}
+
+/// The code a message carries.
+export function codeIn(message) {
+  const found = message.channel === 'sms'
+    ? message.body.match(/#(\d+)$/)
+    : message.channel === 'voice'
+      ? message.body.match(/: ((?:\d, )+\d)\./)?.map((m) => m.replaceAll(', ', ''))
+      : message.body.match(/^ {4}(\d+)$/m);
+  if (!found) throw new Error(`no code in ${JSON.stringify(message)}`);
+  return found[1];
 }
 
 async function waitForHealth(origin, timeoutMs = 60000) {
@@ -165,17 +192,52 @@ export class Admin {
     const url = created.recipients[0].signing_url;
     return { agreementId: created.id, recipientId: created.recipients[0].id, url, token: url.split('#')[1], password };
   }
+
+  /// An account and an agreement with one recipient of a code method (`phone` or `email_code`).
+  async codeAgreement({ method = 'phone', accountId = 'acme', account = {}, recipient = {}, recipients = [] } = {}) {
+    await this.putAccount(accountId, { name: 'Acme Legal', ...account });
+    const email = recipient.email ?? `signer-${Math.random().toString(36).slice(2)}@example.com`;
+    const phone = method === 'phone' ? (recipient.phone ?? `+49170${Math.floor(1e6 + Math.random() * 9e6)}`) : undefined;
+    const created = await this.createAgreement({
+      account_id: accountId,
+      title: 'Lease for Flat 4B',
+      sender: { name: 'Sam Sender', email: 'sam@acme.example' },
+      recipients: [{ name: 'Ada Lovelace', method, ...recipient, email, phone }, ...recipients],
+    });
+    const url = created.recipients[0].signing_url;
+    return {
+      agreementId: created.id,
+      recipientId: created.recipients[0].id,
+      url,
+      token: url.split('#')[1],
+      // Where its codes go, as the outbox names it.
+      to: method === 'phone' ? phone.replace(/[^+\d]/g, '') : email,
+      created,
+    };
+  }
 }
 
 /// The app's side: the recipient API with a link token.
-export function recipientApi(origin, token) {
-  const auth = { authorization: `Bearer ${token}` };
+/// `ip` stands in for the client's address (locally the runtime passes `CF-Connecting-IP` through;
+/// on Cloudflare the edge sets it), so tests do not share the per-IP send throttle by accident.
+export function recipientApi(origin, token, { ip } = {}) {
+  const auth = { authorization: `Bearer ${token}`, ...(ip ? { 'cf-connecting-ip': ip } : {}) };
   return {
     view: () => fetch(`${origin}/api/v1/recipient`, { headers: auth }),
     password: (password) => fetch(`${origin}/api/v1/recipient/password`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ password }),
+    }),
+    sendCode: (channel, language, headers = {}) => fetch(`${origin}/api/v1/recipient/code/send`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(language ? { channel, language } : { channel }),
+    }),
+    code: (code) => fetch(`${origin}/api/v1/recipient/code`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ code }),
     }),
   };
 }

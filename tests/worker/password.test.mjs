@@ -1,8 +1,8 @@
 // The password method end to end against the real Workers runtime (workerd via wrangler dev).
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { listener } from '../support/listener.mjs';
 import { Stack, recipientApi } from '../support/stack.mjs';
 
 /// Verifies an HS256 JWT the way the platform would, with Node's own crypto.
@@ -12,36 +12,6 @@ function verifyGrant(grant, key) {
   assert.equal(signature, expected, 'grant signature');
   assert.deepEqual(JSON.parse(Buffer.from(header, 'base64url')), { alg: 'HS256', typ: 'JWT' });
   return JSON.parse(Buffer.from(payload, 'base64url'));
-}
-
-/// A local webhook receiver: the sender's platform.
-async function webhookReceiver() {
-  const deliveries = [];
-  let notify = () => {};
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => {
-      deliveries.push({ headers: req.headers, body });
-      res.writeHead(204).end();
-      notify();
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${server.address().port}/hooks/signgate`,
-    deliveries,
-    async next(predicate, timeoutMs = 20000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = deliveries.find(predicate);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching webhook in ${timeoutMs} ms: ${JSON.stringify(deliveries)}`);
-        await new Promise((r) => { notify = r; setTimeout(r, 200); });
-      }
-    },
-    close: () => new Promise((r) => server.close(r)),
-  };
 }
 
 const count = (events, type) => events.filter((e) => e.type === type).length;
@@ -54,7 +24,7 @@ describe('password method under workerd', () => {
   before(async () => {
     await stack.start();
     admin = stack.admin();
-    hooks = await webhookReceiver();
+    hooks = await listener();
   });
   after(async () => {
     await hooks?.close();
@@ -119,7 +89,7 @@ describe('password method under workerd', () => {
   test('5 wrong passwords cancel the agreement, refuse the right one, and the sender is told by a signed webhook', async () => {
     const { token, agreementId, recipientId, password } = await admin.passwordAgreement({
       accountId: 'hooked',
-      account: { webhook_url: hooks.url },
+      account: { webhook_url: `${hooks.origin}/hooks/signgate` },
     });
     const api = recipientApi(stack.origin, token);
     for (let i = 0; i < 4; i++) assert.equal((await api.password('Wrong1234')).status, 403);
