@@ -1,5 +1,5 @@
 // `cargo xtask dev` runs this once wrangler is starting: waits for the stack, seeds a demo account
-// and an agreement with a password recipient, and prints the signing link and the password.
+// and one agreement per method that runs end to end, and prints the signing links.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Admin, ROOT } from './stack.mjs';
@@ -18,15 +18,27 @@ for (;;) {
 }
 
 const admin = new Admin(origin, vars.ADMIN_API_KEY);
-const demo = await admin.passwordAgreement({ accountId: 'demo', account: { name: 'Demo Account' }, password: 'Sunrise2026' });
+const account = {
+  name: 'Demo Account',
+  policy: {
+    methods: { allowed: ['password', 'phone', 'email_code'], default: 'password' },
+    phone: { default_country_code: '49' },
+  },
+};
+const password = await admin.passwordAgreement({ accountId: 'demo', account, password: 'Sunrise2026' });
+const phone = await admin.codeAgreement({ method: 'phone', accountId: 'demo', account, recipient: { phone: '+49 170 5550123' } });
+const email = await admin.codeAgreement({ method: 'email_code', accountId: 'demo', account, recipient: { email: 'ada@example.com' } });
 console.log(`
   signgate is running at ${origin}
 
-  Signing link:  ${demo.url}
-  Password:      ${demo.password}   (5 tries; a wrong one counts)
+  Password:     ${password.url}
+                password ${password.password}   (5 tries; a wrong one counts)
+  SMS or call:  ${phone.url}
+  E-mail code:  ${email.url}
+                codes are not sent: read them at ${origin}/dev/outbox
 
   Admin API key: in .dev.vars (ADMIN_API_KEY). Agreement state:
-    curl -H "authorization: Bearer $ADMIN_API_KEY" ${origin}/admin/v1/agreements/${demo.agreementId}
+    curl -H "authorization: Bearer $ADMIN_API_KEY" ${origin}/admin/v1/agreements/${password.agreementId}
 
   Stop with Ctrl-C. State is kept in .wrangler/state between runs.
 `);

@@ -51,23 +51,47 @@ pub fn quiet_wrangler() -> [(&'static str, &'static str); 3] {
 }
 
 /// Local secrets, made once with fresh randomness and kept (the state in .wrangler needs the same
-/// pepper to check the passwords it holds). Never committed.
+/// pepper to check the passwords and codes it holds). Never committed. Settings added since a
+/// file was made are appended to it.
 fn write_dev_vars_once() -> Result {
     let path = root().join(".dev.vars");
-    if path.exists() {
-        return Ok(());
+    let mut vars = match std::fs::read_to_string(&path) {
+        Ok(existing) => existing,
+        Err(_) => {
+            let mut random = [0u8; 128];
+            let mut urandom = std::fs::File::open("/dev/urandom").map_err(|e| e.to_string())?;
+            std::io::Read::read_exact(&mut urandom, &mut random).map_err(|e| e.to_string())?;
+            let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+            format!(
+                "ADMIN_API_KEY={}\nPASSWORD_PEPPER={}\nGRANT_SIGNING_KEY={}\nWEBHOOK_SECRET={}\n",
+                hex(&random[..32]),
+                hex(&random[32..64]),
+                hex(&random[64..96]),
+                hex(&random[96..])
+            )
+        }
+    };
+    let before = vars.clone();
+    for (name, value) in DEV_SETTINGS {
+        if !vars
+            .lines()
+            .any(|line| line.starts_with(&format!("{name}=")))
+        {
+            if !vars.is_empty() && !vars.ends_with('\n') {
+                vars.push('\n');
+            }
+            vars.push_str(&format!("{name}={value}\n"));
+        }
     }
-    let mut random = [0u8; 128];
-    let mut urandom = std::fs::File::open("/dev/urandom").map_err(|e| e.to_string())?;
-    std::io::Read::read_exact(&mut urandom, &mut random).map_err(|e| e.to_string())?;
-    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
-    let vars = format!(
-        "ADMIN_API_KEY={}\nPASSWORD_PEPPER={}\nGRANT_SIGNING_KEY={}\nWEBHOOK_SECRET={}\nDEV_ALLOW_LOOPBACK_HTTP=true\n",
-        hex(&random[..32]),
-        hex(&random[32..64]),
-        hex(&random[64..96]),
-        hex(&random[96..])
-    );
-    std::fs::write(&path, vars).map_err(|e| e.to_string())?;
+    if vars != before {
+        std::fs::write(&path, vars).map_err(|e| e.to_string())?;
+    }
     Ok(())
 }
+
+/// Local development only: plain-http loopback URLs, and codes to the dev outbox page instead of
+/// a carrier or mail service.
+const DEV_SETTINGS: &[(&str, &str)] = &[
+    ("DEV_ALLOW_LOOPBACK_HTTP", "true"),
+    ("CODE_DELIVERY", "outbox"),
+];
