@@ -1,9 +1,14 @@
-//! The two calls the app makes to the worker. The link token is the bearer credential.
+//! The calls the app makes to the worker. The link token is the bearer credential.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
-use signgate_core::wire::{ApiError, PasswordAttempt, RecipientView, VerifiedResponse};
+use signgate_core::otp::Channel;
+use signgate_core::wire::{
+    ApiError, CodeAttempt, CodeSent, PasswordAttempt, RecipientView, SendCode, VerifiedResponse,
+};
 use web_sys::RequestCache;
+
+use crate::i18n::Lang;
 
 #[derive(Debug)]
 pub enum Failure {
@@ -25,6 +30,29 @@ pub async fn submit_password(token: &str, password: &str) -> Result<VerifiedResp
         password: password.to_owned(),
     };
     let request = authorized(Request::post("/api/v1/recipient/password"), token)
+        .json(&attempt)
+        .map_err(|_| Failure::Unreachable)?;
+    read(request.send().await).await
+}
+
+/// Sends a new code by `channel`; its message is in the page's language.
+pub async fn send_code(token: &str, channel: Channel, language: Lang) -> Result<CodeSent, Failure> {
+    let body = SendCode {
+        channel,
+        language: Some(language.code().to_owned()),
+    };
+    let request = authorized(Request::post("/api/v1/recipient/code/send"), token)
+        .json(&body)
+        .map_err(|_| Failure::Unreachable)?;
+    read(request.send().await).await
+}
+
+/// As typed or pasted: the worker strips the spaces and dashes people copy along with a code.
+pub async fn submit_code(token: &str, code: &str) -> Result<VerifiedResponse, Failure> {
+    let attempt = CodeAttempt {
+        code: code.to_owned(),
+    };
+    let request = authorized(Request::post("/api/v1/recipient/code"), token)
         .json(&attempt)
         .map_err(|_| Failure::Unreachable)?;
     read(request.send().await).await

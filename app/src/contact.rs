@@ -61,6 +61,8 @@ mod tests {
             recipient_email: None,
             agreement_title: None,
             tries_left: None,
+            phone_last4: None,
+            codes: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! names are functions below the table.
 
 use leptos::prelude::*;
+use signgate_core::otp::Channel;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -159,6 +160,114 @@ messages! {
         ru: "Нет пароля?",
     }
 
+    PhoneHeading {
+        en: "Get a code on your phone",
+        de: "Code auf Ihr Telefon erhalten",
+        ru: "Получите код на телефон",
+    }
+    ChannelLegend {
+        en: "How would you like to get the code?",
+        de: "Wie möchten Sie den Code erhalten?",
+        ru: "Как вы хотите получить код?",
+    }
+    ChannelSms {
+        en: "Text message (SMS)",
+        de: "Textnachricht (SMS)",
+        ru: "SMS-сообщение",
+    }
+    ChannelVoice {
+        en: "Voice call",
+        de: "Sprachanruf",
+        ru: "Голосовой звонок",
+    }
+    SendCode {
+        en: "Send code",
+        de: "Code senden",
+        ru: "Отправить код",
+    }
+    NotYourNumber {
+        en: "Not your phone number?",
+        de: "Nicht Ihre Telefonnummer?",
+        ru: "Это не ваш номер?",
+    }
+    EmailCodeHeading {
+        en: "Get a code by e-mail",
+        de: "Code per E-Mail erhalten",
+        ru: "Получите код по электронной почте",
+    }
+
+    CodeHeading {
+        en: "Enter the code",
+        de: "Geben Sie den Code ein",
+        ru: "Введите код",
+    }
+    EmailMayTakeAWhile {
+        en: "It can take a few minutes to arrive. If you cannot find it, look in your spam folder.",
+        de: "Es kann einige Minuten dauern, bis sie ankommt. Wenn Sie sie nicht finden, sehen Sie im Spam-Ordner nach.",
+        ru: "Письмо может прийти через несколько минут. Если его нет, проверьте папку «Спам».",
+    }
+    CodeExpiresSoon {
+        en: "Your code expires soon. Enter it now or request a new one.",
+        de: "Ihr Code läuft bald ab. Geben Sie ihn jetzt ein oder fordern Sie einen neuen an.",
+        ru: "Срок действия кода скоро истечёт. Введите его сейчас или запросите новый.",
+    }
+    // Names the SendNewCode button: keep the two in step.
+    CodeExpired {
+        en: "Your code has expired. Please request a new one with “Send a new code”.",
+        de: "Ihr Code ist abgelaufen. Bitte fordern Sie mit „Neuen Code senden“ einen neuen an.",
+        ru: "Срок действия кода истёк. Запросите новый кнопкой «Отправить новый код».",
+    }
+    SendNewCode {
+        en: "Send a new code",
+        de: "Neuen Code senden",
+        ru: "Отправить новый код",
+    }
+    NewCodeOnItsWay {
+        en: "A new code is on its way.",
+        de: "Ein neuer Code ist unterwegs.",
+        ru: "Новый код уже отправлен.",
+    }
+    OtherChannel {
+        en: "Choose another way to get the code",
+        de: "Eine andere Art wählen, den Code zu erhalten",
+        ru: "Выбрать другой способ получения кода",
+    }
+    NoCodeReceived {
+        en: "Didn't get a code?",
+        de: "Keinen Code erhalten?",
+        ru: "Не получили код?",
+    }
+    WrongCode {
+        en: "That code is not right.",
+        de: "Der Code ist nicht richtig.",
+        ru: "Код неверный.",
+    }
+    CodesVoided {
+        en: "That code is not right. After too many wrong entries, the codes sent so far no longer work. Please request a new code.",
+        de: "Der Code ist nicht richtig. Nach zu vielen falschen Eingaben gelten die bisher gesendeten Codes nicht mehr. Bitte fordern Sie einen neuen Code an.",
+        ru: "Код неверный. Из-за слишком большого числа ошибок отправленные ранее коды больше не действуют. Запросите новый код.",
+    }
+    NoValidCode {
+        en: "No code is valid at the moment: it may have expired. Please request a new code.",
+        de: "Zurzeit ist kein Code gültig, er ist möglicherweise abgelaufen. Bitte fordern Sie einen neuen Code an.",
+        ru: "Сейчас нет действующего кода: возможно, срок его действия истёк. Запросите новый код.",
+    }
+    DeliveryFailed {
+        en: "We could not send the code. Please try again in a moment.",
+        de: "Der Code konnte nicht gesendet werden. Bitte versuchen Sie es gleich noch einmal.",
+        ru: "Не удалось отправить код. Попробуйте ещё раз чуть позже.",
+    }
+    NotConfigured {
+        en: "Codes cannot be sent this way right now.",
+        de: "Codes können zurzeit nicht auf diesem Weg gesendet werden.",
+        ru: "Сейчас коды нельзя отправить этим способом.",
+    }
+    ResendNotYet {
+        en: "You cannot request a new code yet. Please wait a moment.",
+        de: "Sie können noch keinen neuen Code anfordern. Bitte warten Sie einen Moment.",
+        ru: "Новый код пока нельзя запросить. Подождите немного.",
+    }
+
     VerifiedHeading {
         en: "You're verified",
         de: "Sie sind verifiziert",
@@ -186,9 +295,9 @@ messages! {
         ru: "Это соглашение отменено",
     }
     CancelledText {
-        en: "A wrong password was entered too many times, so the agreement has been cancelled and the sender has been told.",
-        de: "Es wurde zu oft ein falsches Passwort eingegeben. Deshalb wurde die Vereinbarung storniert und der Absender benachrichtigt.",
-        ru: "Неверный пароль был введён слишком много раз, поэтому соглашение отменено, а отправитель уведомлён.",
+        en: "Too many wrong entries were made, so the agreement has been cancelled and the sender has been told.",
+        de: "Es gab zu viele falsche Eingaben. Deshalb wurde die Vereinbarung storniert und der Absender benachrichtigt.",
+        ru: "Было сделано слишком много неверных попыток ввода, поэтому соглашение отменено, а отправитель уведомлён.",
     }
     Questions {
         en: "Questions?",
@@ -280,10 +389,40 @@ pub fn tries_left(lang: Lang, n: u32) -> String {
     }
 }
 
-/// Follows "Too many tries in a short time.": how long to wait, in minutes once it is a minute or more.
+/// Follows "Too many tries in a short time.": how long to wait.
 pub fn wait_for(lang: Lang, secs: u64) -> String {
+    let amount = duration(lang, secs);
+    match lang {
+        Lang::En => format!(" Please wait {amount} and try again."),
+        Lang::De => format!(" Bitte warten Sie {amount} und versuchen Sie es dann erneut."),
+        Lang::Ru => format!(" Подождите {amount} и попробуйте ещё раз."),
+    }
+}
+
+/// "Too many tries in a short time." and how long to wait, when the worker said.
+pub fn throttled(lang: Lang, retry_after_secs: Option<u64>) -> String {
+    let wait = match retry_after_secs {
+        Some(secs) => wait_for(lang, secs),
+        None => text(lang, Key::WaitAMoment).to_owned(),
+    };
+    format!("{}{wait}", text(lang, Key::Throttled))
+}
+
+/// When the next code may be requested.
+pub fn resend_in(lang: Lang, secs: u64) -> String {
+    let amount = duration(lang, secs);
+    match lang {
+        Lang::En => format!("You can request a new code in {amount}."),
+        Lang::De => format!("Sie können in {amount} einen neuen Code anfordern."),
+        Lang::Ru => format!("Новый код можно запросить через {amount}."),
+    }
+}
+
+/// A wait in words, in whole minutes (rounded up) once it is a minute or more. The Russian forms
+/// are the accusative that «подождите …» and «через …» need; German "in …" takes the same forms.
+fn duration(lang: Lang, secs: u64) -> String {
     let minutes = secs.div_ceil(60);
-    let amount = if secs < 60 {
+    if secs < 60 {
         match (lang, plural(lang, secs)) {
             (Lang::En, Plural::One) => format!("{secs} second"),
             (Lang::En, _) => format!("{secs} seconds"),
@@ -303,11 +442,147 @@ pub fn wait_for(lang: Lang, secs: u64) -> String {
             (Lang::Ru, Plural::Few) => format!("{minutes} минуты"),
             (Lang::Ru, _) => format!("{minutes} минут"),
         }
-    };
+    }
+}
+
+/// A countdown as a clock: `9:41`, `0:05`, `1:00:00`. The same in all three languages.
+pub fn clock(secs: u64) -> String {
+    let (hours, minutes, secs) = (secs / 3600, secs / 60 % 60, secs % 60);
+    if hours > 0 {
+        format!("{hours}:{minutes:02}:{secs:02}")
+    } else {
+        format!("{minutes}:{secs:02}")
+    }
+}
+
+pub fn code_expires_in(lang: Lang, secs: u64) -> String {
+    let clock = clock(secs);
     match lang {
-        Lang::En => format!(" Please wait {amount} and try again."),
-        Lang::De => format!(" Bitte warten Sie {amount} und versuchen Sie es dann erneut."),
-        Lang::Ru => format!(" Подождите {amount} и попробуйте ещё раз."),
+        Lang::En => format!("The code expires in {clock}."),
+        Lang::De => format!("Der Code läuft in {clock} ab."),
+        Lang::Ru => format!("Срок действия кода истекает через {clock}."),
+    }
+}
+
+/// The field's label: the length tells the signer which number in the message is the code.
+pub fn code_label(lang: Lang, digits: u8) -> String {
+    match (lang, plural(lang, digits.into())) {
+        (Lang::En, _) => format!("{digits}-digit code"),
+        (Lang::De, _) => format!("{digits}-stelliger Code"),
+        (Lang::Ru, Plural::One) => format!("Код из {digits} цифры"),
+        (Lang::Ru, _) => format!("Код из {digits} цифр"),
+    }
+}
+
+/// What was typed cannot be a code; the worker did not count it.
+pub fn not_a_code(lang: Lang, digits: u8) -> String {
+    match (lang, plural(lang, digits.into())) {
+        (Lang::En, Plural::One) => format!(
+            "A code has {digits} digit. Please check what you typed. This did not count as a try."
+        ),
+        (Lang::En, _) => format!(
+            "A code has {digits} digits. Please check what you typed. This did not count as a try."
+        ),
+        (Lang::De, Plural::One) => format!(
+            "Ein Code hat {digits} Ziffer. Bitte prüfen Sie Ihre Eingabe. Dies zählt nicht als Versuch."
+        ),
+        (Lang::De, _) => format!(
+            "Ein Code hat {digits} Ziffern. Bitte prüfen Sie Ihre Eingabe. Dies zählt nicht als Versuch."
+        ),
+        (Lang::Ru, Plural::One) => format!(
+            "Код состоит из {digits} цифры. Проверьте, что вы ввели. Эта попытка не засчитана."
+        ),
+        (Lang::Ru, _) => format!(
+            "Код состоит из {digits} цифр. Проверьте, что вы ввели. Эта попытка не засчитана."
+        ),
+    }
+}
+
+/// Before the signer picks SMS or a call. Only the last digits are ever shown.
+pub fn phone_intro(lang: Lang, last4: Option<&str>) -> String {
+    match (lang, last4) {
+        (Lang::En, Some(last4)) => {
+            format!("We will send a code to your phone number ending in {last4}.")
+        }
+        (Lang::En, None) => "We will send a code to your phone number.".to_owned(),
+        (Lang::De, Some(last4)) => {
+            format!("Wir senden einen Code an Ihre Telefonnummer mit den Endziffern {last4}.")
+        }
+        (Lang::De, None) => "Wir senden einen Code an Ihre Telefonnummer.".to_owned(),
+        (Lang::Ru, Some(last4)) => {
+            format!("Мы отправим код на ваш номер телефона, который заканчивается на {last4}.")
+        }
+        (Lang::Ru, None) => "Мы отправим код на ваш номер телефона.".to_owned(),
+    }
+}
+
+pub fn email_intro(lang: Lang, email: Option<&str>) -> String {
+    match (lang, email) {
+        (Lang::En, Some(email)) => format!("We will send a code to your e-mail address {email}."),
+        (Lang::En, None) => "We will send a code to your e-mail address.".to_owned(),
+        (Lang::De, Some(email)) => format!("Wir senden einen Code an Ihre E-Mail-Adresse {email}."),
+        (Lang::De, None) => "Wir senden einen Code an Ihre E-Mail-Adresse.".to_owned(),
+        (Lang::Ru, Some(email)) => {
+            format!("Мы отправим код на ваш адрес электронной почты {email}.")
+        }
+        (Lang::Ru, None) => "Мы отправим код на ваш адрес электронной почты.".to_owned(),
+    }
+}
+
+/// Where the code went. `destination` is the worker's mask (`…4567`, `a…@example.com`); for a
+/// phone only its digits are read out, as "ending in 4567" reads better than an ellipsis.
+pub fn code_sent(lang: Lang, channel: Channel, destination: &str) -> String {
+    let shown = match channel {
+        Channel::Sms | Channel::Voice => destination
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect::<String>(),
+        Channel::Email => destination.trim().to_owned(),
+    };
+    let to = (!shown.is_empty()).then_some(shown.as_str());
+    match (lang, channel, to) {
+        (Lang::En, Channel::Sms, Some(last)) => {
+            format!("We sent a code by text message to your phone number ending in {last}.")
+        }
+        (Lang::En, Channel::Sms, None) => "We sent a code by text message.".to_owned(),
+        (Lang::En, Channel::Voice, Some(last)) => {
+            format!("We are calling your phone number ending in {last} to tell you the code.")
+        }
+        (Lang::En, Channel::Voice, None) => "We are calling you to tell you the code.".to_owned(),
+        (Lang::En, Channel::Email, Some(address)) => {
+            format!("We sent a code to your e-mail address {address}.")
+        }
+        (Lang::En, Channel::Email, None) => "We sent a code to your e-mail address.".to_owned(),
+        (Lang::De, Channel::Sms, Some(last)) => format!(
+            "Wir haben einen Code per SMS an Ihre Telefonnummer mit den Endziffern {last} gesendet."
+        ),
+        (Lang::De, Channel::Sms, None) => "Wir haben einen Code per SMS gesendet.".to_owned(),
+        (Lang::De, Channel::Voice, Some(last)) => format!(
+            "Wir rufen Ihre Telefonnummer mit den Endziffern {last} an und nennen Ihnen den Code."
+        ),
+        (Lang::De, Channel::Voice, None) => {
+            "Wir rufen Sie an und nennen Ihnen den Code.".to_owned()
+        }
+        (Lang::De, Channel::Email, Some(address)) => {
+            format!("Wir haben einen Code an Ihre E-Mail-Adresse {address} gesendet.")
+        }
+        (Lang::De, Channel::Email, None) => {
+            "Wir haben einen Code an Ihre E-Mail-Adresse gesendet.".to_owned()
+        }
+        (Lang::Ru, Channel::Sms, Some(last)) => format!(
+            "Мы отправили код в SMS на ваш номер телефона, который заканчивается на {last}."
+        ),
+        (Lang::Ru, Channel::Sms, None) => "Мы отправили код в SMS.".to_owned(),
+        (Lang::Ru, Channel::Voice, Some(last)) => format!(
+            "Мы звоним на ваш номер телефона, который заканчивается на {last}, чтобы продиктовать код."
+        ),
+        (Lang::Ru, Channel::Voice, None) => "Мы звоним вам, чтобы продиктовать код.".to_owned(),
+        (Lang::Ru, Channel::Email, Some(address)) => {
+            format!("Мы отправили код на ваш адрес электронной почты {address}.")
+        }
+        (Lang::Ru, Channel::Email, None) => {
+            "Мы отправили код на ваш адрес электронной почты.".to_owned()
+        }
     }
 }
 
@@ -447,6 +722,70 @@ mod tests {
         assert!(wait_for(Lang::De, 60).contains("1 Minute "));
         assert!(wait_for(Lang::Ru, 2).contains("2 секунды"));
         assert!(wait_for(Lang::Ru, 300).contains("5 минут "));
+    }
+
+    #[test]
+    fn countdowns_read_as_clocks_and_words() {
+        assert_eq!(clock(581), "9:41");
+        assert_eq!(clock(60), "1:00");
+        assert_eq!(clock(5), "0:05");
+        assert_eq!(clock(0), "0:00");
+        assert_eq!(clock(3600), "1:00:00");
+        assert_eq!(code_expires_in(Lang::En, 581), "The code expires in 9:41.");
+        assert_eq!(
+            resend_in(Lang::En, 25),
+            "You can request a new code in 25 seconds."
+        );
+        assert_eq!(
+            resend_in(Lang::En, 1),
+            "You can request a new code in 1 second."
+        );
+        assert_eq!(
+            resend_in(Lang::En, 90),
+            "You can request a new code in 2 minutes."
+        );
+        assert_eq!(
+            resend_in(Lang::Ru, 22),
+            "Новый код можно запросить через 22 секунды."
+        );
+        assert_eq!(
+            resend_in(Lang::De, 1),
+            "Sie können in 1 Sekunde einen neuen Code anfordern."
+        );
+    }
+
+    #[test]
+    fn codes_say_where_they_went() {
+        assert_eq!(
+            phone_intro(Lang::En, Some("4567")),
+            "We will send a code to your phone number ending in 4567."
+        );
+        assert_eq!(
+            email_intro(Lang::En, Some("ada@example.com")),
+            "We will send a code to your e-mail address ada@example.com."
+        );
+        assert_eq!(
+            code_sent(Lang::En, Channel::Sms, "…4567"),
+            "We sent a code by text message to your phone number ending in 4567."
+        );
+        assert_eq!(
+            code_sent(Lang::En, Channel::Voice, "…4567"),
+            "We are calling your phone number ending in 4567 to tell you the code."
+        );
+        assert_eq!(
+            code_sent(Lang::En, Channel::Email, "a…@example.com"),
+            "We sent a code to your e-mail address a…@example.com."
+        );
+        assert_eq!(
+            code_sent(Lang::En, Channel::Sms, ""),
+            "We sent a code by text message."
+        );
+        assert_eq!(code_label(Lang::En, 6), "6-digit code");
+        assert_eq!(code_label(Lang::Ru, 6), "Код из 6 цифр");
+        assert_eq!(
+            not_a_code(Lang::En, 6),
+            "A code has 6 digits. Please check what you typed. This did not count as a try."
+        );
     }
 
     #[test]

@@ -11,7 +11,9 @@ mod token;
 use leptos::{prelude::*, task::spawn_local};
 
 use i18n::{Key, Lang, tr};
-use screens::{Cancelled, InvalidLink, Opening, Password, Problem, Screen, Verified};
+use screens::{
+    Cancelled, Code, EmailCode, InvalidLink, Opening, Password, Phone, Problem, Screen, Verified,
+};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -57,6 +59,18 @@ pub fn App() -> impl IntoView {
                 Screen::Opening => view! { <Opening /> }.into_any(),
                 Screen::Password(recipient) => {
                     view! { <Password recipient token=token.get_value() set_screen /> }.into_any()
+                }
+                Screen::Phone(recipient) => {
+                    view! { <Phone recipient token=token.get_value() set_screen reload=retry /> }
+                        .into_any()
+                }
+                Screen::EmailCode(recipient) => {
+                    view! { <EmailCode recipient token=token.get_value() set_screen reload=retry /> }
+                        .into_any()
+                }
+                Screen::Code { recipient, sent } => {
+                    view! { <Code recipient sent token=token.get_value() set_screen reload=retry /> }
+                        .into_any()
                 }
                 Screen::Verified { continue_href } => view! { <Verified continue_href /> }.into_any(),
                 Screen::Cancelled(contact) => view! { <Cancelled contact /> }.into_any(),

@@ -1,29 +1,45 @@
 //! The screens are a state machine, not URLs: the signer's link is the only address they have.
 //!
 //! ```text
-//! Opening ──▶ Password ──▶ Verified
-//!    │            └──────▶ Cancelled
+//! Opening ──▶ Password ──────────────────────▶ Verified
+//!    │            └────────────────────────────▶ Cancelled
+//!    ├──▶ Phone ──(send)──▶ Code ──▶ Verified / Cancelled
+//!    │      ▲                 │ └──(send a new code)──▶ Code
+//!    │      └──(other way)────┘
+//!    ├──▶ EmailCode ──(send)──▶ Code
+//!    ├──▶ Code (a code sent before a reload is still valid)
 //!    ├──▶ Verified / Cancelled / InvalidLink
 //!    └──▶ Problem ──(retry)──▶ Opening
 //! ```
+//!
+//! Phone, EmailCode and Code also end in Verified, Cancelled or InvalidLink when the worker says so,
+//! and go back to Opening to load the link again if the sender has changed the method meanwhile.
 
 mod cancelled;
+mod code;
+mod email_code;
 mod invalid_link;
 mod opening;
 mod password;
+mod phone;
 mod problem;
+mod send;
 mod verified;
 
 pub use cancelled::Cancelled;
+pub use code::Code;
+pub use email_code::EmailCode;
 pub use invalid_link::InvalidLink;
 pub use opening::Opening;
 pub use password::Password;
+pub use phone::Phone;
 pub use problem::{Problem, ProblemKind};
 pub use verified::Verified;
 
 use leptos::{html, prelude::*};
+use signgate_core::otp::Channel;
 use signgate_core::policy::Method;
-use signgate_core::wire::{ErrorCode, RecipientState, RecipientView};
+use signgate_core::wire::{CodeSent, ErrorCode, RecipientState, RecipientView, VerifiedResponse};
 
 use crate::api::Failure;
 use crate::contact::HelpContact;
@@ -33,6 +49,15 @@ use crate::i18n::{self, Key};
 pub enum Screen {
     Opening,
     Password(RecipientView),
+    /// The signer picks a text message or a voice call.
+    Phone(RecipientView),
+    /// Nothing is sent until the signer asks: mail scanners open links too.
+    EmailCode(RecipientView),
+    /// A code is out: `sent` says where it went, when it expires and when the next may be sent.
+    Code {
+        recipient: RecipientView,
+        sent: CodeSent,
+    },
     /// `continue_href` is where the signer goes on, with the grant in its fragment.
     Verified {
         continue_href: Option<String>,
@@ -48,6 +73,16 @@ impl Screen {
         match loaded {
             Ok(view) => match (view.state, view.method) {
                 (RecipientState::Pending, Some(Method::Password)) => Screen::Password(view),
+                (RecipientState::Pending, Some(method @ (Method::Phone | Method::EmailCode))) => {
+                    match outstanding(&view, method) {
+                        Some(sent) => Screen::Code {
+                            recipient: view,
+                            sent,
+                        },
+                        None if method == Method::Phone => Screen::Phone(view),
+                        None => Screen::EmailCode(view),
+                    }
+                }
                 (RecipientState::Pending, _) => {
                     Screen::Problem(ProblemKind::NotAvailable(HelpContact::of(&view)))
                 }
@@ -62,6 +97,48 @@ impl Screen {
             Err(_) => Screen::Problem(ProblemKind::Unreachable),
         }
     }
+
+    /// A right entry: on to the platform's page, when there is one to go to.
+    pub fn verified(verified: &VerifiedResponse) -> Screen {
+        Screen::Verified {
+            continue_href: continue_href(verified),
+        }
+    }
+}
+
+/// The code a reload finds still valid, told as if it had just been sent, so the signer can type
+/// it in rather than wait for (and pay for) another.
+fn outstanding(view: &RecipientView, method: Method) -> Option<CodeSent> {
+    let codes = view.codes.as_ref()?;
+    let expires_in_secs = codes.expires_in_secs.filter(|&secs| secs > 0)?;
+    let fallback = match method {
+        Method::Phone => Channel::Sms,
+        _ => Channel::Email,
+    };
+    let channel = codes
+        .channel
+        .filter(|channel| channel.method() == method)
+        .unwrap_or(fallback);
+    let destination = match channel {
+        Channel::Sms | Channel::Voice => view.phone_last4.as_ref().map(|last4| format!("…{last4}")),
+        Channel::Email => view.recipient_email.clone(),
+    };
+    Some(CodeSent {
+        channel,
+        destination: destination.unwrap_or_default(),
+        digits: codes.digits,
+        expires_in_secs,
+        next_send_in_secs: codes.next_send_in_secs,
+    })
+}
+
+/// The platform's page with the grant in its fragment, which stays out of server logs. Only web
+/// addresses: a `javascript:` URL must never become a link.
+fn continue_href(verified: &VerifiedResponse) -> Option<String> {
+    let url = verified.continue_url.as_deref()?;
+    let (scheme, _) = url.split_once("://")?;
+    let is_web = scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http");
+    is_web.then(|| format!("{url}#grant={}", verified.grant))
 }
 
 /// The screen's one `<h1>`. It takes focus when it appears, so screen-reader and keyboard users
@@ -90,7 +167,7 @@ fn ContactLink(contact: HelpContact) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use signgate_core::wire::{ApiError, Contact};
+    use signgate_core::wire::{ApiError, CodeView, Contact};
 
     fn view(state: RecipientState, method: Option<Method>) -> RecipientView {
         RecipientView {
@@ -105,6 +182,34 @@ mod tests {
             recipient_email: None,
             agreement_title: None,
             tries_left: None,
+            phone_last4: None,
+            codes: None,
+        }
+    }
+
+    fn with_codes(
+        method: Method,
+        expires_in_secs: Option<u64>,
+        channel: Option<Channel>,
+    ) -> RecipientView {
+        RecipientView {
+            phone_last4: Some("4567".into()),
+            recipient_email: Some("bob@example.com".into()),
+            codes: Some(CodeView {
+                digits: 6,
+                expires_in_secs,
+                channel,
+                next_send_in_secs: 20,
+            }),
+            ..view(RecipientState::Pending, Some(method))
+        }
+    }
+
+    fn verified_with(continue_url: Option<&str>) -> VerifiedResponse {
+        VerifiedResponse {
+            grant: "g.r.a.n.t".into(),
+            grant_expires_at: 0,
+            continue_url: continue_url.map(Into::into),
         }
     }
 
@@ -135,9 +240,86 @@ mod tests {
             Screen::Cancelled(_)
         ));
         assert!(matches!(
-            Screen::after_load(Ok(view(RecipientState::Pending, Some(Method::Phone)))),
+            Screen::after_load(Ok(view(RecipientState::Pending, Some(Method::Kba)))),
             Screen::Problem(ProblemKind::NotAvailable(_))
         ));
+        assert!(matches!(
+            Screen::after_load(Ok(view(RecipientState::Pending, None))),
+            Screen::Problem(ProblemKind::NotAvailable(_))
+        ));
+    }
+
+    #[test]
+    fn code_methods_ask_first_unless_a_valid_code_is_out() {
+        let phone = view(RecipientState::Pending, Some(Method::Phone));
+        assert_eq!(Screen::after_load(Ok(phone.clone())), Screen::Phone(phone));
+        let email = view(RecipientState::Pending, Some(Method::EmailCode));
+        assert_eq!(
+            Screen::after_load(Ok(email.clone())),
+            Screen::EmailCode(email)
+        );
+        // Codes voided or expired: nothing to type in, so ask again.
+        let none_valid = with_codes(Method::Phone, None, None);
+        assert_eq!(
+            Screen::after_load(Ok(none_valid.clone())),
+            Screen::Phone(none_valid)
+        );
+        let none_valid = with_codes(Method::EmailCode, Some(0), Some(Channel::Email));
+        assert_eq!(
+            Screen::after_load(Ok(none_valid.clone())),
+            Screen::EmailCode(none_valid)
+        );
+    }
+
+    #[test]
+    fn a_reload_with_a_valid_code_goes_straight_to_entering_it() {
+        let voice = with_codes(Method::Phone, Some(300), Some(Channel::Voice));
+        assert_eq!(
+            Screen::after_load(Ok(voice.clone())),
+            Screen::Code {
+                recipient: voice,
+                sent: CodeSent {
+                    channel: Channel::Voice,
+                    destination: "…4567".into(),
+                    digits: 6,
+                    expires_in_secs: 300,
+                    next_send_in_secs: 20,
+                },
+            }
+        );
+        let Screen::Code { sent, .. } =
+            Screen::after_load(Ok(with_codes(Method::EmailCode, Some(60), None)))
+        else {
+            panic!("a valid e-mail code goes to the code screen");
+        };
+        assert_eq!(sent.channel, Channel::Email);
+        assert_eq!(sent.destination, "bob@example.com");
+        // A channel that does not fit the method is the worker's slip: fall back to the method's.
+        let Screen::Code { sent, .. } = Screen::after_load(Ok(with_codes(
+            Method::Phone,
+            Some(60),
+            Some(Channel::Email),
+        ))) else {
+            panic!("a valid phone code goes to the code screen");
+        };
+        assert_eq!(sent.channel, Channel::Sms);
+    }
+
+    #[test]
+    fn only_web_addresses_become_continue_links() {
+        assert_eq!(
+            continue_href(&verified_with(Some("javascript:alert(1)"))),
+            None
+        );
+        assert_eq!(
+            continue_href(&verified_with(Some("javascript:alert(1)//https://x"))),
+            None
+        );
+        assert_eq!(
+            continue_href(&verified_with(Some("HTTP://localhost:8787/x"))).as_deref(),
+            Some("HTTP://localhost:8787/x#grant=g.r.a.n.t")
+        );
+        assert_eq!(continue_href(&verified_with(None)), None);
     }
 
     #[test]

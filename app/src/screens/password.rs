@@ -25,7 +25,8 @@ enum PasswordError {
 
 #[derive(Debug, PartialEq)]
 enum Outcome {
-    Next(Screen),
+    /// Boxed: a screen is large, and most answers keep the signer where they are.
+    Next(Box<Screen>),
     Stay(PasswordError),
 }
 
@@ -49,7 +50,7 @@ pub fn Password(
             let (token, typed, contact) = (token.clone(), typed.clone(), contact.clone());
             async move {
                 match outcome(api::submit_password(&token, &typed).await, &contact) {
-                    Outcome::Next(screen) => set_screen.set(screen),
+                    Outcome::Next(screen) => set_screen.set(*screen),
                     Outcome::Stay(problem) => {
                         if matches!(problem, PasswordError::Wrong { .. }) {
                             password.set(String::new());
@@ -162,11 +163,7 @@ pub fn Password(
 /// What the worker's answer to a password means for the signer.
 fn outcome(answer: Result<VerifiedResponse, Failure>, contact: &HelpContact) -> Outcome {
     let error = match answer {
-        Ok(verified) => {
-            return Outcome::Next(Screen::Verified {
-                continue_href: continue_href(&verified),
-            });
-        }
+        Ok(verified) => return Outcome::Next(Box::new(Screen::verified(&verified))),
         Err(Failure::Refused(error)) => error,
         Err(Failure::Unreachable) => return Outcome::Stay(PasswordError::Failed),
     };
@@ -178,22 +175,13 @@ fn outcome(answer: Result<VerifiedResponse, Failure>, contact: &HelpContact) -> 
         ErrorCode::Throttled => Outcome::Stay(PasswordError::Throttled {
             retry_after_secs: error.retry_after_secs.filter(|&secs| secs > 0),
         }),
-        ErrorCode::Cancelled => Outcome::Next(Screen::Cancelled(contact.clone())),
-        ErrorCode::AlreadyVerified => Outcome::Next(Screen::Verified {
+        ErrorCode::Cancelled => Outcome::Next(Box::new(Screen::Cancelled(contact.clone()))),
+        ErrorCode::AlreadyVerified => Outcome::Next(Box::new(Screen::Verified {
             continue_href: None,
-        }),
-        ErrorCode::InvalidLink => Outcome::Next(Screen::InvalidLink),
+        })),
+        ErrorCode::InvalidLink => Outcome::Next(Box::new(Screen::InvalidLink)),
         _ => Outcome::Stay(PasswordError::Failed),
     }
-}
-
-/// The platform's page with the grant in its fragment, which stays out of server logs. Only web
-/// addresses: a `javascript:` URL must never become a link.
-fn continue_href(verified: &VerifiedResponse) -> Option<String> {
-    let url = verified.continue_url.as_deref()?;
-    let (scheme, _) = url.split_once("://")?;
-    let is_web = scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http");
-    is_web.then(|| format!("{url}#grant={}", verified.grant))
 }
 
 fn error_text(lang: Lang, error: PasswordError) -> String {
@@ -207,13 +195,7 @@ fn error_text(lang: Lang, error: PasswordError) -> String {
             )
         }
         PasswordError::NotAPassword => text(lang, Key::InvalidPassword).to_owned(),
-        PasswordError::Throttled { retry_after_secs } => {
-            let wait = match retry_after_secs {
-                Some(secs) => i18n::wait_for(lang, secs),
-                None => text(lang, Key::WaitAMoment).to_owned(),
-            };
-            format!("{}{wait}", text(lang, Key::Throttled))
-        }
+        PasswordError::Throttled { retry_after_secs } => i18n::throttled(lang, retry_after_secs),
         PasswordError::Failed => text(lang, Key::SomethingWentWrong).to_owned(),
     }
 }
@@ -253,26 +235,16 @@ mod tests {
     fn a_right_password_goes_on_with_the_grant_in_the_fragment() {
         assert_eq!(
             outcome(Ok(verified(Some("https://sign.example/d/1"))), &contact()),
-            Outcome::Next(Screen::Verified {
+            Outcome::Next(Box::new(Screen::Verified {
                 continue_href: Some("https://sign.example/d/1#grant=g.r.a.n.t".into())
-            })
+            }))
         );
         assert_eq!(
             outcome(Ok(verified(None)), &contact()),
-            Outcome::Next(Screen::Verified {
+            Outcome::Next(Box::new(Screen::Verified {
                 continue_href: None
-            })
+            }))
         );
-    }
-
-    #[test]
-    fn only_web_addresses_become_continue_links() {
-        assert_eq!(continue_href(&verified(Some("javascript:alert(1)"))), None);
-        assert_eq!(
-            continue_href(&verified(Some("javascript:alert(1)//https://x"))),
-            None
-        );
-        assert!(continue_href(&verified(Some("HTTP://localhost:8787/x"))).is_some());
     }
 
     #[test]
@@ -295,17 +267,17 @@ mod tests {
         );
         assert_eq!(
             refused(ErrorCode::Cancelled, None, None),
-            Outcome::Next(Screen::Cancelled(contact()))
+            Outcome::Next(Box::new(Screen::Cancelled(contact())))
         );
         assert_eq!(
             refused(ErrorCode::AlreadyVerified, None, None),
-            Outcome::Next(Screen::Verified {
+            Outcome::Next(Box::new(Screen::Verified {
                 continue_href: None
-            })
+            }))
         );
         assert_eq!(
             refused(ErrorCode::InvalidLink, None, None),
-            Outcome::Next(Screen::InvalidLink)
+            Outcome::Next(Box::new(Screen::InvalidLink))
         );
         assert_eq!(
             refused(ErrorCode::Internal, None, None),
