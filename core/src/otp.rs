@@ -156,11 +156,6 @@ impl CodeBook {
         self.live.iter().filter(move |c| now_ms < c.expires_at)
     }
 
-    /// When the newest live code expires.
-    pub fn expires_at(&self, now_ms: u64) -> Option<u64> {
-        self.live(now_ms).map(|c| c.expires_at).max()
-    }
-
     /// Wrong entries left before something happens (codes voided or the method locked).
     pub fn tries_left(&self, rules: &CodeRules) -> u32 {
         let to_lock = rules.lock_after.saturating_sub(self.failures);
@@ -219,6 +214,11 @@ impl CodeBook {
             return Err(refusal);
         }
         self.forget_old(now_ms);
+        if self.live.is_empty() {
+            // Wrong entries are counted against outstanding codes: with none left (expired or
+            // voided), a new round starts. The lock still counts every failure in a row.
+            self.wrong_since_void = 0;
+        }
         let mut voided = Vec::new();
         let keep = rules.max_valid.max(1) as usize - 1;
         while self.live.len() > keep {
@@ -303,7 +303,8 @@ impl CodeBook {
 /// largest multiple of 10^digits is used, so every code is equally likely (no modulo bias).
 /// `None` if every word fell above it (each does with probability < 2.4 %): draw more.
 pub fn code_from_random(digits: u8, words: &[u32]) -> Option<String> {
-    let space = 10u64.pow(u32::from(digits.clamp(MIN_DIGITS, MAX_DIGITS)));
+    let digits = digits.clamp(MIN_DIGITS, MAX_DIGITS);
+    let space = 10u64.pow(u32::from(digits));
     let zone = (1u64 << 32) / space * space;
     let word = words.iter().map(|&w| u64::from(w)).find(|&w| w < zone)?;
     Some(format!("{:0width$}", word % space, width = digits as usize))
@@ -642,51 +643,101 @@ mod tests {
             )
     }
 
+    /// What the engine should do, written down independently of it.
+    #[derive(Default)]
+    struct Model {
+        live: Vec<(String, u64)>,
+        failures: u32,
+        round: u32,
+        locked: bool,
+    }
+
+    impl Model {
+        fn live_at(&self, now: u64) -> Vec<String> {
+            self.live
+                .iter()
+                .filter(|(_, exp)| now < *exp)
+                .map(|(id, _)| id.clone())
+                .collect()
+        }
+    }
+
     proptest! {
-        /// Whatever happens in whatever order: never more than N valid codes; never more wrong
-        /// entries counted than the limit; a code is accepted at most once, never after it expired,
-        /// was pushed out or voided, and never once the method is locked.
+        /// Whatever happens in whatever order, the engine does what the model says: never more
+        /// than N valid codes (the oldest pushed out first), a code accepted only while it is
+        /// live, unexpired and unused and the method unlocked, and exactly the wrong entries the
+        /// rules count (never more than the lock limit), voiding and locking when they say.
         #[test]
-        fn the_engine_keeps_its_promises(rules in rules(), steps in prop::collection::vec(step(), 0..120)) {
+        fn the_engine_follows_the_rules(rules in rules(), steps in prop::collection::vec(step(), 0..120)) {
             let mut book = CodeBook::default();
+            let mut model = Model::default();
             let mut now = 0u64;
-            let mut sent: Vec<(String, u64)> = Vec::new();
-            let mut dead: std::collections::BTreeSet<String> = Default::default();
+            let mut sent: Vec<String> = Vec::new();
             for step in steps {
                 match step {
                     Step::Wait(ms) => now += ms,
                     Step::Send => {
                         let id = format!("c{}", sent.len());
-                        if let Ok(issued) = book.issue(&rules, id.clone(), Channel::Email, now) {
-                            dead.extend(issued.voided);
-                            sent.push((id, issued.expires_at));
+                        match book.issue(&rules, id.clone(), Channel::Email, now) {
+                            Ok(issued) => {
+                                prop_assert!(!model.locked);
+                                model.live.retain(|(_, exp)| now < *exp);
+                                if model.live.is_empty() {
+                                    model.round = 0;
+                                }
+                                let mut pushed_out = Vec::new();
+                                while model.live.len() >= rules.max_valid as usize {
+                                    pushed_out.push(model.live.remove(0).0);
+                                }
+                                prop_assert_eq!(issued.voided, pushed_out);
+                                prop_assert_eq!(issued.expires_at, now + rules.lifetime_ms);
+                                model.live.push((id.clone(), issued.expires_at));
+                                sent.push(id);
+                            }
+                            Err(SendRefusal::Locked) => prop_assert!(model.locked),
+                            Err(_) => prop_assert!(!model.locked),
                         }
                     }
                     Step::EnterRight(pick) => {
-                        if let Some((id, expires_at)) = sent.get(pick % sent.len().max(1)).cloned() {
-                            let was_locked = book.is_locked();
-                            if book.accept(&id, now).is_some() {
-                                prop_assert!(now < expires_at, "an expired code was accepted");
-                                prop_assert!(!dead.contains(&id), "a used or voided code was accepted");
-                                prop_assert!(!was_locked);
-                                dead.extend(sent.iter().map(|(id, _)| id.clone()));
+                        if let Some(id) = sent.get(pick % sent.len().max(1)).cloned() {
+                            let expected = !model.locked && model.live_at(now).contains(&id);
+                            prop_assert_eq!(book.accept(&id, now).is_some(), expected, "accepting {}", id);
+                            if expected {
+                                model.live.clear();
+                                model.failures = 0;
+                                model.round = 0;
                             }
                         }
                     }
                     Step::EnterWrong => {
                         let before = book.clone();
-                        match book.record_wrong(&rules, now) {
-                            AfterWrong::Refused(_) => prop_assert_eq!(&book, &before),
-                            AfterWrong::Voided { voided } | AfterWrong::Locked { voided } => dead.extend(voided),
-                            AfterWrong::TriesLeft(_) => {}
+                        let outcome = book.record_wrong(&rules, now);
+                        if model.locked {
+                            prop_assert_eq!(outcome, AfterWrong::Refused(EntryGate::Locked));
+                            prop_assert_eq!(&book, &before);
+                        } else if model.live_at(now).is_empty() {
+                            prop_assert_eq!(outcome, AfterWrong::Refused(EntryGate::NoCode));
+                            prop_assert_eq!(&book, &before);
+                        } else {
+                            model.failures += 1;
+                            model.round += 1;
+                            if model.failures >= rules.lock_after {
+                                prop_assert!(matches!(outcome, AfterWrong::Locked { .. }), "{:?}", outcome);
+                                model.locked = true;
+                                model.live.clear();
+                            } else if rules.void_after.is_some_and(|n| model.round >= n) {
+                                prop_assert!(matches!(outcome, AfterWrong::Voided { .. }), "{:?}", outcome);
+                                model.live.clear();
+                                model.round = 0;
+                            } else {
+                                prop_assert!(matches!(outcome, AfterWrong::TriesLeft(_)), "{:?}", outcome);
+                            }
                         }
                     }
                 }
-                prop_assert!(book.live(now).count() <= rules.max_valid as usize);
-                prop_assert!(book.failures() <= rules.lock_after);
-                if let Some(n) = rules.void_after {
-                    prop_assert!(book.wrong_since_void < n);
-                }
+                prop_assert!(model.live_at(now).len() <= rules.max_valid as usize);
+                prop_assert_eq!(book.failures(), model.failures);
+                prop_assert!(model.failures <= rules.lock_after);
             }
         }
     }

@@ -370,6 +370,28 @@ describe('one-time codes under workerd', () => {
     assert.equal((await api.code(await stack.latestCode(to))).status, 200);
     assert.equal((await admin.agreement(agreementId)).state, 'verified');
   });
+
+  test('visits to a verified link while another signer cancels the agreement do not undo it', async () => {
+    const created = await admin.codeAgreement({
+      method: 'email_code',
+      account: { policy: CODE_POLICY },
+      recipients: [{ name: 'Bo', email: 'bo@example.com', method: 'phone', phone: '+491705550999' }],
+    });
+    const verified = recipientApi(stack.origin, created.token, { ip: freshIp() });
+    await send(verified, 'email');
+    assert.equal((await verified.code(await stack.latestCode(created.to))).status, 200);
+    const other = recipientApi(stack.origin, created.created.recipients[1].signing_url.split('#')[1], { ip: freshIp() });
+    await send(other, 'sms');
+    const code = await stack.latestCode('+491705550999');
+    const wrong = code === '000000' ? '111111' : '000000';
+    const visits = Array.from({ length: 40 }, () => verified.view());
+    const entries = Array.from({ length: 5 }, () => other.code(wrong));
+    await Promise.all([...visits, ...entries]);
+    const status = await admin.agreement(created.agreementId);
+    assert.equal(status.state, 'cancelled');
+    assert.deepEqual(status.recipients.map((r) => r.state), ['cancelled', 'cancelled']);
+    assert.equal((await (await verified.view()).json()).state, 'cancelled');
+  });
 });
 
 describe('code expiry (lifetime shortened by configuration)', () => {

@@ -1,7 +1,7 @@
 // The real delivery adapters (a Twilio-style SMS/voice API and an HTTP mail API), pointed at a
 // local listener that records what the Worker sends and answers as the service would.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { listener } from '../support/listener.mjs';
 import { Stack, recipientApi } from '../support/stack.mjs';
 
@@ -37,6 +37,9 @@ describe('delivery adapters', () => {
     await stack?.dispose();
     await service?.close();
   });
+
+  // Each test looks only at the requests it caused.
+  beforeEach(() => { service.requests.length = 0; });
 
   const link = async (method, recipient = {}) => {
     const created = await admin.codeAgreement({ method, account: { policy: POLICY }, recipient });

@@ -60,11 +60,14 @@ pub fn allow_loopback_http(env: &Env) -> bool {
     flag(env, "DEV_ALLOW_LOOPBACK_HTTP")
 }
 
-/// Codes by every channel go to the dev outbox (a page of the running stack) instead of a
-/// carrier or mail service. Local development and tests only.
+/// Codes by every channel go to the dev outbox (a page of the running stack that shows them to
+/// anyone) instead of a carrier or mail service. Local development and tests only, so it takes
+/// two settings: `CODE_DELIVERY=outbox` and the development flag `DEV_ALLOW_LOOPBACK_HTTP`.
 pub fn dev_outbox_enabled(env: &Env) -> bool {
-    env.var("CODE_DELIVERY")
-        .is_ok_and(|v| v.to_string() == "outbox")
+    allow_loopback_http(env)
+        && env
+            .var("CODE_DELIVERY")
+            .is_ok_and(|v| v.to_string() == "outbox")
 }
 
 /// Local development and tests only: codes live this many seconds instead of the policy's

@@ -119,10 +119,12 @@ fn outstanding(view: &RecipientView, method: Method) -> Option<CodeSent> {
         .channel
         .filter(|channel| channel.method() == method)
         .unwrap_or(fallback);
+    // Masked the way the worker masks it when it answers a send.
     let destination = match channel {
-        Channel::Sms | Channel::Voice => view.phone_last4.as_ref().map(|last4| format!("…{last4}")),
+        Channel::Sms | Channel::Voice => view.phone_last4.clone(),
         Channel::Email => view.recipient_email.clone(),
-    };
+    }
+    .map(|to| signgate_core::outgoing::masked_destination(channel, &to));
     Some(CodeSent {
         channel,
         destination: destination.unwrap_or_default(),
@@ -293,7 +295,7 @@ mod tests {
             panic!("a valid e-mail code goes to the code screen");
         };
         assert_eq!(sent.channel, Channel::Email);
-        assert_eq!(sent.destination, "bob@example.com");
+        assert_eq!(sent.destination, "b…@example.com");
         // A channel that does not fit the method is the worker's slip: fall back to the method's.
         let Screen::Code { sent, .. } = Screen::after_load(Ok(with_codes(
             Method::Phone,

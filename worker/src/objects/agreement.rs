@@ -255,12 +255,12 @@ impl AgreementObject {
         let recipients: Vec<RecipientStatus> = self
             .each_recipient(record.recipient_ids.iter(), &RecipientCall::Status)
             .await?;
+        // From the recipients' own answers: a verification that expired counts as none there.
         let state = match progress.cancelled {
             Some(_) => AgreementState::Cancelled,
-            None if record
-                .recipient_ids
+            None if recipients
                 .iter()
-                .all(|id| progress.verified.contains(id)) =>
+                .all(|r| r.state == signgate_core::wire::RecipientState::Verified) =>
             {
                 AgreementState::Verified
             }

@@ -26,7 +26,7 @@ use signgate_core::otp::{AfterWrong, Channel, CodeBook, CodeRules, EntryGate, Se
 use signgate_core::outgoing::{self, CodeContext, Language};
 use signgate_core::policy::Method;
 use signgate_core::token::LinkToken;
-use signgate_core::verification::{Verification, VerificationRules};
+use signgate_core::verification::{ExpiryReason, Verification, VerificationRules};
 use signgate_core::wire::{
     CodeSent, CodeView, Contact, ErrorCode, RecipientState, RecipientStatus, RecipientView,
     VerifiedResponse,
@@ -51,7 +51,8 @@ pub struct RecipientRecord {
     pub email: String,
     pub method: Method,
     pub internal: bool,
-    /// Snapshot of the policy at creation: the rules a signer started under do not change.
+    /// Snapshot of the policy at creation: the rules a signer started under do not change. The
+    /// password's limit; the code methods count by `code_rules`.
     pub try_limit: TryLimit,
     pub token_digest: String,
     pub password_hash: Option<String>,
@@ -349,12 +350,7 @@ impl RecipientObject {
             )));
         }
         match loaded.progress.state {
-            RecipientState::Verified => {
-                return Ok(Err(*fail(
-                    ErrorCode::AlreadyVerified,
-                    "You are verified already.",
-                )));
-            }
+            RecipientState::Verified => return Ok(Err(*already_verified())),
             RecipientState::Cancelled => {
                 return self.refuse(loaded, RefusalReason::Cancelled).await;
             }
@@ -395,8 +391,10 @@ impl RecipientObject {
         self.verified_with(loaded, amr, None).await
     }
 
-    /// [`Self::verified`], saving `codes` (the book after the right code was accepted) with the
-    /// verdict, so a refused verdict leaves the code usable.
+    /// [`Self::verified`], saving `codes` (the book after the right code was accepted) only with a
+    /// positive verdict: if the agreement cannot be reached the code stays usable, and a
+    /// cancellation locks the book anyway. Writing a book read before the agreement call is safe
+    /// because the caller holds the check lock and the state is re-read for a cancellation first.
     async fn verified_with(
         &self,
         loaded: Loaded,
@@ -565,6 +563,8 @@ impl RecipientObject {
         let Some(loaded) = self.load().await? else {
             return Ok(Err(*invalid_link()));
         };
+        // An expired verification counts as none, even before the signer comes back.
+        let expired = self.verification_expiry(&loaded, now_ms()).await?.is_some();
         let (record, progress) = (&loaded.record, &loaded.progress);
         Ok(Ok(RecipientStatus {
             id: self.id(),
@@ -572,7 +572,11 @@ impl RecipientObject {
             email: record.email.clone(),
             method: record.method,
             internal: record.internal,
-            state: progress.state,
+            state: if expired {
+                RecipientState::Pending
+            } else {
+                progress.state
+            },
             failures: match record.code_rules {
                 Some(_) => progress.codes.failures(),
                 None => progress.attempts.failures(),
@@ -595,26 +599,42 @@ impl RecipientObject {
         }
     }
 
-    /// A verification that can expire (e-mail code) is renewed by each visit, or, once past its
-    /// maximum age, its inactivity period or an account reset, undone: the signer verifies again.
-    async fn renew_or_expire_verification(&self, mut loaded: Loaded, now: u64) -> Result<Loaded> {
-        let (Some(rules), Some(mut verification)) = (
+    /// Why this recipient's verification no longer holds (e-mail code: maximum age, inactivity,
+    /// an account reset), if it is verified and it does not.
+    async fn verification_expiry(&self, loaded: &Loaded, now: u64) -> Result<Option<ExpiryReason>> {
+        let (Some(rules), Some(verification)) = (
             loaded.record.verification_rules,
             loaded.progress.verification,
         ) else {
-            return Ok(loaded);
+            return Ok(None);
         };
         if loaded.progress.state != RecipientState::Verified {
-            return Ok(loaded);
+            return Ok(None);
         }
         let reset_at =
             accounts::verifications_reset_at(&self.env, &loaded.record.account_id).await?;
-        let Some(reason) = verification.expired(&rules, reset_at, now) else {
-            verification.touch(now);
-            loaded.progress.verification = Some(verification);
-            return self.save(loaded, Vec::new()).await;
+        Ok(verification.expired(&rules, reset_at, now))
+    }
+
+    /// A verification that can expire is renewed by each visit, or, once expired, undone: the
+    /// signer verifies again.
+    async fn renew_or_expire_verification(&self, loaded: Loaded, now: u64) -> Result<Loaded> {
+        if loaded.progress.verification.is_none() {
+            return Ok(loaded);
+        }
+        let expiry = self.verification_expiry(&loaded, now).await?;
+        // Other events ran while KV answered (a cancellation, another visit): act on the present.
+        let mut current = self.load().await?.expect("loaded above");
+        let verified = current.progress.state == RecipientState::Verified;
+        let (true, Some(mut verification)) = (verified, current.progress.verification) else {
+            return Ok(current);
         };
-        let agreement = stub(&self.env, AGREEMENTS_BINDING, &loaded.record.agreement_id)?;
+        let Some(reason) = expiry else {
+            verification.touch(now);
+            current.progress.verification = Some(verification);
+            return self.save(current, Vec::new()).await;
+        };
+        let agreement = stub(&self.env, AGREEMENTS_BINDING, &current.record.agreement_id)?;
         let unverified = AgreementCall::RecipientUnverified {
             recipient_id: self.id(),
         };
@@ -670,9 +690,10 @@ impl RecipientObject {
         }
         .ok_or_else(|| worker::Error::RustError("a phone recipient without a number".into()))?;
 
-        // Tests and local development may shorten the lifetime (never in production settings).
+        // Tests and local development may shorten the lifetime, never lengthen it.
         let rules = CodeRules {
-            lifetime_ms: config::dev_code_lifetime_ms(&self.env).unwrap_or(rules.lifetime_ms),
+            lifetime_ms: config::dev_code_lifetime_ms(&self.env)
+                .map_or(rules.lifetime_ms, |dev| dev.min(rules.lifetime_ms)),
             ..rules
         };
         let now = now_ms();
@@ -708,8 +729,9 @@ impl RecipientObject {
             .expect("just issued");
         let pepper = config::code_pepper(&self.env)?;
         codes::store(&self.env, &pepper, &self.id(), &live, &code, now).await?;
-        // The code is live before it goes out: once it arrives it can be entered. The agreement
-        // may have been cancelled while KV stored the digest; then the locked book stays.
+        // The code is live before it goes out: once it arrives it can be entered. The book read
+        // before KV's await is still current (sends and checks hold the lock) unless the agreement
+        // cancelled meanwhile; then the locked book stays.
         let mut current = self.load().await?.expect("loaded above");
         if current.progress.state == RecipientState::Cancelled {
             codes::forget(&self.env, &self.id(), &[code_id]).await;
@@ -735,7 +757,17 @@ impl RecipientObject {
         let masked = outgoing::masked_destination(channel, &destination);
         let delivered = courier.deliver(&self.env, &message).await?;
         let mut current = self.load().await?.expect("loaded above");
+        let cancelled_meanwhile = current.progress.state == RecipientState::Cancelled;
         match delivered {
+            Ok(()) if cancelled_meanwhile => {
+                // It went out, but cancelling locked the book: say so, and that it was sent.
+                let sent = AuditKind::CodeSent {
+                    channel,
+                    destination: masked,
+                };
+                self.save(current, vec![sent]).await?;
+                Ok(Err(*cancelled()))
+            }
             Ok(()) => {
                 let next_send_in_ms = current.progress.codes.next_send_in_ms(&rules, now_ms());
                 self.save(
@@ -824,6 +856,16 @@ impl RecipientObject {
             }
         }
 
+        if unreadable {
+            // No verdict at all, so a guess gains nothing while a digest is missing.
+            worker::console_error!("a live code's digest could not be read from KV");
+            return Ok(Err(*fail(
+                ErrorCode::Internal,
+                "Your code could not be checked just now. Please try again in a moment; this did \
+                 not count as a try.",
+            )));
+        }
+
         // Other events ran while KV answered: decide on the current state.
         let loaded = self.load().await?.expect("loaded above");
         if loaded.progress.state == RecipientState::Cancelled {
@@ -845,13 +887,6 @@ impl RecipientObject {
             }
             return Ok(response);
         }
-        if unreadable {
-            worker::console_error!("a live code's digest could not be read from KV");
-            return Ok(Err(*fail(
-                ErrorCode::Internal,
-                "Your code could not be checked just now. Please try again in a moment; this did not count as a try.",
-            )));
-        }
         self.wrong_code(loaded, &rules, now).await
     }
 
@@ -863,10 +898,14 @@ impl RecipientObject {
     ) -> Result<Reply<VerifiedResponse>> {
         let method = loaded.record.method;
         let outcome = loaded.progress.codes.record_wrong(rules, now);
+        let tries_left = match outcome {
+            AfterWrong::TriesLeft(n) => n,
+            _ => 0,
+        };
         let failed = AuditKind::VerificationFailed {
             method,
             failures: loaded.progress.codes.failures(),
-            tries_left: Some(loaded.progress.codes.tries_left(rules)),
+            tries_left: Some(tries_left),
         };
         match outcome {
             AfterWrong::TriesLeft(tries_left) => {
