@@ -28,7 +28,61 @@ fn worker() -> Result {
         // worker-build would download these from GitHub otherwise.
         .env("WASM_BINDGEN_BIN", cargo_bin().join("wasm-bindgen"))
         .env("WASM_OPT_BIN", root.join("node_modules/.bin/wasm-opt"))
-        .env("ESBUILD_BIN", root.join("node_modules/.bin/esbuild")))
+        .env("ESBUILD_BIN", root.join("node_modules/.bin/esbuild")))?;
+    drop_names_section(&root.join("worker/build/index_bg.wasm"))
+}
+
+/// worker-build keeps the wasm `name` section (a fifth of the module, ~60 KB gzipped) for
+/// symbolic stack traces. Every signer's first request pays for loading it, and a panic already
+/// logs its message and source location, so it goes.
+fn drop_names_section(path: &std::path::Path) -> Result {
+    let wasm = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let stripped = without_custom_section(&wasm, "name")
+        .ok_or_else(|| format!("{} is not a wasm module xtask can read", path.display()))?;
+    std::fs::write(path, stripped).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(())
+}
+
+/// `wasm` without its custom sections called `name`; `None` if it is not a well-formed module.
+fn without_custom_section(wasm: &[u8], name: &str) -> Option<Vec<u8>> {
+    fn leb128(bytes: &[u8], at: &mut usize) -> Option<usize> {
+        let (mut value, mut shift) = (0usize, 0);
+        loop {
+            let byte = *bytes.get(*at)?;
+            *at += 1;
+            value |= usize::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+            shift += 7;
+            if shift > 35 {
+                return None;
+            }
+        }
+    }
+    const HEADER: &[u8] = b"\0asm\x01\0\0\0";
+    if !wasm.starts_with(HEADER) {
+        return None;
+    }
+    let mut out = HEADER.to_vec();
+    let mut at = HEADER.len();
+    while at < wasm.len() {
+        let start = at;
+        let id = wasm[at];
+        at += 1;
+        let size = leb128(wasm, &mut at)?;
+        let end = at.checked_add(size).filter(|&end| end <= wasm.len())?;
+        let is_named = id == 0 && {
+            let mut name_at = at;
+            let len = leb128(wasm, &mut name_at)?;
+            wasm.get(name_at..name_at.checked_add(len)?) == Some(name.as_bytes())
+        };
+        if !is_named {
+            out.extend_from_slice(&wasm[start..end]);
+        }
+        at = end;
+    }
+    Some(out)
 }
 
 /// Trunk starts the app with an inline module script. Our CSP allows scripts from 'self' only
@@ -82,6 +136,32 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_named_custom_section_is_dropped() {
+        let custom = |name: &str, body: &[u8]| {
+            let mut section = vec![0u8, (1 + name.len() + body.len()) as u8, name.len() as u8];
+            section.extend_from_slice(name.as_bytes());
+            section.extend_from_slice(body);
+            section
+        };
+        let header = b"\0asm\x01\0\0\0".to_vec();
+        let types = vec![1u8, 4, 1, 0x60, 0, 0];
+        let module = [
+            header.clone(),
+            types.clone(),
+            custom("name", &[1, 2, 3]),
+            custom("target_features", &[9]),
+        ]
+        .concat();
+        let expected = [header, types, custom("target_features", &[9])].concat();
+        assert_eq!(without_custom_section(&module, "name"), Some(expected));
+        assert_eq!(without_custom_section(b"not wasm", "name"), None);
+        assert_eq!(
+            without_custom_section(&module[..module.len() - 1], "name"),
+            None
+        );
+    }
 
     #[test]
     fn the_inline_module_script_is_cut_out_and_others_stay() {

@@ -17,6 +17,7 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
+use futures_util::future::join_all;
 use futures_util::lock::Mutex;
 use serde::{Deserialize, Serialize};
 use signgate_core::attempts::{AfterFailure, Attempts, Gate, TryLimit};
@@ -846,10 +847,18 @@ impl RecipientObject {
 
         let pepper = config::code_pepper(&self.env)?;
         let candidates: Vec<_> = loaded.progress.codes.live(now).cloned().collect();
+        let id = self.id();
+        // Every live code is compared, matched or not (so timing says nothing about which), and
+        // their digests are read from KV at once.
+        let verdicts = join_all(
+            candidates
+                .iter()
+                .map(|code| codes::matches(&self.env, &pepper, &id, code.into(), &entry, now)),
+        )
+        .await;
         let (mut matched, mut unreadable) = (None, false);
-        // Every live code is compared, matched or not, so timing says nothing about which.
-        for code in &candidates {
-            match codes::matches(&self.env, &pepper, &self.id(), code.into(), &entry, now).await? {
+        for (code, verdict) in candidates.iter().zip(verdicts) {
+            match verdict? {
                 Some(true) => matched = matched.or(Some(code.id.clone())),
                 Some(false) => {}
                 None => unreadable = true,
