@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::login::LoginFailure;
 use crate::otp::Channel;
 use crate::policy::Method;
 use crate::verification::ExpiryReason;
@@ -46,6 +47,27 @@ pub enum AuditKind {
     VerificationExpired {
         method: Method,
         reason: ExpiryReason,
+    },
+    /// The signer was sent to an identity provider.
+    LoginStarted {
+        provider: String,
+    },
+    /// A hand-off that did not verify the signer.
+    LoginFailed {
+        provider: String,
+        #[serde(flatten)]
+        failure: LoginFailure,
+    },
+    /// Who the provider vouched for (recorded whether or not it matched the recipient).
+    IdentityProven {
+        provider: String,
+        subject: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        profile_url: Option<String>,
     },
     /// A wrong entry that counted.
     VerificationFailed {

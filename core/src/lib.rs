@@ -8,6 +8,7 @@ pub mod attempts;
 pub mod audit;
 pub mod encoding;
 pub mod grant;
+pub mod login;
 pub mod otp;
 pub mod outgoing;
 pub mod password;

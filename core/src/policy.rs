@@ -29,7 +29,13 @@ pub enum Method {
 
 impl Method {
     /// Methods this build can run end to end. Others are in the model so policies can name them.
-    pub const AVAILABLE: &[Method] = &[Method::Password, Method::Phone, Method::EmailCode];
+    pub const AVAILABLE: &[Method] = &[
+        Method::Password,
+        Method::Phone,
+        Method::EmailCode,
+        Method::Social,
+        Method::PlatformAccount,
+    ];
 
     pub fn is_available(self) -> bool {
         Self::AVAILABLE.contains(&self)
@@ -200,8 +206,12 @@ impl Default for EmailCodePolicy {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PlatformAccountPolicy {
+    /// Send the recipient's address as `login_hint`.
     pub prefill_email: bool,
+    /// Ask the platform with `prompt=none` first: a signer with a session there comes straight back.
     pub skip_if_signed_in: bool,
+    /// The platform account's verified address must be the recipient's.
+    pub require_email_match: bool,
 }
 
 impl Default for PlatformAccountPolicy {
@@ -209,6 +219,7 @@ impl Default for PlatformAccountPolicy {
         Self {
             prefill_email: true,
             skip_if_signed_in: true,
+            require_email_match: true,
         }
     }
 }
@@ -216,13 +227,20 @@ impl Default for PlatformAccountPolicy {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SocialPolicy {
+    /// Of [`crate::login::SOCIAL_PROVIDERS`].
     pub providers: Vec<String>,
+    /// The provider's verified address must be the recipient's.
+    pub require_email_match: bool,
 }
 
 impl Default for SocialPolicy {
     fn default() -> Self {
         Self {
-            providers: vec!["google".into(), "linkedin".into(), "facebook".into()],
+            providers: crate::login::DEFAULT_SOCIAL_PROVIDERS
+                .iter()
+                .map(|p| p.to_string())
+                .collect(),
+            require_email_match: false,
         }
     }
 }
@@ -357,6 +375,14 @@ impl Account {
             if !(4..=64).contains(&policy.password.strength.min_length) {
                 problems.push(format!("{name}: the minimum password length is 4 to 64"));
             }
+            for provider in &policy.social.providers {
+                if !crate::login::SOCIAL_PROVIDERS.contains(&provider.as_str()) {
+                    problems.push(format!(
+                        "{name}: unknown social provider {provider:?} (known: {})",
+                        crate::login::SOCIAL_PROVIDERS.join(", ")
+                    ));
+                }
+            }
             if !crate::phone::valid_country_code(&policy.phone.default_country_code) {
                 problems.push(format!(
                     "{name}: the default country code is 1 to 3 digits, such as \"49\""
@@ -463,6 +489,28 @@ impl Policy {
         })
     }
 
+    /// The rules of the login methods for a recipient at `email` (`None` for the others).
+    pub fn login_rules(&self, method: Method, email: &str) -> Option<crate::login::LoginRules> {
+        match method {
+            Method::Social => Some(crate::login::LoginRules {
+                providers: self.social.providers.clone(),
+                require_email_match: self.social.require_email_match,
+                login_hint: None,
+                silent_first: false,
+            }),
+            Method::PlatformAccount => {
+                let platform = &self.platform_account;
+                Some(crate::login::LoginRules {
+                    providers: vec![crate::login::PLATFORM.to_string()],
+                    require_email_match: platform.require_email_match,
+                    login_hint: platform.prefill_email.then(|| email.to_string()),
+                    silent_first: platform.skip_if_signed_in,
+                })
+            }
+            _ => None,
+        }
+    }
+
     pub fn try_limit(&self, method: Method) -> TryLimit {
         match method {
             Method::EmailLink | Method::Social | Method::PlatformAccount => TryLimit::Unlimited,
@@ -554,6 +602,41 @@ mod tests {
         let problems = account.problems().join("; ");
         assert!(problems.contains("country code"), "{problems}");
         assert!(problems.contains("codes an hour"), "{problems}");
+    }
+
+    #[test]
+    fn login_rules_follow_the_social_and_platform_policies() {
+        let mut p = Policy::default();
+        let social = p.login_rules(Method::Social, "ada@example.com").unwrap();
+        assert_eq!(social.providers, ["google", "linkedin", "facebook"]);
+        assert_eq!(
+            (social.login_hint, social.require_email_match),
+            (None, false)
+        );
+        let platform = p
+            .login_rules(Method::PlatformAccount, "ada@example.com")
+            .unwrap();
+        assert_eq!(platform.providers, ["platform"]);
+        assert_eq!(platform.login_hint.as_deref(), Some("ada@example.com"));
+        assert!(platform.silent_first && platform.require_email_match);
+        p.platform_account.prefill_email = false;
+        p.platform_account.skip_if_signed_in = false;
+        let plain = p
+            .login_rules(Method::PlatformAccount, "ada@example.com")
+            .unwrap();
+        assert_eq!((plain.login_hint, plain.silent_first), (None, false));
+        assert_eq!(p.login_rules(Method::Password, "ada@example.com"), None);
+        p.social.providers.push("myspace".into());
+        let problems = Account {
+            policy: p,
+            ..Default::default()
+        }
+        .problems()
+        .join("; ");
+        assert!(
+            problems.contains("unknown social provider \"myspace\""),
+            "{problems}"
+        );
     }
 
     #[test]

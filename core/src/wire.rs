@@ -51,8 +51,12 @@ pub enum ErrorCode {
     ResendTooSoon,
     /// The carrier or mail service did not take the message.
     DeliveryFailed,
-    /// This deployment has no way to send codes by that channel.
+    /// This deployment has no way to send codes by that channel, or no such login provider.
     NotConfigured,
+    /// No finished login is waiting to be collected.
+    NoLogin,
+    /// The identity provider cannot be reached or answered nonsense.
+    ProviderUnavailable,
     Internal,
 }
 
@@ -64,13 +68,17 @@ impl ErrorCode {
             Self::WrongPassword | Self::WrongCode | Self::CodesVoided => 403,
             Self::NotFound | Self::InvalidLink => 404,
             Self::MethodNotAllowed => 405,
-            Self::Cancelled | Self::AlreadyVerified | Self::WrongMethod | Self::NoCode => 409,
+            Self::Cancelled
+            | Self::AlreadyVerified
+            | Self::WrongMethod
+            | Self::NoCode
+            | Self::NoLogin => 409,
             Self::BodyTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::InvalidPassword | Self::InvalidCode => 422,
             Self::Throttled | Self::ResendTooSoon => 429,
             Self::Internal => 500,
-            Self::DeliveryFailed => 502,
+            Self::DeliveryFailed | Self::ProviderUnavailable => 502,
             Self::NotConfigured => 503,
         }
     }
@@ -116,6 +124,74 @@ pub struct RecipientView {
     /// Where the signer stands with codes (code methods).
     #[serde(default)]
     pub codes: Option<CodeView>,
+    /// The identity providers the signer may log in with (social and platform-account methods).
+    #[serde(default)]
+    pub providers: Vec<ProviderOption>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderOption {
+    /// `google`, `linkedin`, `facebook`, `microsoft`, `yahoo`, `x`, or `platform`.
+    pub id: String,
+    /// What the button says: "Google", or the platform's name.
+    pub name: String,
+}
+
+/// Start a login hand-off with `provider`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartLogin {
+    pub provider: String,
+}
+
+/// Where to send the signer: the provider's authorization page. The answer also sets a cookie
+/// that binds the hand-off to this browser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginStarted {
+    pub authorization_url: String,
+}
+
+/// How a hand-off ended, as the callback tells the app in `/s#login=<outcome>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginOutcome {
+    /// Verified: collect the grant with `POST /api/v1/recipient/login/finish`.
+    Done,
+    /// The signer said no at the provider.
+    Denied,
+    /// The hand-off was unknown, expired, replayed or started in another browser.
+    Expired,
+    /// The provider's account is not the recipient's (e-mail match required).
+    Mismatch,
+    /// The provider failed, or its answer did not prove anything (bad token).
+    Failed,
+    Cancelled,
+}
+
+impl LoginOutcome {
+    pub const ALL: [LoginOutcome; 6] = [
+        LoginOutcome::Done,
+        LoginOutcome::Denied,
+        LoginOutcome::Expired,
+        LoginOutcome::Mismatch,
+        LoginOutcome::Failed,
+        LoginOutcome::Cancelled,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LoginOutcome::Done => "done",
+            LoginOutcome::Denied => "denied",
+            LoginOutcome::Expired => "expired",
+            LoginOutcome::Mismatch => "mismatch",
+            LoginOutcome::Failed => "failed",
+            LoginOutcome::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<LoginOutcome> {
+        Self::ALL.into_iter().find(|o| o.name() == name)
+    }
 }
 
 /// The code methods' state, in seconds from the answer (the signer's clock may be wrong).
@@ -183,6 +259,9 @@ pub struct VerifiedResponse {
     pub grant_expires_at: u64,
     #[serde(default)]
     pub continue_url: Option<String>,
+    /// A name the identity provider vouches for, offered for the signature field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_name: Option<String>,
 }
 
 // ---- admin API (the e-sign platform) ------------------------------------------------------------
@@ -292,6 +371,9 @@ pub struct RecipientStatus {
     pub tries_left: Option<u32>,
     #[serde(default)]
     pub phone_last4: Option<String>,
+    /// The name an identity provider vouched for (login methods), for the signature field.
+    #[serde(default)]
+    pub signature_name: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,6 +13,10 @@ fn crypto() -> Result<Crypto> {
     scope.crypto().map_err(Error::from)
 }
 
+pub fn subtle() -> Result<web_sys::SubtleCrypto> {
+    Ok(crypto()?.subtle())
+}
+
 pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut bytes = [0u8; N];
     crypto()?.get_random_values_with_u8_array(&mut bytes)?;

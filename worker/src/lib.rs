@@ -8,6 +8,7 @@ mod config;
 mod crypto;
 mod delivery;
 mod http;
+mod login;
 mod objects;
 mod routes;
 mod security;

@@ -4,6 +4,8 @@ mod admin;
 mod code;
 mod dev_outbox;
 mod health;
+mod login;
+mod oauth_callback;
 mod password;
 mod recipient_view;
 
@@ -32,7 +34,18 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
         ["api", "v1", "recipient", "code", "send"] if method == Method::Post => {
             code::send(req, env).await
         }
+        ["api", "v1", "recipient", "login", "start"] if method == Method::Post => {
+            login::start(req, env).await
+        }
+        ["api", "v1", "recipient", "login", "finish"] if method == Method::Post => {
+            login::finish(req, env).await
+        }
+        ["api", "v1", "oauth", "callback"] if method == Method::Get => {
+            oauth_callback::get(req, env).await
+        }
         ["api", "health"]
+        | ["api", "v1", "oauth", "callback"]
+        | ["api", "v1", "recipient", "login", "start" | "finish"]
         | ["api", "v1", "recipient"]
         | ["api", "v1", "recipient", "password" | "code"]
         | ["api", "v1", "recipient", "code", "send"] => http::error_response(&fail(

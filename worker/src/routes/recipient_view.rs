@@ -1,12 +1,13 @@
 //! `GET /api/v1/recipient` with `Authorization: Bearer <link token>`: what the app shows.
 
 use signgate_core::token::LinkToken;
-use signgate_core::wire::RecipientView;
+use signgate_core::wire::{ProviderOption, RecipientView};
 use worker::{Env, Request, Response, Result};
 
 use crate::accounts;
 use crate::config::RECIPIENTS_BINDING;
 use crate::http::{self, Failure, bearer, invalid_link, respond};
+use crate::login::providers;
 use crate::objects::recipient::{RecipientCall, ViewReply};
 use crate::objects::{call, stub};
 
@@ -26,6 +27,19 @@ async fn view(req: &Request, env: &Env) -> Result<std::result::Result<Response, 
     view.support_contact = accounts::load(env, &reply.account_id)
         .await?
         .and_then(|a| a.policy.support_contact);
+    if !reply.login_providers.is_empty() {
+        // Only what the policy allows and this deployment has set up.
+        let configured = providers::all(env)?;
+        view.providers = reply
+            .login_providers
+            .iter()
+            .filter_map(|id| configured.get(id))
+            .map(|p| ProviderOption {
+                id: p.id.clone(),
+                name: p.name(env),
+            })
+            .collect();
+    }
     Ok(Ok(http::json(200, &view)?))
 }
 

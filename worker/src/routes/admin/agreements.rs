@@ -109,6 +109,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response> {
             code_rules: policy.code_rules(plan.method),
             verification_rules: (plan.method == Method::EmailCode)
                 .then(|| VerificationRules::from(&policy.email_code)),
+            login: policy.login_rules(plan.method, &recipient.email),
         };
         let object = stub(env, RECIPIENTS_BINDING, &recipient_id)?;
         call_ok::<_, ()>(

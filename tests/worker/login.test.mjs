@@ -1,0 +1,183 @@
+// Login hand-offs against a real OpenID provider on loopback (oidc-provider), standing in for
+// Google, LinkedIn, Facebook (plain OAuth 2.0 via its profile endpoint) and the platform.
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { callback, login, newJar, startLogin } from '../support/login.mjs';
+import { startOidc } from '../support/oidc.mjs';
+import { Stack, freePort, recipientApi } from '../support/stack.mjs';
+
+const count = (events, type) => events.filter((e) => e.type === type).length;
+
+describe('login hand-offs under workerd', () => {
+  let oidc;
+  let stack;
+  let admin;
+
+  before(async () => {
+    const port = await freePort();
+    oidc = await startOidc({ redirectUris: [`http://127.0.0.1:${port}/api/v1/oauth/callback`] });
+    // Every provider but Yahoo is set up: the policy may allow it, the deployment does not have it.
+    stack = new Stack({ vars: oidc.workerVars(['google', 'linkedin', 'facebook', 'microsoft', 'platform', 'x']) });
+    stack.port = port;
+    await stack.start();
+    admin = stack.admin();
+  });
+  after(async () => {
+    await stack?.dispose();
+    await oidc?.close();
+  });
+
+  async function recipient({ method = 'social', email = 'ada@example.com', policy = {}, accountId = 'acme' } = {}) {
+    await admin.putAccount(accountId, {
+      name: 'Acme Legal',
+      policy: { methods: { allowed: ['social', 'platform_account', 'password'], default: method }, ...policy },
+    });
+    const created = await admin.createAgreement({
+      account_id: accountId,
+      title: 'Lease for Flat 4B',
+      sender: { name: 'Sam Sender', email: 'sam@acme.example' },
+      recipients: [{ name: 'Ada Lovelace', email, method }],
+    });
+    const token = created.recipients[0].signing_url.split('#')[1];
+    return { token, agreementId: created.id, api: recipientApi(stack.origin, token) };
+  }
+
+  const finish = (token) => fetch(`${stack.origin}/api/v1/recipient/login/finish`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}` },
+  });
+
+  async function failures(agreementId) {
+    return (await admin.audit(agreementId)).filter((e) => e.type === 'login_failed').map((e) => e.failure === 'token' ? `token:${e.problem}` : e.failure);
+  }
+
+  test('the full code flow: Google (OpenID Connect) → verified, a grant once, the identity audited', async () => {
+    const { token, agreementId, api } = await recipient();
+    const view = await (await api.view()).json();
+    assert.deepEqual(view.providers, [
+      { id: 'google', name: 'Google' }, { id: 'linkedin', name: 'LinkedIn' }, { id: 'facebook', name: 'Facebook' },
+    ]);
+    const { outcome, authorizationUrl } = await login(stack.origin, token, 'google');
+    const asked = new URL(authorizationUrl).searchParams;
+    assert.equal(asked.get('code_challenge_method'), 'S256');
+    assert.ok(asked.get('state').length >= 43 && asked.get('nonce').length >= 32);
+    assert.equal(asked.get('redirect_uri'), `${stack.origin}/api/v1/oauth/callback`);
+    assert.equal(outcome, 'done');
+
+    const res = await finish(token);
+    assert.equal(res.status, 200);
+    const verified = await res.json();
+    assert.equal(verified.signature_name, 'Ada Lovelace');
+    const [header, payload, signature] = verified.grant.split('.');
+    assert.equal(createHmac('sha256', stack.secrets.GRANT_SIGNING_KEY).update(`${header}.${payload}`).digest('base64url'), signature);
+    assert.deepEqual(JSON.parse(Buffer.from(payload, 'base64url')).amr, ['fed']);
+    assert.equal((await (await finish(token)).json()).code, 'already_verified', 'the grant is collected once');
+
+    const events = await admin.audit(agreementId);
+    const proven = events.find((e) => e.type === 'identity_proven');
+    assert.deepEqual(
+      [proven.provider, proven.subject, proven.name, proven.profile_url],
+      ['google', 'ada', 'Ada Lovelace', 'https://social.example/ada'],
+    );
+    assert.equal(count(events, 'login_started'), 1);
+    assert.equal(count(events, 'verified'), 1);
+    const status = await admin.agreement(agreementId);
+    assert.equal(status.state, 'verified');
+    assert.equal(status.recipients[0].signature_name, 'Ada Lovelace');
+  });
+
+  for (const [fault, problem] of [['signature', 'signature'], ['aud', 'audience'], ['expired', 'expired'], ['nonce', 'nonce'], ['iss', 'issuer']]) {
+    test(`an ID token with a bad ${fault} is refused, audited, and nothing is verified`, async () => {
+      const { token, agreementId, api } = await recipient();
+      oidc.tamperNext(fault);
+      assert.equal((await login(stack.origin, token, 'linkedin')).outcome, 'failed');
+      assert.deepEqual(await failures(agreementId), [`token:${problem}`]);
+      assert.equal((await (await api.view()).json()).state, 'pending');
+      assert.equal((await (await finish(token)).json()).code, 'no_login');
+      assert.equal(count(await admin.audit(agreementId), 'identity_proven'), 0);
+      // The signer can simply try again.
+      assert.equal((await login(stack.origin, token, 'linkedin')).outcome, 'done');
+    });
+  }
+
+  test('a replayed state is refused, and a made-up one too', async () => {
+    const { token, agreementId } = await recipient();
+    const first = await login(stack.origin, token, 'google');
+    assert.equal(first.outcome, 'done');
+    assert.equal(await callback(first.callbackUrl, first.jar), 'expired', 'the same answer twice');
+    const madeUp = new URL(first.callbackUrl);
+    madeUp.searchParams.set('state', 'x'.repeat(43));
+    assert.equal(await callback(madeUp.href, first.jar), 'expired');
+    assert.equal(count(await admin.audit(agreementId), 'verified'), 1);
+  });
+
+  test('a hand-off finished in another browser is refused (login CSRF)', async () => {
+    const { token, agreementId, api } = await recipient();
+    const attempt = await login(stack.origin, token, 'google', { callbackJar: newJar() });
+    assert.equal(attempt.outcome, 'expired');
+    assert.deepEqual(await failures(agreementId), ['other_browser']);
+    // Nor can the right browser use that answer afterwards.
+    assert.equal(await callback(attempt.callbackUrl, attempt.jar), 'expired');
+    assert.equal((await (await api.view()).json()).state, 'pending');
+  });
+
+  test('denied consent ends on its own outcome, audited', async () => {
+    const { token, agreementId, api } = await recipient();
+    assert.equal((await login(stack.origin, token, 'google', { cancel: true })).outcome, 'denied');
+    assert.deepEqual(await failures(agreementId), ['denied']);
+    assert.equal((await (await api.view()).json()).state, 'pending');
+  });
+
+  test('with the e-mail match on, another or an unverified address is a mismatch', async () => {
+    const { token, agreementId, api } = await recipient({ accountId: 'strict', policy: { social: { require_email_match: true } } });
+    assert.equal((await login(stack.origin, token, 'google', { user: 'eve' })).outcome, 'mismatch');
+    assert.equal((await login(stack.origin, token, 'google', { user: 'mallory' })).outcome, 'mismatch');
+    assert.equal((await (await api.view()).json()).state, 'pending');
+    const events = await admin.audit(agreementId);
+    assert.deepEqual(events.filter((e) => e.type === 'identity_proven').map((e) => e.subject), ['eve', 'mallory']);
+    assert.deepEqual(await failures(agreementId), ['mismatch', 'mismatch']);
+    assert.equal((await login(stack.origin, token, 'google', { user: 'ada' })).outcome, 'done');
+  });
+
+  test('Facebook-style plain OAuth 2.0: the profile endpoint names the signer', async () => {
+    const { token, agreementId } = await recipient();
+    const { outcome, authorizationUrl } = await login(stack.origin, token, 'facebook');
+    assert.equal(new URL(authorizationUrl).searchParams.get('nonce'), null, 'no OpenID nonce without OpenID');
+    assert.equal(outcome, 'done');
+    const proven = (await admin.audit(agreementId)).find((e) => e.type === 'identity_proven');
+    assert.deepEqual([proven.provider, proven.subject, proven.profile_url], ['facebook', 'fb-ada', 'https://social.example/ada']);
+  });
+
+  test('platform account: e-mail prefilled, and skipped at the provider when already signed in', async () => {
+    const first = await recipient({ method: 'platform_account' });
+    const view = await (await first.api.view()).json();
+    assert.deepEqual(view.providers, [{ id: 'platform', name: 'Acme Sign' }]);
+    const jar = newJar();
+    const signIn = await login(stack.origin, first.token, 'platform', { jar });
+    const asked = new URL(signIn.authorizationUrl).searchParams;
+    assert.equal(asked.get('login_hint'), 'ada@example.com');
+    assert.equal(asked.get('prompt'), 'none', 'a silent attempt first');
+    assert.ok(signIn.sawSignInPage, 'no session yet: the worker asked again with a prompt');
+    assert.equal(signIn.outcome, 'done');
+
+    const second = await recipient({ method: 'platform_account' });
+    const again = await login(stack.origin, second.token, 'platform', { jar });
+    assert.equal(again.sawSignInPage, false, 'signed in at the platform already: straight back');
+    assert.equal(again.outcome, 'done');
+  });
+
+  test('providers the policy does not allow or the deployment lacks are refused before anything', async () => {
+    const { token, api } = await recipient({ accountId: 'yahoo', policy: { social: { providers: ['google', 'yahoo'] } } });
+    assert.deepEqual((await (await api.view()).json()).providers, [{ id: 'google', name: 'Google' }]);
+    const notSetUp = await startLogin(stack.origin, token, 'yahoo');
+    assert.deepEqual([notSetUp.status, notSetUp.body.code], [503, 'not_configured']);
+    const notAllowed = await startLogin(stack.origin, token, 'x');
+    assert.deepEqual([notAllowed.status, notAllowed.body.code], [409, 'wrong_method']);
+    const unknown = await startLogin(stack.origin, token, '../../admin');
+    assert.equal(unknown.status, 503);
+    const password = await admin.passwordAgreement();
+    const wrongMethod = await startLogin(stack.origin, password.token, 'google');
+    assert.deepEqual([wrongMethod.status, wrongMethod.body.code], [409, 'wrong_method']);
+    assert.equal((await callback(`${stack.origin}/api/v1/oauth/callback`, newJar())), 'expired');
+  });
+});

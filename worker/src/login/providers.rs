@@ -1,0 +1,85 @@
+//! The login providers this deployment has set up: `OAUTH_PROVIDERS` (JSON: provider id →
+//! `signgate_core::login::ProviderConfig`, merged over the built-in endpoints) and a Worker secret
+//! `OAUTH_<ID>_CLIENT_SECRET` each. `PLATFORM_NAME` names the platform's own provider.
+
+use std::collections::BTreeMap;
+
+use signgate_core::login::{self, ProviderConfig};
+use signgate_core::validate;
+use worker::{Env, Result};
+
+use crate::config::{self, setting};
+
+/// A provider ready to use.
+#[derive(Clone, Debug)]
+pub struct Provider {
+    pub id: String,
+    pub config: ProviderConfig,
+    pub client_secret: String,
+}
+
+impl Provider {
+    pub fn name(&self, env: &Env) -> String {
+        match (self.id.as_str(), setting(env, "PLATFORM_NAME")) {
+            (login::PLATFORM, Some(name)) => name,
+            _ => self.config.display_name(&self.id),
+        }
+    }
+}
+
+/// Every configured provider, by id. A provider whose configuration is unusable is left out (and
+/// logged), so one mistake does not take the others down.
+pub fn all(env: &Env) -> Result<BTreeMap<String, Provider>> {
+    let Some(json) = setting(env, "OAUTH_PROVIDERS") else {
+        return Ok(BTreeMap::new());
+    };
+    let configs: BTreeMap<String, ProviderConfig> = serde_json::from_str(&json)
+        .map_err(|e| worker::Error::RustError(format!("OAUTH_PROVIDERS is not valid: {e}")))?;
+    let loopback = config::allow_loopback_http(env);
+    let mut providers = BTreeMap::new();
+    for (id, given) in configs {
+        let config = ProviderConfig::merged(&id, given);
+        let mut problems = config.problems(&id);
+        for url in [
+            &config.issuer,
+            &config.authorization_endpoint,
+            &config.token_endpoint,
+            &config.profile_endpoint,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Err(problem) = validate::url(&id, url, loopback) {
+                problems.push(problem);
+            }
+        }
+        let secret = setting(
+            env,
+            &format!("OAUTH_{}_CLIENT_SECRET", id.to_ascii_uppercase()),
+        );
+        if secret.is_none() {
+            problems.push(format!(
+                "{id}: the secret OAUTH_{}_CLIENT_SECRET is not set",
+                id.to_ascii_uppercase()
+            ));
+        }
+        match (problems.is_empty(), secret) {
+            (true, Some(client_secret)) => {
+                providers.insert(
+                    id.clone(),
+                    Provider {
+                        id,
+                        config,
+                        client_secret,
+                    },
+                );
+            }
+            _ => worker::console_error!("login provider left out: {}", problems.join("; ")),
+        }
+    }
+    Ok(providers)
+}
+
+pub fn get(env: &Env, id: &str) -> Result<Option<Provider>> {
+    Ok(all(env)?.remove(id))
+}

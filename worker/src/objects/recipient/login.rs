@@ -1,0 +1,305 @@
+//! The login methods (social providers, the platform account) of a recipient. The worker's routes
+//! talk to the provider; this object decides: which providers this recipient may use, that each
+//! started login is claimed once, whether the identity stands for the recipient, and the verdict.
+
+use serde::{Deserialize, Serialize};
+use signgate_core::audit::AuditKind;
+use signgate_core::login::{Identity, LoginFailure, LoginRules, matches_recipient};
+use signgate_core::wire::{ErrorCode, LoginOutcome, RecipientState, VerifiedResponse};
+use worker::Result;
+
+use super::{Loaded, RecipientObject, already_verified};
+use crate::config::now_ms;
+use crate::http::{cancelled, fail};
+use crate::objects::Reply;
+
+/// A login this recipient started and the provider has not answered yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingLogin {
+    /// Digest of the flow's `state`.
+    key: String,
+    provider: String,
+    expires_at: u64,
+    /// The callback took it: it can be completed once, never claimed again.
+    claimed: bool,
+}
+
+/// A grant waiting for the app to collect it after the hand-off.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Collectable {
+    response: VerifiedResponse,
+    expires_at: u64,
+}
+
+/// What the route needs to send the signer to the provider.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct LoginPlan {
+    pub login_hint: Option<String>,
+    pub silent: bool,
+}
+
+/// Logins kept at once: a few tabs or retries, not an unbounded list.
+const MAX_PENDING: usize = 5;
+
+impl RecipientObject {
+    fn login_rules(loaded: &Loaded) -> std::result::Result<&LoginRules, crate::http::Failure> {
+        loaded.record.login.as_ref().ok_or_else(|| {
+            fail(
+                ErrorCode::WrongMethod,
+                "This link does not use a login provider.",
+            )
+        })
+    }
+
+    /// Registers a login the signer starts with `provider` (the route keeps its secrets in KV).
+    pub(super) async fn start_login(
+        &self,
+        token: &str,
+        provider: &str,
+        key: String,
+        expires_at: u64,
+    ) -> Result<Reply<LoginPlan>> {
+        let loaded = match self.authenticate(token).await? {
+            Ok(loaded) => loaded,
+            Err(e) => return Ok(Err(e)),
+        };
+        let rules = match Self::login_rules(&loaded) {
+            Ok(rules) => rules.clone(),
+            Err(e) => return Ok(Err(*e)),
+        };
+        if !rules.providers.iter().any(|p| p == provider) {
+            return Ok(Err(*fail(
+                ErrorCode::WrongMethod,
+                format!("This link cannot be used with {provider}."),
+            )));
+        }
+        match loaded.progress.state {
+            RecipientState::Verified => return Ok(Err(*already_verified())),
+            RecipientState::Cancelled => return Ok(Err(*cancelled())),
+            RecipientState::Pending => {}
+        }
+        self.register(loaded, provider, key, expires_at, true)
+            .await?;
+        Ok(Ok(LoginPlan {
+            login_hint: rules.login_hint.clone(),
+            silent: rules.silent_first,
+        }))
+    }
+
+    /// A silent attempt came back "not signed in": the same provider again, with a prompt. Only
+    /// for a flow this object saw claimed.
+    pub(super) async fn restart_login(
+        &self,
+        claimed: &str,
+        key: String,
+        expires_at: u64,
+    ) -> Result<Reply<LoginPlan>> {
+        let Some(loaded) = self.load().await? else {
+            return Ok(Err(*crate::http::invalid_link()));
+        };
+        let Some(provider) = loaded
+            .progress
+            .logins
+            .iter()
+            .find(|l| l.key == claimed && l.claimed)
+            .map(|l| l.provider.clone())
+        else {
+            return Ok(Err(*fail(ErrorCode::NoLogin, "No such login.")));
+        };
+        if loaded.progress.state != RecipientState::Pending {
+            return Ok(Err(*cancelled()));
+        }
+        let login_hint = loaded
+            .record
+            .login
+            .as_ref()
+            .and_then(|r| r.login_hint.clone());
+        self.register(loaded, &provider, key, expires_at, false)
+            .await?;
+        Ok(Ok(LoginPlan {
+            login_hint,
+            silent: false,
+        }))
+    }
+
+    async fn register(
+        &self,
+        mut loaded: Loaded,
+        provider: &str,
+        key: String,
+        expires_at: u64,
+        audit: bool,
+    ) -> Result<()> {
+        let now = now_ms();
+        let logins = &mut loaded.progress.logins;
+        logins.retain(|l| now < l.expires_at);
+        while logins.len() >= MAX_PENDING {
+            logins.remove(0);
+        }
+        logins.push(PendingLogin {
+            key,
+            provider: provider.to_string(),
+            expires_at,
+            claimed: false,
+        });
+        let events = if audit {
+            vec![AuditKind::LoginStarted {
+                provider: provider.to_string(),
+            }]
+        } else {
+            Vec::new()
+        };
+        self.save(loaded, events).await?;
+        Ok(())
+    }
+
+    /// The provider answered for the flow `key`: it is taken now, once. Later answers with the
+    /// same `state` (a replay) are refused here, whatever KV still holds.
+    pub(super) async fn claim_login(&self, key: &str) -> Result<Reply<()>> {
+        let Some(mut loaded) = self.load().await? else {
+            return Ok(Err(*crate::http::invalid_link()));
+        };
+        let now = now_ms();
+        let Some(login) = loaded.progress.logins.iter_mut().find(|l| l.key == key) else {
+            return Ok(Err(failure_error(LoginFailure::Expired)));
+        };
+        if login.claimed {
+            let provider = login.provider.clone();
+            self.record_failure(loaded, &provider, LoginFailure::Replayed)
+                .await?;
+            return Ok(Err(failure_error(LoginFailure::Replayed)));
+        }
+        if now >= login.expires_at {
+            return Ok(Err(failure_error(LoginFailure::Expired)));
+        }
+        login.claimed = true;
+        self.save(loaded, Vec::new()).await?;
+        Ok(Ok(()))
+    }
+
+    /// How a claimed login ended. A failure is audited; an identity is audited and judged.
+    pub(super) async fn complete_login(
+        &self,
+        key: &str,
+        result: std::result::Result<Identity, LoginFailure>,
+    ) -> Result<Reply<LoginOutcome>> {
+        let Some(mut loaded) = self.load().await? else {
+            return Ok(Err(*crate::http::invalid_link()));
+        };
+        let Some(index) = loaded
+            .progress
+            .logins
+            .iter()
+            .position(|l| l.key == key && l.claimed)
+        else {
+            return Ok(Ok(LoginOutcome::Expired));
+        };
+        let provider = loaded.progress.logins.remove(index).provider;
+        let identity = match result {
+            Ok(identity) => identity,
+            Err(failure) => {
+                let outcome = failure.outcome();
+                self.record_failure(loaded, &provider, failure).await?;
+                return Ok(Ok(outcome));
+            }
+        };
+        let proven = AuditKind::IdentityProven {
+            provider: provider.clone(),
+            subject: identity.subject.clone(),
+            name: identity.name.clone(),
+            email: identity.email.clone(),
+            profile_url: identity.profile_url.clone(),
+        };
+        let require_email = loaded
+            .record
+            .login
+            .as_ref()
+            .is_some_and(|r| r.require_email_match);
+        if !matches_recipient(&identity, &loaded.record.email, require_email) {
+            let failed = AuditKind::LoginFailed {
+                provider,
+                failure: LoginFailure::Mismatch,
+            };
+            self.save(loaded, vec![proven, failed]).await?;
+            return Ok(Ok(LoginOutcome::Mismatch));
+        }
+        if loaded.progress.state == RecipientState::Cancelled {
+            self.save(loaded, vec![proven]).await?;
+            return Ok(Ok(LoginOutcome::Cancelled));
+        }
+        let loaded = self.save(loaded, vec![proven]).await?;
+        let verdict = self
+            .verified_with(loaded, "fed", None, identity.name.clone())
+            .await?;
+        let Ok(response) = verdict else {
+            return Ok(Ok(LoginOutcome::Cancelled));
+        };
+        // The app collects the grant when the browser is back on the signing page.
+        let mut current = self.load().await?.expect("loaded above");
+        current.progress.collectable = Some(Collectable {
+            expires_at: response.grant_expires_at * 1000,
+            response,
+        });
+        self.save(current, Vec::new()).await?;
+        Ok(Ok(LoginOutcome::Done))
+    }
+
+    /// The callback came to another browser, or the provider refused before a claim: audited.
+    pub(super) async fn abandon_login(
+        &self,
+        key: &str,
+        failure: LoginFailure,
+    ) -> Result<Reply<()>> {
+        let Some(mut loaded) = self.load().await? else {
+            return Ok(Err(*crate::http::invalid_link()));
+        };
+        let Some(index) = loaded.progress.logins.iter().position(|l| l.key == key) else {
+            return Ok(Ok(()));
+        };
+        let provider = loaded.progress.logins.remove(index).provider;
+        self.record_failure(loaded, &provider, failure).await?;
+        Ok(Ok(()))
+    }
+
+    async fn record_failure(
+        &self,
+        loaded: Loaded,
+        provider: &str,
+        failure: LoginFailure,
+    ) -> Result<()> {
+        let failed = AuditKind::LoginFailed {
+            provider: provider.to_string(),
+            failure,
+        };
+        self.save(loaded, vec![failed]).await?;
+        Ok(())
+    }
+
+    /// The grant of a finished login, once.
+    pub(super) async fn collect_login(&self, token: &str) -> Result<Reply<VerifiedResponse>> {
+        let mut loaded = match self.authenticate(token).await? {
+            Ok(loaded) => loaded,
+            Err(e) => return Ok(Err(e)),
+        };
+        match loaded.progress.collectable.take() {
+            Some(waiting) if now_ms() < waiting.expires_at => {
+                self.save(loaded, Vec::new()).await?;
+                Ok(Ok(waiting.response))
+            }
+            _ if loaded.progress.state == RecipientState::Cancelled => Ok(Err(*cancelled())),
+            _ if loaded.progress.state == RecipientState::Verified => Ok(Err(*already_verified())),
+            _ => Ok(Err(*fail(
+                ErrorCode::NoLogin,
+                "No finished sign-in is waiting here. Please start again.",
+            ))),
+        }
+    }
+}
+
+fn failure_error(failure: LoginFailure) -> signgate_core::wire::ApiError {
+    let message = match failure {
+        LoginFailure::Replayed => "This sign-in was used already.",
+        _ => "This sign-in has expired. Please start again.",
+    };
+    *fail(ErrorCode::NoLogin, message)
+}

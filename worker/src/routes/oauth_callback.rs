@@ -1,0 +1,187 @@
+//! `GET /api/v1/oauth/callback`: where identity providers send the signer back. Every ending is a
+//! redirect to the app, `/s#login=<outcome>` (the link token stays in the tab's session storage),
+//! except a silent platform login that found no session, which goes back to the provider once
+//! more with a prompt.
+
+use std::collections::BTreeMap;
+
+use signgate_core::login::{FLOW_LIFETIME_SECS, Identity, LoginFailure, flow_key};
+use signgate_core::wire::{ErrorCode, LoginOutcome};
+use worker::{Env, Request, Response, Result, Stub};
+
+use super::login::authorization_url;
+use crate::config::{RECIPIENTS_BINDING, now_ms};
+use crate::login::flow::{self, Flow};
+use crate::login::{oidc, providers};
+use crate::objects::recipient::{LoginPlan, RecipientCall};
+use crate::objects::{call, stub};
+
+/// Errors that mean "not signed in there" after `prompt=none` (OpenID Connect Core 3.1.2.6).
+const NEEDS_PROMPT: &[&str] = &[
+    "login_required",
+    "interaction_required",
+    "consent_required",
+    "account_selection_required",
+];
+
+enum Next {
+    /// Back to the app with how it ended.
+    App(LoginOutcome),
+    /// Back to the provider (the silent attempt needs a prompt).
+    Provider(String),
+}
+
+pub async fn get(req: Request, env: &Env) -> Result<Response> {
+    let next = handle(&req, env).await?;
+    let location = match next {
+        Next::App(outcome) => format!("/s#login={}", outcome.name()),
+        Next::Provider(url) => url,
+    };
+    let mut response = Response::empty()?.with_status(303);
+    let headers = response.headers_mut();
+    headers.set("location", &location)?;
+    if location.starts_with("/s#") {
+        headers.set("set-cookie", &flow::clear_cookie())?;
+    }
+    Ok(response)
+}
+
+async fn handle(req: &Request, env: &Env) -> Result<Next> {
+    // A parameter given twice is an attack on whichever copy a parser picks: refuse.
+    let mut params = BTreeMap::new();
+    for (name, value) in req.url()?.query_pairs() {
+        if params
+            .insert(name.into_owned(), value.into_owned())
+            .is_some()
+        {
+            return Ok(Next::App(LoginOutcome::Failed));
+        }
+    }
+    let Some(state) = params.get("state") else {
+        return Ok(Next::App(LoginOutcome::Expired));
+    };
+    let Some(flow) = flow::load(env, state).await? else {
+        return Ok(Next::App(LoginOutcome::Expired));
+    };
+    let key = flow_key(state);
+    let recipient = stub(env, RECIPIENTS_BINDING, &flow.recipient_id)?;
+    if !flow::same_browser(req, &flow) {
+        let abandon = RecipientCall::AbandonLogin {
+            key,
+            failure: LoginFailure::OtherBrowser,
+        };
+        // Audited if the object still knows the flow; the answer is the same either way.
+        let _ = call::<_, ()>(&recipient, &abandon).await?;
+        return Ok(Next::App(LoginOutcome::Expired));
+    }
+    if let Err(refusal) =
+        call::<_, ()>(&recipient, &RecipientCall::ClaimLogin { key: key.clone() }).await?
+    {
+        return Ok(Next::App(match refusal.code {
+            ErrorCode::Cancelled => LoginOutcome::Cancelled,
+            _ => LoginOutcome::Expired,
+        }));
+    }
+    flow::forget(env, state).await;
+    let Some(provider) = providers::get(env, &flow.provider)? else {
+        let failure = LoginFailure::Provider {
+            detail: "the provider is no longer set up".into(),
+        };
+        return complete(&recipient, key, Err(failure)).await;
+    };
+
+    if let Some(error) = params.get("error") {
+        // Only the registered error code is kept (it goes to the audit trail).
+        let error: String = error
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(40)
+            .collect();
+        if flow.silent && NEEDS_PROMPT.contains(&error.as_str()) {
+            return restart(env, &recipient, &key, &provider, &flow).await;
+        }
+        let failure = match error.as_str() {
+            "access_denied" => LoginFailure::Denied,
+            _ => LoginFailure::Provider {
+                detail: format!("the provider answered {error}"),
+            },
+        };
+        return complete(&recipient, key, Err(failure)).await;
+    }
+    // RFC 9207: an `iss` in the answer must be the provider's (no mix-up with another one).
+    if let (Some(iss), Some(issuer)) = (params.get("iss"), provider.config.issuer.as_ref())
+        && iss != issuer
+    {
+        let failure = LoginFailure::Provider {
+            detail: "the answer names another issuer".into(),
+        };
+        return complete(&recipient, key, Err(failure)).await;
+    }
+    let Some(code) = params.get("code") else {
+        let failure = LoginFailure::Provider {
+            detail: "the answer has no code".into(),
+        };
+        return complete(&recipient, key, Err(failure)).await;
+    };
+    let identity = oidc::identity(
+        &provider,
+        code,
+        &flow.code_verifier,
+        &flow.redirect_uri,
+        &flow.nonce,
+    )
+    .await?;
+    complete(&recipient, key, identity).await
+}
+
+async fn complete(
+    recipient: &Stub,
+    key: String,
+    result: std::result::Result<Identity, LoginFailure>,
+) -> Result<Next> {
+    let outcome = call::<_, LoginOutcome>(recipient, &RecipientCall::CompleteLogin { key, result })
+        .await?
+        .unwrap_or(LoginOutcome::Failed);
+    Ok(Next::App(outcome))
+}
+
+/// The silent attempt found no session: the same provider again, with a prompt, in a new flow
+/// bound to the same browser.
+async fn restart(
+    env: &Env,
+    recipient: &Stub,
+    claimed: &str,
+    provider: &providers::Provider,
+    old: &Flow,
+) -> Result<Next> {
+    let endpoint = match oidc::authorization_endpoint(provider).await? {
+        Ok(endpoint) => endpoint,
+        Err(failure) => return complete(recipient, claimed.to_string(), Err(failure)).await,
+    };
+    let secrets = flow::secrets()?;
+    let expires_at = now_ms() + FLOW_LIFETIME_SECS * 1000;
+    let again = RecipientCall::RestartLogin {
+        claimed: claimed.to_string(),
+        key: flow_key(&secrets.state),
+        expires_at,
+    };
+    let plan: LoginPlan = match call(recipient, &again).await? {
+        Ok(plan) => plan,
+        Err(_) => return Ok(Next::App(LoginOutcome::Expired)),
+    };
+    let flow = Flow {
+        code_verifier: secrets.code_verifier.clone(),
+        nonce: secrets.nonce.clone(),
+        silent: false,
+        expires_at,
+        ..old.clone()
+    };
+    flow::store(env, &secrets.state, &flow).await?;
+    Ok(Next::Provider(authorization_url(
+        provider,
+        &endpoint,
+        &flow,
+        &secrets.state,
+        &plan,
+    )))
+}
