@@ -4,7 +4,8 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use signgate_core::otp::Channel;
 use signgate_core::wire::{
-    ApiError, CodeAttempt, CodeSent, PasswordAttempt, RecipientView, SendCode, VerifiedResponse,
+    ApiError, CodeAttempt, CodeSent, LoginStarted, PasswordAttempt, RecipientView, SendCode,
+    StartLogin, VerifiedResponse,
 };
 use web_sys::RequestCache;
 
@@ -54,6 +55,30 @@ pub async fn submit_code(token: &str, code: &str) -> Result<VerifiedResponse, Fa
     };
     let request = authorized(Request::post("/api/v1/recipient/code"), token)
         .json(&attempt)
+        .map_err(|_| Failure::Unreachable)?;
+    read(request.send().await).await
+}
+
+/// Starts a hand-off to `provider` (its id). The answer also sets a cookie binding the hand-off to
+/// this browser: a same-origin request keeps it, as fetch sends and stores same-origin cookies.
+pub async fn start_login(token: &str, provider: &str) -> Result<LoginStarted, Failure> {
+    let body = StartLogin {
+        provider: provider.to_owned(),
+    };
+    let request = authorized(Request::post("/api/v1/recipient/login/start"), token)
+        .json(&body)
+        .map_err(|_| Failure::Unreachable)?;
+    read(request.send().await).await
+}
+
+/// Collects the grant of a finished hand-off; there is one to collect once.
+pub async fn finish_login(token: &str) -> Result<VerifiedResponse, Failure> {
+    /// `{}`: the worker takes JSON bodies only, and this one has nothing to say.
+    #[derive(serde::Serialize)]
+    struct Nothing {}
+
+    let request = authorized(Request::post("/api/v1/recipient/login/finish"), token)
+        .json(&Nothing {})
         .map_err(|_| Failure::Unreachable)?;
     read(request.send().await).await
 }

@@ -63,6 +63,7 @@ mod tests {
             tries_left: None,
             phone_last4: None,
             codes: None,
+            providers: Vec::new(),
         }
     }
 

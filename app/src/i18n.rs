@@ -268,6 +268,57 @@ messages! {
         ru: "Новый код пока нельзя запросить. Подождите немного.",
     }
 
+    ProvidersHeading {
+        en: "Sign in to confirm it's you",
+        de: "Melden Sie sich an, um zu bestätigen, dass Sie es sind",
+        ru: "Войдите, чтобы подтвердить, что это вы",
+    }
+    NeverSeePassword {
+        en: "You sign in on their own page: we never see your password.",
+        de: "Sie melden sich auf deren eigener Seite an: Ihr Passwort sehen wir nie.",
+        ru: "Вы входите на их собственной странице: ваш пароль мы никогда не видим.",
+    }
+    NoProviders {
+        en: "Signing in is not possible for this agreement at the moment.",
+        de: "Eine Anmeldung ist für diese Vereinbarung zurzeit nicht möglich.",
+        ru: "Для этого соглашения вход сейчас невозможен.",
+    }
+    SigningInHeading {
+        en: "Signing you in…",
+        de: "Sie werden angemeldet…",
+        ru: "Выполняем вход…",
+    }
+    LoginFailedHeading {
+        en: "Sign-in not completed",
+        de: "Anmeldung nicht abgeschlossen",
+        ru: "Вход не выполнен",
+    }
+    LoginCancelled {
+        en: "The sign-in was cancelled.",
+        de: "Die Anmeldung wurde abgebrochen.",
+        ru: "Вход был отменён.",
+    }
+    LoginExpired {
+        en: "The sign-in took too long or was started in another window. Please try again.",
+        de: "Die Anmeldung hat zu lange gedauert oder wurde in einem anderen Fenster begonnen. Bitte versuchen Sie es erneut.",
+        ru: "Вход занял слишком много времени или был начат в другом окне. Попробуйте ещё раз.",
+    }
+    LoginDidNotWork {
+        en: "The sign-in did not work. Please try again.",
+        de: "Die Anmeldung hat nicht funktioniert. Bitte versuchen Sie es erneut.",
+        ru: "Войти не удалось. Попробуйте ещё раз.",
+    }
+    LoginDidNotWorkChoose {
+        en: "The sign-in did not work. Please try again or choose another provider.",
+        de: "Die Anmeldung hat nicht funktioniert. Bitte versuchen Sie es erneut oder wählen Sie einen anderen Anbieter.",
+        ru: "Войти не удалось. Попробуйте ещё раз или выберите другой способ входа.",
+    }
+    TryAgain {
+        en: "Try again",
+        de: "Erneut versuchen",
+        ru: "Попробовать ещё раз",
+    }
+
     VerifiedHeading {
         en: "You're verified",
         de: "Sie sind verifiziert",
@@ -600,6 +651,119 @@ pub fn sender_line(lang: Lang, sender: &str, title: Option<&str>) -> String {
     }
 }
 
+/// A social provider's button, or the platform's: "Continue with Google".
+pub fn continue_with(lang: Lang, provider: &str) -> String {
+    match lang {
+        Lang::En => format!("Continue with {provider}"),
+        Lang::De => format!("Weiter mit {provider}"),
+        Lang::Ru => format!("Продолжить через {provider}"),
+    }
+}
+
+/// Social providers: the account must be the recipient's, matched by e-mail address.
+pub fn providers_intro(lang: Lang, email: Option<&str>) -> String {
+    match (lang, email) {
+        (Lang::En, Some(email)) => format!(
+            "Sign in with an account that uses the e-mail address this agreement was sent to: {email}."
+        ),
+        (Lang::En, None) => {
+            "Sign in with an account that uses the e-mail address this agreement was sent to."
+                .to_owned()
+        }
+        (Lang::De, Some(email)) => format!(
+            "Melden Sie sich mit einem Konto an, das die E-Mail-Adresse verwendet, an die diese Vereinbarung gesendet wurde: {email}."
+        ),
+        (Lang::De, None) => "Melden Sie sich mit einem Konto an, das die E-Mail-Adresse verwendet, an die diese Vereinbarung gesendet wurde.".to_owned(),
+        (Lang::Ru, Some(email)) => format!(
+            "Войдите через учётную запись с тем адресом электронной почты, на который отправлено это соглашение: {email}."
+        ),
+        (Lang::Ru, None) => "Войдите через учётную запись с тем адресом электронной почты, на который отправлено это соглашение.".to_owned(),
+    }
+}
+
+/// The platform-account method: the platform knows the signer, so there is little to do there.
+pub fn platform_intro(lang: Lang, platform: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "Sign in with your {platform} account. Your e-mail address is filled in for you, and you may already be signed in."
+        ),
+        Lang::De => format!(
+            "Melden Sie sich mit Ihrem Konto bei {platform} an. Ihre E-Mail-Adresse wird für Sie eingetragen, und vielleicht sind Sie dort bereits angemeldet."
+        ),
+        Lang::Ru => format!(
+            "Войдите в свою учётную запись {platform}. Адрес электронной почты будет подставлен автоматически, и, возможно, вы уже вошли."
+        ),
+    }
+}
+
+/// While the worker prepares the hand-off and the browser leaves.
+pub fn taking_you_to(lang: Lang, provider: &str) -> String {
+    match lang {
+        Lang::En => format!("Taking you to {provider}…"),
+        Lang::De => format!("Sie werden zu {provider} weitergeleitet…"),
+        Lang::Ru => format!("Переходим на страницу {provider}…"),
+    }
+}
+
+/// The deployment has no such provider set up (any more).
+pub fn login_unavailable(lang: Lang, provider: &str) -> String {
+    match lang {
+        Lang::En => format!("Signing in with {provider} is not available right now."),
+        Lang::De => format!("Die Anmeldung mit {provider} ist zurzeit nicht verfügbar."),
+        Lang::Ru => format!("Вход через {provider} сейчас недоступен."),
+    }
+}
+
+/// The provider's sign-in service does not answer (or answers nonsense) just now.
+pub fn provider_unreachable(lang: Lang, provider: &str) -> String {
+    match lang {
+        Lang::En => format!("{provider} cannot be reached just now. Please try again in a moment."),
+        Lang::De => {
+            format!(
+                "{provider} ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal."
+            )
+        }
+        Lang::Ru => format!("Сервис {provider} сейчас недоступен. Попробуйте ещё раз чуть позже."),
+    }
+}
+
+/// The signer said no at the provider; the provider is named when the page knows it.
+pub fn login_denied(lang: Lang, provider: Option<&str>) -> String {
+    match (lang, provider) {
+        (Lang::En, Some(provider)) => format!("You cancelled the sign-in at {provider}."),
+        (Lang::De, Some(provider)) => {
+            format!("Sie haben die Anmeldung bei {provider} abgebrochen.")
+        }
+        (Lang::Ru, Some(provider)) => format!("Вы отменили вход через {provider}."),
+        (_, None) => text(lang, Key::LoginCancelled).to_owned(),
+    }
+}
+
+/// The provider's account has another e-mail address than the recipient's.
+pub fn login_mismatch(lang: Lang, email: Option<&str>) -> String {
+    let to = email.map(|email| format!(" ({email})")).unwrap_or_default();
+    match lang {
+        Lang::En => format!(
+            "The account you signed in with is not the one this agreement was sent to{to}. Sign in with that account, or ask the sender."
+        ),
+        Lang::De => format!(
+            "Das Konto, mit dem Sie sich angemeldet haben, ist nicht das, an das diese Vereinbarung gesendet wurde{to}. Melden Sie sich mit dem Konto zu dieser Adresse an oder fragen Sie den Absender."
+        ),
+        Lang::Ru => format!(
+            "Учётная запись, через которую вы вошли, не та, на которую отправлено это соглашение{to}. Войдите через учётную запись с этим адресом или обратитесь к отправителю."
+        ),
+    }
+}
+
+/// The name the identity provider vouches for, as the platform will offer it for the signature.
+pub fn signature_name(lang: Lang, name: &str) -> String {
+    match lang {
+        Lang::En => format!("Your name for the signature: {name}"),
+        Lang::De => format!("Ihr Name für die Unterschrift: {name}"),
+        Lang::Ru => format!("Ваше имя для подписи: {name}"),
+    }
+}
+
 /// The text of a link to whom the signer can ask for help: the sender, or the account's support.
 pub fn contact(lang: Lang, who: &str, is_support: bool) -> String {
     match (lang, is_support) {
@@ -785,6 +949,37 @@ mod tests {
         assert_eq!(
             not_a_code(Lang::En, 6),
             "A code has 6 digits. Please check what you typed. This did not count as a try."
+        );
+    }
+
+    #[test]
+    fn login_texts_are_the_ones_the_end_to_end_tests_expect() {
+        assert_eq!(text(Lang::En, Key::SigningInHeading), "Signing you in…");
+        assert_eq!(
+            text(Lang::En, Key::LoginFailedHeading),
+            "Sign-in not completed"
+        );
+        assert_eq!(text(Lang::En, Key::TryAgain), "Try again");
+        assert_eq!(
+            login_denied(Lang::En, Some("Google")),
+            "You cancelled the sign-in at Google."
+        );
+        assert_eq!(login_denied(Lang::Ru, None), "Вход был отменён.");
+        assert_eq!(
+            signature_name(Lang::En, "Ada Lovelace"),
+            "Your name for the signature: Ada Lovelace"
+        );
+        assert_eq!(
+            providers_intro(Lang::En, None),
+            "Sign in with an account that uses the e-mail address this agreement was sent to."
+        );
+        assert_eq!(
+            login_unavailable(Lang::De, "Google"),
+            "Die Anmeldung mit Google ist zurzeit nicht verfügbar."
+        );
+        assert_eq!(
+            taking_you_to(Lang::Ru, "Google"),
+            "Переходим на страницу Google…"
         );
     }
 

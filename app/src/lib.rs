@@ -9,43 +9,56 @@ mod screens;
 mod token;
 
 use leptos::{prelude::*, task::spawn_local};
+use signgate_core::wire::LoginOutcome;
 
 use i18n::{Key, Lang, tr};
 use screens::{
-    Cancelled, Code, EmailCode, InvalidLink, Opening, Password, Phone, Problem, Screen, Verified,
+    Cancelled, Code, EmailCode, InvalidLink, LoginFailed, Opening, Password, Phone, Problem,
+    Providers, Screen, SigningIn, Verified,
 };
 
 #[component]
 pub fn App() -> impl IntoView {
     i18n::provide_lang();
-    let token = token::take();
-    let (screen, set_screen) = signal(if token.is_some() {
-        Screen::Opening
-    } else {
-        Screen::InvalidLink
-    });
+    let arrival = token::take();
+    let (screen, set_screen) = signal(Screen::InvalidLink);
     // Without a token the invalid-link screen stays, so no call below ever sends an empty one.
-    let token = StoredValue::new(token.unwrap_or_default());
+    let has_token = arrival.token.is_some();
+    let token = StoredValue::new(arrival.token.unwrap_or_default());
 
-    let load = move || {
+    // `login`: how a hand-off to a provider ended, when the signer is just back from one. A
+    // finished login is collected first; any other outcome is told once the link is loaded,
+    // unless the link itself says otherwise (verified, cancelled).
+    let begin = Callback::new(move |login: Option<LoginOutcome>| {
+        if login == Some(LoginOutcome::Done) {
+            set_screen.set(Screen::SigningIn);
+            return;
+        }
+        set_screen.set(Screen::Opening);
         let token = token.get_value();
         spawn_local(async move {
-            set_screen.set(Screen::after_load(api::recipient(&token).await));
+            let loaded = api::recipient(&token).await;
+            set_screen.set(match login {
+                Some(outcome) => {
+                    Screen::after_return(loaded, outcome, token::remembered_provider().as_deref())
+                }
+                None => Screen::after_load(loaded),
+            });
         });
-    };
-    if screen.with_untracked(|screen| *screen == Screen::Opening) {
-        load();
-    }
-    let retry = Callback::new(move |()| {
-        set_screen.set(Screen::Opening);
-        load();
     });
+    if has_token {
+        begin.run(arrival.login);
+    }
+    // From the start again. A finished login that could not be collected is collected now, not
+    // lost to a plain load of the link.
+    let retry = Callback::new(move |()| begin.run(token::pending_login()));
     // Opening another link in a tab already on `/s` changes only the fragment: the browser does
     // not reload, so pick the new token up here.
     let _ = window_event_listener(leptos::ev::hashchange, move |_| {
-        if let Some(new_token) = token::take() {
+        let arrival = token::take();
+        if let Some(new_token) = arrival.token {
             token.set_value(new_token);
-            retry.run(());
+            begin.run(arrival.login);
         }
     });
 
@@ -72,7 +85,19 @@ pub fn App() -> impl IntoView {
                     view! { <Code recipient sent token=token.get_value() set_screen reload=retry /> }
                         .into_any()
                 }
-                Screen::Verified { continue_href } => view! { <Verified continue_href /> }.into_any(),
+                Screen::Providers(recipient) => {
+                    view! { <Providers recipient token=token.get_value() set_screen reload=retry /> }
+                        .into_any()
+                }
+                Screen::SigningIn => {
+                    view! { <SigningIn token=token.get_value() set_screen reload=retry /> }.into_any()
+                }
+                Screen::LoginFailed { recipient, failure, provider } => {
+                    view! { <LoginFailed recipient failure provider reload=retry /> }.into_any()
+                }
+                Screen::Verified { continue_href, signature_name } => {
+                    view! { <Verified continue_href signature_name /> }.into_any()
+                }
                 Screen::Cancelled(contact) => view! { <Cancelled contact /> }.into_any(),
                 Screen::InvalidLink => view! { <InvalidLink /> }.into_any(),
                 Screen::Problem(kind) => view! { <Problem kind on_retry=retry /> }.into_any(),

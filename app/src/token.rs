@@ -2,36 +2,135 @@
 //! send to servers. We move it into this tab's session storage at once and take it out of the
 //! address bar, so it is not in screenshots, bookmarks or a URL the signer shares, yet a reload in
 //! the same tab still works.
+//!
+//! A login hand-off (social provider, platform account) leaves the tab and comes back as
+//! `/s#login=<outcome>`. That fragment is no token: the token is still in session storage from
+//! before the signer left, which is why the hand-off navigates this same tab.
 
 use leptos::prelude::window;
+use signgate_core::wire::LoginOutcome;
 use wasm_bindgen::JsValue;
+use web_sys::Storage;
 
 const STORAGE_KEY: &str = "signgate.token";
+/// A finished login whose grant is not collected yet: a reload while collecting it, or a retry
+/// after a network failure, collects it again instead of losing it.
+const LOGIN_KEY: &str = "signgate.login";
+/// The provider the signer left for, so the page can name it when they come back without signing in.
+const PROVIDER_KEY: &str = "signgate.provider";
 
-/// The token of this tab's link, if there is one.
-pub fn take() -> Option<String> {
+/// What the tab arrived with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Arrival {
+    /// The link token, from the fragment or, after a reload or a hand-off, from storage.
+    pub token: Option<String>,
+    /// How a login hand-off ended: just back from the provider, or a finished login still waiting
+    /// to be collected.
+    pub login: Option<LoginOutcome>,
+}
+
+/// What `location.hash` holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fragment<'a> {
+    Empty,
+    Token(&'a str),
+    Login(LoginOutcome),
+}
+
+/// The token of this tab's link, if there is one, and how a login hand-off ended, if it just did.
+pub fn take() -> Arrival {
     let window = window();
     let location = window.location();
     // Storage throws in some private modes: the token then lives in memory for this page only.
     let storage = window.session_storage().ok().flatten();
     let hash = location.hash().unwrap_or_default();
-    let Some(token) = from_fragment(&hash) else {
-        let stored = storage?.get_item(STORAGE_KEY).ok().flatten()?;
-        return (!stored.is_empty()).then_some(stored);
-    };
-    if let Some(storage) = storage {
-        let _ = storage.set_item(STORAGE_KEY, token);
-    }
-    if let (Ok(history), Ok(path)) = (window.history(), location.pathname()) {
+    let fragment = parse(&hash);
+    if fragment != Fragment::Empty
+        && let (Ok(history), Ok(path)) = (window.history(), location.pathname())
+    {
+        // An outcome goes too: a reload must not tell of the same sign-in again. A finished one
+        // that is still to be collected waits in storage instead.
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
     }
-    Some(token.to_owned())
+    let stored = |key| read(storage.as_ref(), key);
+    match fragment {
+        Fragment::Token(token) => {
+            if let Some(storage) = &storage {
+                let _ = storage.set_item(STORAGE_KEY, token);
+                // A new link: what the last one was in the middle of is not this one's.
+                let _ = storage.remove_item(LOGIN_KEY);
+                let _ = storage.remove_item(PROVIDER_KEY);
+            }
+            Arrival {
+                token: Some(token.to_owned()),
+                login: None,
+            }
+        }
+        Fragment::Login(outcome) => {
+            if let Some(storage) = &storage {
+                let _ = match outcome {
+                    LoginOutcome::Done => storage.set_item(LOGIN_KEY, outcome.name()),
+                    _ => storage.remove_item(LOGIN_KEY),
+                };
+            }
+            Arrival {
+                token: stored(STORAGE_KEY),
+                login: Some(outcome),
+            }
+        }
+        Fragment::Empty => Arrival {
+            token: stored(STORAGE_KEY),
+            login: pending_login(),
+        },
+    }
 }
 
-/// The token in `location.hash` (`#abc` → `abc`); `None` when the fragment is empty.
-fn from_fragment(hash: &str) -> Option<&str> {
-    let token = hash.strip_prefix('#').unwrap_or(hash);
-    (!token.is_empty()).then_some(token)
+/// A finished login not collected yet (only `Done` is ever kept).
+pub fn pending_login() -> Option<LoginOutcome> {
+    let storage = window().session_storage().ok().flatten();
+    read(storage.as_ref(), LOGIN_KEY)
+        .and_then(|name| LoginOutcome::from_name(&name))
+        .filter(|&outcome| outcome == LoginOutcome::Done)
+}
+
+/// The worker has answered the collection for good (grant, nothing to collect, link gone).
+pub fn forget_login() {
+    if let Some(storage) = window().session_storage().ok().flatten() {
+        let _ = storage.remove_item(LOGIN_KEY);
+    }
+}
+
+/// Just before the tab leaves for `provider` (its id).
+pub fn remember_provider(provider: &str) {
+    if let Some(storage) = window().session_storage().ok().flatten() {
+        let _ = storage.remove_item(LOGIN_KEY);
+        let _ = storage.set_item(PROVIDER_KEY, provider);
+    }
+}
+
+/// The id of the provider the tab last left for.
+pub fn remembered_provider() -> Option<String> {
+    let storage = window().session_storage().ok().flatten();
+    read(storage.as_ref(), PROVIDER_KEY)
+}
+
+fn read(storage: Option<&Storage>, key: &str) -> Option<String> {
+    let value = storage?.get_item(key).ok().flatten()?;
+    (!value.is_empty()).then_some(value)
+}
+
+/// `#abc` is the token `abc`; `#login=<outcome>` is the end of a hand-off, never a token. An
+/// outcome this version does not know counts as a failure: it must not pass for success.
+fn parse(hash: &str) -> Fragment<'_> {
+    let fragment = hash.strip_prefix('#').unwrap_or(hash);
+    if let Some(name) = fragment.strip_prefix("login=") {
+        return Fragment::Login(LoginOutcome::from_name(name).unwrap_or(LoginOutcome::Failed));
+    }
+    if fragment.is_empty() {
+        Fragment::Empty
+    } else {
+        Fragment::Token(fragment)
+    }
 }
 
 #[cfg(test)]
@@ -40,8 +139,36 @@ mod tests {
 
     #[test]
     fn the_token_is_the_fragment_without_its_hash() {
-        assert_eq!(from_fragment("#abc-_9"), Some("abc-_9"));
-        assert_eq!(from_fragment("#"), None);
-        assert_eq!(from_fragment(""), None);
+        assert_eq!(parse("#abc-_9"), Fragment::Token("abc-_9"));
+        assert_eq!(parse("#"), Fragment::Empty);
+        assert_eq!(parse(""), Fragment::Empty);
+    }
+
+    #[test]
+    fn a_login_outcome_is_no_token() {
+        for outcome in LoginOutcome::ALL {
+            assert_eq!(
+                parse(&format!("#login={}", outcome.name())),
+                Fragment::Login(outcome)
+            );
+        }
+        // Only the exact names: anything else the worker (or someone editing the address) puts
+        // there is a failure, never a token and never success.
+        for unknown in [
+            "#login=",
+            "#login=ok",
+            "#login=DONE",
+            "#login=done&x=1",
+            "#login=done ",
+        ] {
+            assert_eq!(
+                parse(unknown),
+                Fragment::Login(LoginOutcome::Failed),
+                "{unknown}"
+            );
+        }
+        // Tokens are base64url and never contain `=`: these stay tokens for the worker to refuse.
+        assert_eq!(parse("#login"), Fragment::Token("login"));
+        assert_eq!(parse("#xlogin=done"), Fragment::Token("xlogin=done"));
     }
 }

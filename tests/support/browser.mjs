@@ -19,7 +19,7 @@ export async function phonePage(browser, locale = 'en-US') {
   const context = await browser.newContext({ locale, viewport: { width: 360, height: 740 }, hasTouch: true });
   const page = await context.newPage();
   page.consoleErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') page.consoleErrors.push(m.text()); });
+  page.on('console', (m) => { if (m.type() === 'error') page.consoleErrors.push(`${m.text()} @ ${m.location().url}`); });
   page.on('pageerror', (e) => page.consoleErrors.push(String(e)));
   return page;
 }

@@ -142,7 +142,7 @@ export async function startOidc({ port = 0, redirectUris }) {
         }
         : { client_id: `${id}-client`, issuer }]));
       return {
-        OAUTH_PROVIDERS: `'${JSON.stringify(providers)}'`,
+        OAUTH_PROVIDERS: JSON.stringify(providers),
         PLATFORM_NAME: 'Acme Sign',
         ...Object.fromEntries(ids.map((id) => [`OAUTH_${id.toUpperCase()}_CLIENT_SECRET`, clientSecret(id)])),
       };
@@ -204,5 +204,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const port = Number(process.argv[2] ?? 9090);
   const redirect = process.argv[3] ?? 'http://127.0.0.1:8787/api/v1/oauth/callback';
   const oidc = await startOidc({ port, redirectUris: [redirect] });
+  // First the Worker's settings for `wrangler dev --var`, then an empty line (xtask reads these).
+  for (const [name, value] of Object.entries(oidc.workerVars())) console.log(`${name}:${value}`);
+  console.log('');
   console.log(`local OpenID provider at ${oidc.issuer} (users: ${Object.keys(USERS).join(', ')})`);
 }

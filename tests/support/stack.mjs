@@ -37,7 +37,9 @@ function writeConfig(dir, secrets, extraVars, editToml) {
     .replace(/^directory = ".*"$/m, `directory = "${path.join(ROOT, 'dist')}"`);
   writeFileSync(path.join(dir, 'wrangler.toml'), editToml(toml));
   const vars = { ...secrets, DEV_ALLOW_LOOPBACK_HTTP: 'true', CODE_DELIVERY: 'outbox', ...extraVars };
-  writeFileSync(path.join(dir, '.dev.vars'), Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  // JSON values (OAUTH_PROVIDERS) go in single quotes, which .dev.vars takes literally.
+  const line = ([k, v]) => (/^[[{]/.test(v) ? `${k}='${v}'` : `${k}=${v}`);
+  writeFileSync(path.join(dir, '.dev.vars'), Object.entries(vars).map(line).join('\n') + '\n');
 }
 
 export class Stack {

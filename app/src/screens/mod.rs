@@ -8,38 +8,54 @@
 //!    │      └──(other way)────┘
 //!    ├──▶ EmailCode ──(send)──▶ Code
 //!    ├──▶ Code (a code sent before a reload is still valid)
-//!    ├──▶ Verified / Cancelled / InvalidLink
-//!    └──▶ Problem ──(retry)──▶ Opening
+//!    ├──▶ Providers ──(start)──▶ the provider's page, in this tab ─┐
+//!    ├──▶ Verified / Cancelled / InvalidLink                       │
+//!    └──▶ Problem ──(retry)──▶ Opening                             │
+//!                                                                  │
+//! back at /s#login=<outcome> ◀─────────────────────────────────────┘
+//!    ├──(done)──▶ SigningIn ──(finish)──▶ Verified, or Opening if there is nothing to collect
+//!    └──(any other)──▶ Opening ──▶ LoginFailed ──(try again)──▶ Opening
+//!                         └──▶ Verified / Cancelled when the link says so
 //! ```
 //!
-//! Phone, EmailCode and Code also end in Verified, Cancelled or InvalidLink when the worker says so,
-//! and go back to Opening to load the link again if the sender has changed the method meanwhile.
+//! Phone, EmailCode, Code and Providers also end in Verified, Cancelled or InvalidLink when the
+//! worker says so, and go back to Opening to load the link again if the sender has changed the
+//! method meanwhile. While a finished login waits to be collected (its grant must not be lost to a
+//! network failure or a reload), Problem's retry and a reload go to SigningIn instead of Opening.
 
 mod cancelled;
 mod code;
 mod email_code;
 mod invalid_link;
+mod login_failed;
 mod opening;
 mod password;
 mod phone;
 mod problem;
+mod providers;
 mod send;
+mod signing_in;
 mod verified;
 
 pub use cancelled::Cancelled;
 pub use code::Code;
 pub use email_code::EmailCode;
 pub use invalid_link::InvalidLink;
+pub use login_failed::{LoginFailed, LoginFailure};
 pub use opening::Opening;
 pub use password::Password;
 pub use phone::Phone;
 pub use problem::{Problem, ProblemKind};
+pub use providers::Providers;
+pub use signing_in::SigningIn;
 pub use verified::Verified;
 
 use leptos::{html, prelude::*};
 use signgate_core::otp::Channel;
 use signgate_core::policy::Method;
-use signgate_core::wire::{CodeSent, ErrorCode, RecipientState, RecipientView, VerifiedResponse};
+use signgate_core::wire::{
+    CodeSent, ErrorCode, LoginOutcome, RecipientState, RecipientView, VerifiedResponse,
+};
 
 use crate::api::Failure;
 use crate::contact::HelpContact;
@@ -58,9 +74,21 @@ pub enum Screen {
         recipient: RecipientView,
         sent: CodeSent,
     },
-    /// `continue_href` is where the signer goes on, with the grant in its fragment.
+    /// The signer picks a social provider, or goes on to the platform's own sign-in.
+    Providers(RecipientView),
+    /// Back from the provider with a finished login: its grant is being collected.
+    SigningIn,
+    /// Back from the provider without a login; `provider` names it when the page knows which.
+    LoginFailed {
+        recipient: RecipientView,
+        failure: LoginFailure,
+        provider: Option<String>,
+    },
+    /// `continue_href` is where the signer goes on, with the grant in its fragment;
+    /// `signature_name` the name an identity provider vouched for.
     Verified {
         continue_href: Option<String>,
+        signature_name: Option<String>,
     },
     Cancelled(HelpContact),
     InvalidLink,
@@ -83,12 +111,13 @@ impl Screen {
                         None => Screen::EmailCode(view),
                     }
                 }
+                (RecipientState::Pending, Some(Method::Social | Method::PlatformAccount)) => {
+                    Screen::Providers(view)
+                }
                 (RecipientState::Pending, _) => {
                     Screen::Problem(ProblemKind::NotAvailable(HelpContact::of(&view)))
                 }
-                (RecipientState::Verified, _) => Screen::Verified {
-                    continue_href: None,
-                },
+                (RecipientState::Verified, _) => Screen::already_verified(),
                 (RecipientState::Cancelled, _) => Screen::Cancelled(HelpContact::of(&view)),
             },
             Err(Failure::Refused(error)) if error.code == ErrorCode::InvalidLink => {
@@ -98,12 +127,57 @@ impl Screen {
         }
     }
 
-    /// A right entry: on to the platform's page, when there is one to go to.
-    pub fn verified(verified: &VerifiedResponse) -> Screen {
-        Screen::Verified {
-            continue_href: continue_href(verified),
+    /// Where the signer lands when they come back from a provider without a finished login
+    /// (`provider`: the id of the one they left for). The link is loaded first: it may have been
+    /// verified or cancelled meanwhile, or the sender may have changed the method.
+    pub fn after_return(
+        loaded: Result<RecipientView, Failure>,
+        outcome: LoginOutcome,
+        provider: Option<&str>,
+    ) -> Screen {
+        match (Screen::after_load(loaded), LoginFailure::of(outcome)) {
+            (Screen::Providers(recipient), Some(failure)) => {
+                let provider = provider_name(&recipient, provider);
+                Screen::LoginFailed {
+                    recipient,
+                    failure,
+                    provider,
+                }
+            }
+            (screen, _) => screen,
         }
     }
+
+    /// A right entry or a finished login: on to the platform's page, when there is one to go to.
+    pub fn verified(verified: &VerifiedResponse) -> Screen {
+        let signature_name = verified
+            .signature_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|name| !name.is_empty());
+        Screen::Verified {
+            continue_href: continue_href(verified),
+            signature_name: signature_name.map(str::to_owned),
+        }
+    }
+
+    /// Verified before, or by another tab: the grant went there, so there is nowhere to go on to.
+    pub fn already_verified() -> Screen {
+        Screen::Verified {
+            continue_href: None,
+            signature_name: None,
+        }
+    }
+}
+
+/// The name of the provider the signer left for; with only one on offer (the platform), that one.
+fn provider_name(view: &RecipientView, id: Option<&str>) -> Option<String> {
+    let chosen = match (id, view.providers.as_slice()) {
+        (Some(id), providers) => providers.iter().find(|option| option.id == id),
+        (None, [only]) => Some(only),
+        (None, _) => None,
+    };
+    chosen.map(|option| option.name.clone())
 }
 
 /// The code a reload finds still valid, told as if it had just been sent, so the signer can type
@@ -138,9 +212,14 @@ fn outstanding(view: &RecipientView, method: Method) -> Option<CodeSent> {
 /// addresses: a `javascript:` URL must never become a link.
 fn continue_href(verified: &VerifiedResponse) -> Option<String> {
     let url = verified.continue_url.as_deref()?;
-    let (scheme, _) = url.split_once("://")?;
-    let is_web = scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http");
-    is_web.then(|| format!("{url}#grant={}", verified.grant))
+    is_web_address(url).then(|| format!("{url}#grant={}", verified.grant))
+}
+
+/// `http(s)://…` only: where the app sends the signer must never be a `javascript:` URL.
+fn is_web_address(url: &str) -> bool {
+    url.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http")
+    })
 }
 
 /// The screen's one `<h1>`. It takes focus when it appears, so screen-reader and keyboard users
@@ -169,7 +248,7 @@ fn ContactLink(contact: HelpContact) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use signgate_core::wire::{ApiError, CodeView, Contact};
+    use signgate_core::wire::{ApiError, CodeView, Contact, ProviderOption};
 
     fn view(state: RecipientState, method: Option<Method>) -> RecipientView {
         RecipientView {
@@ -186,6 +265,7 @@ mod tests {
             tries_left: None,
             phone_last4: None,
             codes: None,
+            providers: Vec::new(),
         }
     }
 
@@ -212,6 +292,7 @@ mod tests {
             grant: "g.r.a.n.t".into(),
             grant_expires_at: 0,
             continue_url: continue_url.map(Into::into),
+            signature_name: None,
         }
     }
 
@@ -231,12 +312,10 @@ mod tests {
             Screen::after_load(Ok(pending.clone())),
             Screen::Password(pending)
         );
-        assert!(matches!(
+        assert_eq!(
             Screen::after_load(Ok(view(RecipientState::Verified, None))),
-            Screen::Verified {
-                continue_href: None
-            }
-        ));
+            Screen::already_verified()
+        );
         assert!(matches!(
             Screen::after_load(Ok(view(RecipientState::Cancelled, None))),
             Screen::Cancelled(_)
@@ -305,6 +384,145 @@ mod tests {
             panic!("a valid phone code goes to the code screen");
         };
         assert_eq!(sent.channel, Channel::Sms);
+    }
+
+    fn with_providers(method: Method, providers: &[(&str, &str)]) -> RecipientView {
+        RecipientView {
+            recipient_email: Some("bob@example.com".into()),
+            providers: providers
+                .iter()
+                .map(|&(id, name)| ProviderOption {
+                    id: id.into(),
+                    name: name.into(),
+                })
+                .collect(),
+            ..view(RecipientState::Pending, Some(method))
+        }
+    }
+
+    fn social() -> RecipientView {
+        with_providers(
+            Method::Social,
+            &[("google", "Google"), ("linkedin", "LinkedIn")],
+        )
+    }
+
+    #[test]
+    fn login_methods_offer_their_providers() {
+        let social = social();
+        assert_eq!(
+            Screen::after_load(Ok(social.clone())),
+            Screen::Providers(social)
+        );
+        let platform = with_providers(Method::PlatformAccount, &[("platform", "Acme Sign")]);
+        assert_eq!(
+            Screen::after_load(Ok(platform.clone())),
+            Screen::Providers(platform)
+        );
+        // Nothing usable is still the providers screen: it says so and whom to ask.
+        let none = with_providers(Method::Social, &[]);
+        assert_eq!(
+            Screen::after_load(Ok(none.clone())),
+            Screen::Providers(none)
+        );
+    }
+
+    #[test]
+    fn coming_back_without_a_login_says_why() {
+        for (outcome, failure) in [
+            (LoginOutcome::Denied, LoginFailure::Denied),
+            (LoginOutcome::Expired, LoginFailure::Expired),
+            (LoginOutcome::Mismatch, LoginFailure::Mismatch),
+            (LoginOutcome::Failed, LoginFailure::Failed),
+        ] {
+            assert_eq!(
+                Screen::after_return(Ok(social()), outcome, Some("linkedin")),
+                Screen::LoginFailed {
+                    recipient: social(),
+                    failure,
+                    provider: Some("LinkedIn".into()),
+                }
+            );
+        }
+        // A provider the link no longer offers, or none remembered among several: not named.
+        for provider in [Some("facebook"), None] {
+            let Screen::LoginFailed { provider, .. } =
+                Screen::after_return(Ok(social()), LoginOutcome::Denied, provider)
+            else {
+                panic!("a denied login goes to the failure screen");
+            };
+            assert_eq!(provider, None);
+        }
+        // The platform is the only one on offer: it is the one the signer left for.
+        let platform = with_providers(Method::PlatformAccount, &[("platform", "Acme Sign")]);
+        let Screen::LoginFailed { provider, .. } =
+            Screen::after_return(Ok(platform), LoginOutcome::Denied, None)
+        else {
+            panic!("a denied login goes to the failure screen");
+        };
+        assert_eq!(provider.as_deref(), Some("Acme Sign"));
+    }
+
+    #[test]
+    fn the_link_wins_over_what_the_fragment_says() {
+        for outcome in LoginOutcome::ALL {
+            assert_eq!(
+                Screen::after_return(
+                    Ok(view(RecipientState::Verified, Some(Method::Social))),
+                    outcome,
+                    None
+                ),
+                Screen::already_verified()
+            );
+            assert!(matches!(
+                Screen::after_return(
+                    Ok(view(RecipientState::Cancelled, Some(Method::Social))),
+                    outcome,
+                    None
+                ),
+                Screen::Cancelled(_)
+            ));
+            assert_eq!(
+                Screen::after_return(Err(refused(ErrorCode::InvalidLink)), outcome, None),
+                Screen::InvalidLink
+            );
+            assert_eq!(
+                Screen::after_return(Err(Failure::Unreachable), outcome, None),
+                Screen::Problem(ProblemKind::Unreachable)
+            );
+        }
+        // The sender switched the recipient to a password meanwhile.
+        let password = view(RecipientState::Pending, Some(Method::Password));
+        assert_eq!(
+            Screen::after_return(Ok(password.clone()), LoginOutcome::Mismatch, Some("google")),
+            Screen::Password(password)
+        );
+        // `cancelled` on a link still pending: the link is right, the signer may try again.
+        assert_eq!(
+            Screen::after_return(Ok(social()), LoginOutcome::Cancelled, None),
+            Screen::Providers(social())
+        );
+    }
+
+    #[test]
+    fn a_vouched_name_goes_along_to_the_verified_screen() {
+        let mut verified = verified_with(Some("https://sign.example/d/1"));
+        verified.signature_name = Some(" Ada Lovelace ".into());
+        assert_eq!(
+            Screen::verified(&verified),
+            Screen::Verified {
+                continue_href: Some("https://sign.example/d/1#grant=g.r.a.n.t".into()),
+                signature_name: Some("Ada Lovelace".into()),
+            }
+        );
+        verified.signature_name = Some("  ".into());
+        assert!(matches!(
+            Screen::verified(&verified),
+            Screen::Verified {
+                signature_name: None,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -176,9 +176,7 @@ fn outcome(answer: Result<VerifiedResponse, Failure>, contact: &HelpContact) -> 
             retry_after_secs: error.retry_after_secs.filter(|&secs| secs > 0),
         }),
         ErrorCode::Cancelled => Outcome::Next(Box::new(Screen::Cancelled(contact.clone()))),
-        ErrorCode::AlreadyVerified => Outcome::Next(Box::new(Screen::Verified {
-            continue_href: None,
-        })),
+        ErrorCode::AlreadyVerified => Outcome::Next(Box::new(Screen::already_verified())),
         ErrorCode::InvalidLink => Outcome::Next(Box::new(Screen::InvalidLink)),
         _ => Outcome::Stay(PasswordError::Failed),
     }
@@ -228,6 +226,7 @@ mod tests {
             grant: "g.r.a.n.t".into(),
             grant_expires_at: 0,
             continue_url: continue_url.map(Into::into),
+            signature_name: None,
         }
     }
 
@@ -236,14 +235,13 @@ mod tests {
         assert_eq!(
             outcome(Ok(verified(Some("https://sign.example/d/1"))), &contact()),
             Outcome::Next(Box::new(Screen::Verified {
-                continue_href: Some("https://sign.example/d/1#grant=g.r.a.n.t".into())
+                continue_href: Some("https://sign.example/d/1#grant=g.r.a.n.t".into()),
+                signature_name: None,
             }))
         );
         assert_eq!(
             outcome(Ok(verified(None)), &contact()),
-            Outcome::Next(Box::new(Screen::Verified {
-                continue_href: None
-            }))
+            Outcome::Next(Box::new(Screen::already_verified()))
         );
     }
 
@@ -271,9 +269,7 @@ mod tests {
         );
         assert_eq!(
             refused(ErrorCode::AlreadyVerified, None, None),
-            Outcome::Next(Box::new(Screen::Verified {
-                continue_href: None
-            }))
+            Outcome::Next(Box::new(Screen::already_verified()))
         );
         assert_eq!(
             refused(ErrorCode::InvalidLink, None, None),

@@ -53,9 +53,7 @@ pub fn send_outcome(answer: Result<CodeSent, Failure>, contact: &HelpContact) ->
         ErrorCode::DeliveryFailed => SendOutcome::Stay(SendProblem::DeliveryFailed),
         ErrorCode::NotConfigured => SendOutcome::Stay(SendProblem::NotConfigured),
         ErrorCode::Cancelled => SendOutcome::Next(Box::new(Screen::Cancelled(contact.clone()))),
-        ErrorCode::AlreadyVerified => SendOutcome::Next(Box::new(Screen::Verified {
-            continue_href: None,
-        })),
+        ErrorCode::AlreadyVerified => SendOutcome::Next(Box::new(Screen::already_verified())),
         ErrorCode::InvalidLink => SendOutcome::Next(Box::new(Screen::InvalidLink)),
         ErrorCode::WrongMethod => SendOutcome::Reload,
         _ => SendOutcome::Stay(SendProblem::Failed),
@@ -163,9 +161,7 @@ mod tests {
         );
         assert_eq!(
             refused(ErrorCode::AlreadyVerified, None),
-            SendOutcome::Next(Box::new(Screen::Verified {
-                continue_href: None
-            }))
+            SendOutcome::Next(Box::new(Screen::already_verified()))
         );
         assert_eq!(
             refused(ErrorCode::InvalidLink, None),

@@ -1,26 +1,36 @@
 use leptos::prelude::*;
 
 use super::Heading;
-use crate::i18n::{Key, tr};
+use crate::i18n::{self, Key, tr};
 
+/// `signature_name`: the name a login's identity provider vouched for, which the platform offers
+/// for the signature; shown so the signer is not surprised by it there.
 #[component]
-pub fn Verified(continue_href: Option<String>) -> impl IntoView {
-    let next_step = match continue_href {
-        Some(href) => view! {
-            <p>{tr(Key::VerifiedContinue)}</p>
+pub fn Verified(continue_href: Option<String>, signature_name: Option<String>) -> impl IntoView {
+    let lang = i18n::use_lang();
+    let name = signature_name.map(|name| {
+        view! { <p id="signature-name">{move || i18n::signature_name(lang.get(), &name)}</p> }
+    });
+    let thanks = if continue_href.is_some() {
+        Key::VerifiedContinue
+    } else {
+        Key::VerifiedDone
+    };
+    let go_on = continue_href.map(|href| {
+        view! {
             <p>
                 <a class="button" href=href>
                     {tr(Key::ContinueToDocument)}
                 </a>
             </p>
         }
-        .into_any(),
-        None => view! { <p>{tr(Key::VerifiedDone)}</p> }.into_any(),
-    };
+    });
     view! {
         <div class="screen" data-testid="screen-verified">
             <Heading key=Key::VerifiedHeading />
-            {next_step}
+            <p>{tr(thanks)}</p>
+            {name}
+            {go_on}
         </div>
     }
 }
