@@ -21,13 +21,21 @@ const admin = new Admin(origin, vars.ADMIN_API_KEY);
 const account = {
   name: 'Demo Account',
   policy: {
-    methods: { allowed: ['password', 'phone', 'email_code'], default: 'password' },
+    methods: { allowed: ['password', 'phone', 'email_code', 'social', 'platform_account'], default: 'password' },
     phone: { default_country_code: '49' },
   },
 };
 const password = await admin.passwordAgreement({ accountId: 'demo', account, password: 'Sunrise2026' });
 const phone = await admin.codeAgreement({ method: 'phone', accountId: 'demo', account, recipient: { phone: '+49 170 5550123' } });
 const email = await admin.codeAgreement({ method: 'email_code', accountId: 'demo', account, recipient: { email: 'ada@example.com' } });
+const loginLink = async (method) => (await admin.createAgreement({
+  account_id: 'demo',
+  title: 'Lease for Flat 4B',
+  sender: { name: 'Sam Sender', email: 'sam@acme.example' },
+  recipients: [{ name: 'Ada Lovelace', email: 'ada@example.com', method }],
+})).recipients[0].signing_url;
+const social = await loginLink('social');
+const platform = await loginLink('platform_account');
 console.log(`
   signgate is running at ${origin}
 
@@ -36,6 +44,9 @@ console.log(`
   SMS or call:  ${phone.url}
   E-mail code:  ${email.url}
                 codes are not sent: read them at ${origin}/dev/outbox
+  Social login: ${social}
+  Platform:     ${platform}
+                both go to a local OpenID provider: sign in as ada (bob, eve, mallory also exist)
 
   Admin API key: in .dev.vars (ADMIN_API_KEY). Agreement state:
     curl -H "authorization: Bearer $ADMIN_API_KEY" ${origin}/admin/v1/agreements/${password.agreementId}
