@@ -77,6 +77,10 @@ pub struct ProfileFields {
     pub link: Option<String>,
     #[serde(default)]
     pub link_prefix: Option<String>,
+    /// The provider hands out only addresses it has confirmed (Facebook does), so a present
+    /// address counts as verified. Off unless set: an unconfirmed address must never match.
+    #[serde(default)]
+    pub emails_verified: bool,
 }
 
 /// The well-known providers' endpoints; a deployment only adds its client id (and may override any
@@ -99,14 +103,20 @@ pub fn builtin(id: &str) -> Option<ProviderConfig> {
             "https://accounts.google.com",
             "openid email profile",
         ),
-        "linkedin" => oidc(
-            "LinkedIn",
-            "https://www.linkedin.com/oauth",
-            "openid email profile",
-        ),
+        // LinkedIn takes the client secret in the body only.
+        "linkedin" => ProviderConfig {
+            client_secret_post: Some(true),
+            ..oidc(
+                "LinkedIn",
+                "https://www.linkedin.com/oauth",
+                "openid email profile",
+            )
+        },
+        // Personal and work accounts: the discovery document names `{tenantid}` in its issuer,
+        // filled in from each token's `tid` (see `expected_issuer`).
         "microsoft" => oidc(
             "Microsoft",
-            "https://login.microsoftonline.com/consumers/v2.0",
+            "https://login.microsoftonline.com/common/v2.0",
             "openid email profile",
         ),
         "yahoo" => oidc(
@@ -129,6 +139,7 @@ pub fn builtin(id: &str) -> Option<ProviderConfig> {
                 email: Some("/email".into()),
                 link: Some("/link".into()),
                 link_prefix: None,
+                emails_verified: true,
             }),
             scope: Some("public_profile email".into()),
             client_secret_post: Some(true),
@@ -146,6 +157,7 @@ pub fn builtin(id: &str) -> Option<ProviderConfig> {
                 email: None,
                 link: Some("/data/username".into()),
                 link_prefix: Some("https://x.com/".into()),
+                emails_verified: false,
             }),
             scope: Some("users.read tweet.read".into()),
             client_secret_post: None,
@@ -226,8 +238,9 @@ pub struct AuthorizationRequest<'a> {
     pub nonce: Option<&'a str>,
     pub code_challenge: &'a str,
     pub login_hint: Option<&'a str>,
-    /// `prompt=none`: come straight back if the signer is signed in there already.
-    pub silent: bool,
+    /// `none`: come straight back if the signer is signed in there already; `login`: make them
+    /// sign in again (after the wrong account came back).
+    pub prompt: Option<&'a str>,
 }
 
 impl AuthorizationRequest<'_> {
@@ -247,8 +260,8 @@ impl AuthorizationRequest<'_> {
         if let Some(hint) = self.login_hint {
             query.append_pair("login_hint", hint);
         }
-        if self.silent {
-            query.append_pair("prompt", "none");
+        if let Some(prompt) = self.prompt {
+            query.append_pair("prompt", prompt);
         }
         let separator = if self.endpoint.contains('?') {
             '&'
@@ -319,6 +332,39 @@ pub struct Expected<'a> {
     pub now_secs: u64,
 }
 
+/// Whether a discovery document fetched from `configured` may stand for it: the same issuer, or a
+/// multi-tenant one (Microsoft's `common`) whose document names a `{tenantid}` template on the same
+/// host.
+pub fn discovery_matches(configured: &str, discovered: &str) -> bool {
+    if configured == discovered {
+        return true;
+    }
+    let origin = |url: &str| url.split('/').take(3).collect::<Vec<_>>().join("/");
+    discovered.contains("{tenantid}") && origin(configured) == origin(discovered)
+}
+
+/// The `iss` an ID token must carry: the discovered issuer, with a multi-tenant template filled
+/// in from the token's own `tid` (a tenant id is a GUID; anything else fails).
+pub fn expected_issuer(discovered: &str, claims: &serde_json::Value) -> Option<String> {
+    if !discovered.contains("{tenantid}") {
+        return Some(discovered.to_string());
+    }
+    let tid = claims.get("tid")?.as_str()?;
+    let is_guid = tid.len() == 36
+        && tid.chars().enumerate().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+    is_guid.then(|| discovered.replace("{tenantid}", tid))
+}
+
+/// Providers whose names are vouched for (LinkedIn's profile name, the platform's own account):
+/// only those are offered for the signature field.
+pub const NAME_VOUCHING_PROVIDERS: &[&str] = &["linkedin", PLATFORM];
+
 /// Signature algorithms the worker can check.
 pub const ALGORITHMS: &[&str] = &["RS256", "ES256"];
 
@@ -341,7 +387,8 @@ pub fn check_id_token(
         }
         _ => false,
     };
-    if !audience_ok {
+    // An `azp`, if present, must be us too (OpenID Connect Core 3.1.3.7, steps 4 and 5).
+    if !audience_ok || text("azp").is_some_and(|azp| azp != expected.client_id) {
         return Err(TokenProblem::Audience);
     }
     let exp = number("exp").ok_or(TokenProblem::Malformed)?;
@@ -375,8 +422,9 @@ pub fn check_id_token(
 pub enum LoginFailure {
     /// The signer declined at the provider (`access_denied`).
     Denied,
-    /// The flow's time ran out, or it was already used (a replayed `state`).
+    /// The flow is unknown or its time ran out.
     Expired,
+    /// The flow was used already (a replayed `state`).
     Replayed,
     /// The callback came to another browser than the one that started the flow.
     OtherBrowser,
@@ -447,8 +495,7 @@ impl Identity {
         }
     }
 
-    /// From a plain OAuth 2.0 provider's profile answer. Such providers only hand out addresses
-    /// they have confirmed (Facebook's `email` is), so a present address counts as verified.
+    /// From a plain OAuth 2.0 provider's profile answer.
     pub fn from_profile(
         provider: &str,
         fields: &ProfileFields,
@@ -470,11 +517,21 @@ impl Identity {
             provider: provider.into(),
             subject,
             name: at(&fields.name),
-            email_verified: email.is_some(),
+            email_verified: fields.emails_verified && email.is_some(),
             email,
             profile_url: at(&fields.link)
                 .map(|link| format!("{}{link}", fields.link_prefix.as_deref().unwrap_or(""))),
         })
+    }
+}
+
+impl Identity {
+    /// The name to offer for the signature field, if this provider vouches for names.
+    pub fn signature_name(&self) -> Option<String> {
+        NAME_VOUCHING_PROVIDERS
+            .contains(&self.provider.as_str())
+            .then(|| self.name.clone())
+            .flatten()
     }
 }
 
@@ -523,6 +580,7 @@ mod tests {
             with("aud", json!(["client-1", "client-2"])),
             Err(TokenProblem::Audience)
         );
+        assert_eq!(with("azp", json!("client-2")), Err(TokenProblem::Audience));
         assert_eq!(with("nonce", json!("n-2")), Err(TokenProblem::Nonce));
         assert_eq!(with("sub", json!("")), Err(TokenProblem::NoSubject));
         let at = |now_secs| {
@@ -578,9 +636,64 @@ mod tests {
         assert_eq!(who.profile_url.as_deref(), Some("https://x.com/ada"));
         assert_eq!(who.email, None);
         let facebook = builtin("facebook").unwrap();
+        let fields = facebook.profile.as_ref().unwrap();
+        let with_mail = json!({"id": "7", "email": "ada@example.com"});
+        assert!(
+            Identity::from_profile("facebook", fields, &with_mail)
+                .unwrap()
+                .email_verified
+        );
+        let unvouched = ProfileFields {
+            emails_verified: false,
+            ..fields.clone()
+        };
+        assert!(
+            !Identity::from_profile("other", &unvouched, &with_mail)
+                .unwrap()
+                .email_verified
+        );
         let nobody =
             Identity::from_profile("facebook", facebook.profile.as_ref().unwrap(), &json!({}));
         assert_eq!(nobody, Err(TokenProblem::NoSubject));
+    }
+
+    #[test]
+    fn multi_tenant_issuers_are_filled_in_from_the_token() {
+        let template = "https://login.microsoftonline.com/{tenantid}/v2.0";
+        assert!(discovery_matches(
+            "https://login.microsoftonline.com/common/v2.0",
+            template
+        ));
+        assert!(!discovery_matches(
+            "https://evil.example/common/v2.0",
+            template
+        ));
+        assert!(!discovery_matches(
+            "https://idp.example",
+            "https://idp.example/other"
+        ));
+        let tid = "9188040d-6c67-4c5b-b112-36a304b66dad";
+        assert_eq!(
+            expected_issuer(template, &json!({"tid": tid})).as_deref(),
+            Some("https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0")
+        );
+        assert_eq!(expected_issuer(template, &json!({"tid": "../evil"})), None);
+        assert_eq!(expected_issuer(template, &json!({})), None);
+        assert_eq!(
+            expected_issuer("https://idp.example", &json!({})).as_deref(),
+            Some("https://idp.example")
+        );
+    }
+
+    #[test]
+    fn names_for_the_signature_come_only_from_providers_that_vouch_for_them() {
+        let ada = Identity::from_id_token("linkedin", &claims());
+        assert_eq!(ada.signature_name().as_deref(), Some("Ada Lovelace"));
+        let google = Identity {
+            provider: "google".into(),
+            ..ada
+        };
+        assert_eq!(google.signature_name(), None);
     }
 
     #[test]
@@ -611,7 +724,7 @@ mod tests {
             nonce: Some("n"),
             code_challenge: "ch",
             login_hint: Some("ada+1@example.com"),
-            silent: true,
+            prompt: Some("none"),
         }
         .url();
         assert!(url.starts_with("https://idp.example/auth?response_type=code&client_id=c&"));

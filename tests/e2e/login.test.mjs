@@ -48,7 +48,7 @@ describe('login hand-offs in the browser', () => {
     await page.getByRole('button', { name: button }).click();
   }
 
-  test('link → choose Google → sign in at the provider → back → verified, name for the signature', async () => {
+  test('link → choose LinkedIn → sign in at the provider → back → verified, name for the signature', async () => {
     const s = new SigningPage(await phonePage(browser));
     await s.open(await link());
     await s.waitFor('providers');
@@ -57,7 +57,7 @@ describe('login hand-offs in the browser', () => {
     assert.deepEqual(buttons.map((b) => b.trim()), ['Continue with Google', 'Continue with LinkedIn', 'Continue with Facebook']);
     assert.deepEqual(await s.axeViolations(), [], 'axe violations on the providers screen');
 
-    await s.page.getByRole('button', { name: 'Continue with Google' }).click();
+    await s.page.getByRole('button', { name: 'Continue with LinkedIn' }).click();
     await signInAtProvider(s.page, 'ada');
     await s.waitFor('verified');
     assert.equal(await s.page.locator('#signature-name').textContent(), 'Your name for the signature: Ada Lovelace');
@@ -69,7 +69,7 @@ describe('login hand-offs in the browser', () => {
     await s.page.context().close();
   });
 
-  test('cancelling at the provider, then another account than the recipient\'s: a clear screen each time', async () => {
+  test('cancelling at the provider, then another account than the recipient\'s: a clear screen each time, then the right one', async () => {
     const s = new SigningPage(await phonePage(browser));
     await s.open(await link('social', { social: { require_email_match: true } }));
     await s.waitFor('providers');
@@ -87,6 +87,13 @@ describe('login hand-offs in the browser', () => {
     await s.waitFor('login-failed');
     assert.equal(await s.page.locator('#login-failed-reason').textContent(),
       'The account you signed in with is not the one this agreement was sent to (ada@example.com). Sign in with that account, or ask the sender.');
+
+    // The provider still has Eve's session; the next hand-off asks it for a fresh sign-in.
+    await s.page.getByRole('button', { name: 'Try again' }).click();
+    await s.waitFor('providers');
+    await s.page.getByRole('button', { name: 'Continue with Google' }).click();
+    await signInAtProvider(s.page, 'ada');
+    await s.waitFor('verified');
 
     assert.deepEqual(s.page.consoleErrors.filter((e) => e.includes(stack.origin)), []);
     await s.page.context().close();

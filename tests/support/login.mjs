@@ -17,10 +17,14 @@ class Jar {
 }
 
 /// Starts a login; answers the start response and what the next steps need.
+/// Each start comes from an address of its own (locally the runtime passes `CF-Connecting-IP`
+/// through), so tests do not run into the per-IP throttle together.
+const someAddress = () => `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+
 export async function startLogin(origin, token, provider, jar = new Jar()) {
   const res = await fetch(`${origin}/api/v1/recipient/login/start`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'cf-connecting-ip': someAddress() },
     body: JSON.stringify({ provider }),
   });
   jar.take(res);
@@ -61,7 +65,7 @@ export async function login(origin, token, provider, { user = 'ada', cancel = fa
       continue;
     }
     if (res.status !== 200 || !new URL(url).pathname.startsWith('/interaction/')) {
-      throw new Error(`stuck at ${url} (${res.status}): ${(await res.text()).slice(0, 300)}`);
+      throw new Error(`stuck at ${url} (${res.status}): ${(await res.text()).replace(/\s+/g, ' ').slice(0, 600)}`);
     }
     sawSignInPage = true;
     const uid = new URL(url).pathname.split('/')[2];

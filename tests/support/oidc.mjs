@@ -6,7 +6,7 @@
 // can make the next token answer faulty (`tamperNext`) to prove the Worker refuses it.
 //
 //   node tests/support/oidc.mjs [port] [redirect_uri]   runs it for `cargo xtask dev`
-import { createSign, generateKeyPairSync } from 'node:crypto';
+import { createHmac, createSign, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -54,6 +54,7 @@ export async function startOidc({ port = 0, redirectUris }) {
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${server.address().port}`;
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey: strangerKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'local-1', use: 'sig', alg: 'RS256' };
 
   const provider = new Provider(issuer, {
@@ -74,8 +75,27 @@ export async function startOidc({ port = 0, redirectUris }) {
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // First-party, as Google is for its own sign-in and the platform for its users: no consent
+    // page, so a signed-in user with `prompt=none` comes straight back.
+    loadExistingGrant: async (ctx) => {
+      const { client, session, params, provider: op } = ctx.oidc;
+      const existing = session?.grantIdFor(client.clientId);
+      if (existing) {
+        const grant = await op.Grant.find(existing);
+        if (grant) return grant;
+      }
+      if (!session?.accountId) return undefined;
+      const grant = new op.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope(params.scope);
+      await grant.save();
+      return grant;
+    },
     pkce: { required: () => true },
-    cookies: { keys: ['local-only-not-a-secret'] },
+        cookies: { keys: ['local-only-not-a-secret'] },
+    renderError: (ctx, out) => {
+      ctx.type = 'json';
+      ctx.body = out;
+    },
     adapter: MemoryAdapter,
     ttl: {
       AccessToken: 600, AuthorizationCode: 60, ClientCredentials: 600, Grant: 3600, IdToken: 600,
@@ -100,11 +120,26 @@ export async function startOidc({ port = 0, redirectUris }) {
     expired: (t) => resign(t, { iat: now() - 7200, exp: now() - 3600 }),
     nonce: (t) => resign(t, { nonce: 'not-the-nonce' }),
     iss: (t) => resign(t, { iss: 'https://evil.example' }),
+    // Algorithm confusion: unsigned, or HMAC with the client's own secret (which OpenID allows,
+    // and which a client must not accept when it expects the provider's key).
+    'alg-none': (t) => { const [, p] = t.split('.'); return `${b64({ alg: 'none', typ: 'JWT' })}.${p}.`; },
+    hs256: (t, clientSecretValue) => {
+      const [, p] = t.split('.');
+      const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${p}`;
+      return `${input}.${createHmac('sha256', clientSecretValue).update(input).digest('base64url')}`;
+    },
+    // Signed by a key the provider never published.
+    kid: (t) => {
+      const [, p] = t.split('.');
+      const input = `${b64({ alg: 'RS256', typ: 'JWT', kid: 'stranger' })}.${p}`;
+      return `${input}.${createSign('RSA-SHA256').update(input).sign(strangerKey).toString('base64url')}`;
+    },
   };
   provider.use(async (ctx, next) => {
     await next();
     if (tamper && ctx.path === '/token' && ctx.body?.id_token) {
-      ctx.body = { ...ctx.body, id_token: faults[tamper](ctx.body.id_token) };
+      const client = ctx.oidc?.client?.clientId ?? '';
+      ctx.body = { ...ctx.body, id_token: faults[tamper](ctx.body.id_token, clientSecret(client.replace(/-client$/, ''))) };
       tamper = null;
     }
   });
@@ -124,7 +159,7 @@ export async function startOidc({ port = 0, redirectUris }) {
 
   return {
     issuer,
-    /// Make the next ID token faulty: 'signature' | 'aud' | 'expired' | 'nonce' | 'iss'.
+    /// Make the next ID token faulty: one of the `faults` above.
     tamperNext(kind) {
       if (!faults[kind]) throw new Error(`no such fault: ${kind}`);
       tamper = kind;
@@ -137,7 +172,8 @@ export async function startOidc({ port = 0, redirectUris }) {
           authorization_endpoint: `${issuer}/auth`,
           token_endpoint: `${issuer}/token`,
           profile_endpoint: `${issuer}/me`,
-          profile: { subject: '/id', name: '/name', email: '/email', link: '/link' },
+          // Like Facebook, it gives out only confirmed addresses.
+          profile: { subject: '/id', name: '/name', email: '/email', link: '/link', emails_verified: true },
           scope: 'profile email',
         }
         : { client_id: `${id}-client`, issuer }]));
@@ -169,6 +205,14 @@ async function interaction(provider, req, res, url) {
   if (req.method === 'POST' && action === 'login') {
     const login = (await readForm(req)).get('login');
     if (USERS[login]) {
+      // Another account than the one signed in: end that session here, as "switch account" does
+      // at real providers (oidc-provider would otherwise detour through its logout page).
+      if (details.session?.accountId && details.session.accountId !== login) {
+        const old = await provider.Session.find(details.session.cookie);
+        await old?.destroy();
+        delete details.session;
+        await details.save(details.exp - Math.floor(Date.now() / 1000));
+      }
       const grant = new provider.Grant({ accountId: login, clientId: params.client_id });
       grant.addOIDCScope(params.scope);
       const grantId = await grant.save();

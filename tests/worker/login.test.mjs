@@ -9,6 +9,29 @@ import { Stack, freePort, recipientApi } from '../support/stack.mjs';
 
 const count = (events, type) => events.filter((e) => e.type === type).length;
 
+/// Follows the provider's redirects as the signer (Ada) until it sends the browser back to us;
+/// answers that URL without visiting it.
+async function answerOf(authorizationUrl, jar) {
+  let url = authorizationUrl;
+  for (let hops = 0; hops < 10; hops++) {
+    if (url.includes('/api/v1/oauth/callback')) return url;
+    const res = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } });
+    jar.take(res);
+    if (res.status === 200) {
+      const uid = new URL(url).pathname.split('/')[2];
+      const form = await fetch(new URL(`/interaction/${uid}/login`, url), {
+        method: 'POST', redirect: 'manual', body: new URLSearchParams({ login: 'ada' }),
+        headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      jar.take(form);
+      url = new URL(form.headers.get('location'), url).href;
+    } else {
+      url = new URL(res.headers.get('location'), url).href;
+    }
+  }
+  throw new Error('the provider did not send the browser back');
+}
+
 describe('login hand-offs under workerd', () => {
   let oidc;
   let stack;
@@ -51,13 +74,13 @@ describe('login hand-offs under workerd', () => {
     return (await admin.audit(agreementId)).filter((e) => e.type === 'login_failed').map((e) => e.failure === 'token' ? `token:${e.problem}` : e.failure);
   }
 
-  test('the full code flow: Google (OpenID Connect) → verified, a grant once, the identity audited', async () => {
+  test('the full code flow: LinkedIn (OpenID Connect) → verified, a grant once, the identity audited', async () => {
     const { token, agreementId, api } = await recipient();
     const view = await (await api.view()).json();
     assert.deepEqual(view.providers, [
       { id: 'google', name: 'Google' }, { id: 'linkedin', name: 'LinkedIn' }, { id: 'facebook', name: 'Facebook' },
     ]);
-    const { outcome, authorizationUrl } = await login(stack.origin, token, 'google');
+    const { outcome, authorizationUrl } = await login(stack.origin, token, 'linkedin');
     const asked = new URL(authorizationUrl).searchParams;
     assert.equal(asked.get('code_challenge_method'), 'S256');
     assert.ok(asked.get('state').length >= 43 && asked.get('nonce').length >= 32);
@@ -77,7 +100,7 @@ describe('login hand-offs under workerd', () => {
     const proven = events.find((e) => e.type === 'identity_proven');
     assert.deepEqual(
       [proven.provider, proven.subject, proven.name, proven.profile_url],
-      ['google', 'ada', 'Ada Lovelace', 'https://social.example/ada'],
+      ['linkedin', 'ada', 'Ada Lovelace', 'https://social.example/ada'],
     );
     assert.equal(count(events, 'login_started'), 1);
     assert.equal(count(events, 'verified'), 1);
@@ -86,7 +109,9 @@ describe('login hand-offs under workerd', () => {
     assert.equal(status.recipients[0].signature_name, 'Ada Lovelace');
   });
 
-  for (const [fault, problem] of [['signature', 'signature'], ['aud', 'audience'], ['expired', 'expired'], ['nonce', 'nonce'], ['iss', 'issuer']]) {
+  const faults = [['signature', 'signature'], ['aud', 'audience'], ['expired', 'expired'], ['nonce', 'nonce'],
+    ['iss', 'issuer'], ['alg-none', 'algorithm'], ['hs256', 'algorithm'], ['kid', 'signature']];
+  for (const [fault, problem] of faults) {
     test(`an ID token with a bad ${fault} is refused, audited, and nothing is verified`, async () => {
       const { token, agreementId, api } = await recipient();
       oidc.tamperNext(fault);
@@ -100,15 +125,51 @@ describe('login hand-offs under workerd', () => {
     });
   }
 
-  test('a replayed state is refused, and a made-up one too', async () => {
+  test('a replayed state is refused: the same answer twice at once verifies once', async () => {
     const { token, agreementId } = await recipient();
-    const first = await login(stack.origin, token, 'google');
-    assert.equal(first.outcome, 'done');
-    assert.equal(await callback(first.callbackUrl, first.jar), 'expired', 'the same answer twice');
-    const madeUp = new URL(first.callbackUrl);
-    madeUp.searchParams.set('state', 'x'.repeat(43));
-    assert.equal(await callback(madeUp.href, first.jar), 'expired');
+    // Stop where the provider sends the browser back, and send that answer twice at once, with
+    // the browser's cookie: only the recipient's object can tell which came first.
+    const jar = newJar();
+    const started = await startLogin(stack.origin, token, 'google', jar);
+    const answer = await answerOf(started.body.authorization_url, jar);
+    const binding = jar.header();
+    const both = await Promise.all([0, 1].map(() => fetch(answer, { redirect: 'manual', headers: { cookie: binding } })));
+    const outcomes = both.map((r) => r.headers.get('location')).sort();
+    assert.deepEqual(outcomes, ['/s#login=done', '/s#login=expired']);
+    assert.deepEqual(await failures(agreementId), ['replayed']);
     assert.equal(count(await admin.audit(agreementId), 'verified'), 1);
+    const madeUp = new URL(answer);
+    madeUp.searchParams.set('state', 'x'.repeat(43));
+    assert.equal(await callback(madeUp.href, jar), 'expired');
+  });
+
+  test('a silent platform login that brings the wrong account asks for a fresh sign-in next time', async () => {
+    const jar = newJar();
+    const eve = await recipient({ method: 'social', email: 'eve@evil.example' });
+    assert.equal((await login(stack.origin, eve.token, 'google', { user: 'eve', jar })).outcome, 'done');
+    // Signed in as Eve at the provider; Ada's platform login comes back as Eve, silently.
+    const ada = await recipient({ method: 'platform_account' });
+    const silent = await login(stack.origin, ada.token, 'platform', { jar });
+    assert.equal(silent.sawSignInPage, false);
+    assert.equal(silent.outcome, 'mismatch');
+    const again = await login(stack.origin, ada.token, 'platform', { jar, user: 'ada' });
+    assert.equal(new URL(again.authorizationUrl).searchParams.get('prompt'), 'login');
+    assert.ok(again.sawSignInPage, 'the provider asked who is signing in');
+    assert.equal(again.outcome, 'done');
+  });
+
+  test('a grant not yet collected is not handed out once the agreement is cancelled', async () => {
+    await admin.putAccount('two', { name: 'Two', policy: { methods: { allowed: ['social', 'password'], default: 'social' } } });
+    const created = await admin.createAgreement({
+      account_id: 'two', title: 'Lease', sender: { name: 'Sam', email: 'sam@acme.example' },
+      recipients: [{ name: 'Ada', email: 'ada@example.com' }, { name: 'Bo', email: 'bo@example.com', method: 'password', password: 'Sunrise2026' }],
+    });
+    const [ada, bo] = created.recipients.map((r) => r.signing_url.split('#')[1]);
+    assert.equal((await login(stack.origin, ada, 'google')).outcome, 'done');
+    for (let i = 0; i < 5; i++) await recipientApi(stack.origin, bo).password('Wrong1234');
+    const late = await finish(ada);
+    assert.equal(late.status, 409);
+    assert.equal((await late.json()).code, 'cancelled');
   });
 
   test('a hand-off finished in another browser is refused (login CSRF)', async () => {
@@ -146,6 +207,8 @@ describe('login hand-offs under workerd', () => {
     assert.equal(outcome, 'done');
     const proven = (await admin.audit(agreementId)).find((e) => e.type === 'identity_proven');
     assert.deepEqual([proven.provider, proven.subject, proven.profile_url], ['facebook', 'fb-ada', 'https://social.example/ada']);
+    // Facebook's display name is not one a signature may take.
+    assert.equal((await (await finish(token)).json()).signature_name, undefined);
   });
 
   test('platform account: e-mail prefilled, and skipped at the provider when already signed in', async () => {

@@ -1,5 +1,6 @@
 //! A started login: its secrets in KV for ten minutes under a digest of `state` (single use is
-//! decided by the recipient's object, which KV's eventual consistency cannot be trusted with),
+//! decided by the recipient's object, which KV's eventual consistency cannot be trusted with, so
+//! the entry simply expires and a replay always reaches the object, which refuses and audits it),
 //! and a cookie that ties it to the browser that started it, so a link to someone else's
 //! hand-off cannot be completed in another browser.
 
@@ -39,11 +40,17 @@ impl std::fmt::Debug for Flow {
 }
 
 /// The fresh secrets of a flow: `state` goes to the provider, the rest stays here.
-#[derive(Debug)]
 pub struct Secrets {
     pub state: String,
     pub code_verifier: String,
     pub nonce: String,
+}
+
+impl std::fmt::Debug for Secrets {
+    /// Never the values: a log must not hold what completes a login.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secrets").finish_non_exhaustive()
+    }
 }
 
 pub fn secrets() -> Result<Secrets> {
@@ -73,13 +80,6 @@ pub async fn load(env: &Env, state: &str) -> Result<Option<Flow>> {
         .get(&key(&flow_key(state)))
         .json()
         .await?)
-}
-
-/// Best effort: the object refuses a claimed flow anyway, and the TTL removes it.
-pub async fn forget(env: &Env, state: &str) {
-    if let Ok(kv) = env.kv(KV_BINDING) {
-        let _ = kv.delete(&key(&flow_key(state))).await;
-    }
 }
 
 /// A new browser binding: the cookie to set and the digest the flow keeps.

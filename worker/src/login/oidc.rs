@@ -9,6 +9,7 @@ use js_sys::{Object, Reflect};
 use serde::Deserialize;
 use signgate_core::encoding::base64;
 use signgate_core::login::{self, Expected, Identity, LoginFailure, TokenProblem};
+use signgate_core::validate;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Result};
@@ -80,7 +81,7 @@ async fn read_json(response: Result<worker::Response>) -> Result<Verdict<serde_j
     Ok(body.ok_or_else(|| provider_failure("the answer is not JSON")))
 }
 
-async fn discovery(issuer: &str) -> Result<Verdict<Discovery>> {
+async fn discovery(provider: &Provider, issuer: &str) -> Result<Verdict<Discovery>> {
     let now = now_ms();
     let cached = DISCOVERY.with_borrow(|c| {
         c.get(issuer)
@@ -103,11 +104,25 @@ async fn discovery(issuer: &str) -> Result<Verdict<Discovery>> {
             "the discovery document lacks endpoints",
         )));
     };
-    // OpenID Connect Discovery 4.3: the document must name the issuer it was fetched for.
-    if found.issuer != issuer {
+    // OpenID Connect Discovery 4.3: the document must name the issuer it was fetched for (or,
+    // multi-tenant, its template on the same host).
+    if !login::discovery_matches(issuer, &found.issuer) {
         return Ok(Err(provider_failure(
             "the discovery document names another issuer",
         )));
+    }
+    // Its endpoints get the client secret and decide which keys count: the same rules as
+    // configured URLs (https; plain http to loopback in development only).
+    for url in [
+        &found.authorization_endpoint,
+        &found.token_endpoint,
+        &found.jwks_uri,
+    ] {
+        if validate::url("endpoint", url, provider.allow_loopback_http).is_err() {
+            return Ok(Err(provider_failure(
+                "the discovery document names an unsafe endpoint",
+            )));
+        }
     }
     DISCOVERY.with_borrow_mut(|c| c.insert(issuer.to_string(), (now, found.clone())));
     Ok(Ok(found))
@@ -116,7 +131,9 @@ async fn discovery(issuer: &str) -> Result<Verdict<Discovery>> {
 /// Where to send the signer, for an OpenID or a plain OAuth 2.0 provider.
 pub async fn authorization_endpoint(provider: &Provider) -> Result<Verdict<String>> {
     match &provider.config.issuer {
-        Some(issuer) => Ok(discovery(issuer).await?.map(|d| d.authorization_endpoint)),
+        Some(issuer) => Ok(discovery(provider, issuer)
+            .await?
+            .map(|d| d.authorization_endpoint)),
         None => Ok(provider
             .config
             .authorization_endpoint
@@ -225,7 +242,7 @@ pub async fn identity(
 ) -> Result<Verdict<Identity>> {
     let config = &provider.config;
     let (token_endpoint, discovered) = match &config.issuer {
-        Some(issuer) => match discovery(issuer).await? {
+        Some(issuer) => match discovery(provider, issuer).await? {
             Ok(d) => (d.token_endpoint.clone(), Some(d)),
             Err(failure) => return Ok(Err(failure)),
         },
@@ -304,8 +321,11 @@ async fn id_token_identity(
     if !signature_holds(&jwk, &jws.alg, jws.signing_input.as_bytes(), &jws.signature).await? {
         return token_problem(TokenProblem::Signature);
     }
+    let Some(issuer) = login::expected_issuer(&discovery.issuer, &jws.claims) else {
+        return token_problem(TokenProblem::Issuer);
+    };
     let expected = Expected {
-        issuer: &discovery.issuer,
+        issuer: &issuer,
         client_id: &provider.config.client_id,
         nonce,
         now_secs: now_ms() / 1000,

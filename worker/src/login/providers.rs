@@ -16,6 +16,8 @@ pub struct Provider {
     pub id: String,
     pub config: ProviderConfig,
     pub client_secret: String,
+    /// Development only: plain-http loopback endpoints (the local OpenID provider).
+    pub allow_loopback_http: bool,
 }
 
 impl Provider {
@@ -71,6 +73,7 @@ pub fn all(env: &Env) -> Result<BTreeMap<String, Provider>> {
                         id,
                         config,
                         client_secret,
+                        allow_loopback_http: loopback,
                     },
                 );
             }

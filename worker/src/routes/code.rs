@@ -33,17 +33,7 @@ async fn send_code(req: &mut Request, env: &Env) -> Result<std::result::Result<R
         Ok(input) => input,
         Err(failure) => return Ok(Err(failure)),
     };
-    let client = req
-        .headers()
-        .get("cf-connecting-ip")?
-        .unwrap_or_else(|| "unknown".into());
-    let limiter = env.rate_limiter(SEND_LIMITER_BINDING)?;
-    if !limiter.limit(format!("send:{client}")).await?.success {
-        let mut failure = fail(
-            ErrorCode::Throttled,
-            "Too many codes were asked for from your network. Please wait a minute.",
-        );
-        failure.retry_after_secs = Some(LIMITER_PERIOD_SECS);
+    if let Some(failure) = throttled(req, env, "send").await? {
         return Ok(Err(failure));
     }
     let host = match config::public_origin(env) {
@@ -64,6 +54,25 @@ async fn send_code(req: &mut Request, env: &Env) -> Result<std::result::Result<R
     Ok(Ok(http::answer(
         call::<_, CodeSent>(&recipient, &call_send).await?,
     )?))
+}
+
+/// The outer per-IP throttle (Cloudflare's rate limiter, per location) on requests that make the
+/// worker send or store something for a stranger: code sends and login starts.
+pub async fn throttled(req: &Request, env: &Env, what: &str) -> Result<Option<Failure>> {
+    let client = req
+        .headers()
+        .get("cf-connecting-ip")?
+        .unwrap_or_else(|| "unknown".into());
+    let limiter = env.rate_limiter(SEND_LIMITER_BINDING)?;
+    if limiter.limit(format!("{what}:{client}")).await?.success {
+        return Ok(None);
+    }
+    let mut failure = fail(
+        ErrorCode::Throttled,
+        "Too many requests from your network. Please wait a minute.",
+    );
+    failure.retry_after_secs = Some(LIMITER_PERIOD_SECS);
+    Ok(Some(failure))
 }
 
 async fn check_code(

@@ -7,6 +7,7 @@ use signgate_core::token::LinkToken;
 use signgate_core::wire::{ErrorCode, LoginStarted, StartLogin, VerifiedResponse};
 use worker::{Env, Request, Response, Result};
 
+use super::code::throttled;
 use super::recipient_view::recipient_for;
 use crate::config::{self, now_ms};
 use crate::http::{self, Failure, MAX_RECIPIENT_BODY, fail, invalid_link, read_json, respond};
@@ -41,6 +42,11 @@ async fn start_login(
         Ok(input) => input,
         Err(failure) => return Ok(Err(failure)),
     };
+    // Each start is a KV write, an audit event and maybe a fetch: the per-IP throttle of sends
+    // covers starts too.
+    if let Some(failure) = throttled(req, env, "login").await? {
+        return Ok(Err(failure));
+    }
     let Some(provider) = providers::get(env, &input.provider)? else {
         return Ok(Err(fail(
             ErrorCode::NotConfigured,
@@ -82,7 +88,7 @@ async fn start_login(
         nonce: secrets.nonce.clone(),
         browser_digest,
         redirect_uri: format!("{origin}{CALLBACK_PATH}"),
-        silent: plan.silent,
+        silent: plan.prompt.as_deref() == Some("none"),
         expires_at,
     };
     flow::store(env, &secrets.state, &flow).await?;
@@ -114,7 +120,7 @@ pub fn authorization_url(
         nonce: provider.config.is_oidc().then_some(flow.nonce.as_str()),
         code_challenge: &challenge,
         login_hint: plan.login_hint.as_deref(),
-        silent: plan.silent,
+        prompt: plan.prompt.as_deref(),
     }
     .url()
 }

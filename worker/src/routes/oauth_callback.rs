@@ -32,7 +32,11 @@ enum Next {
 }
 
 pub async fn get(req: Request, env: &Env) -> Result<Response> {
-    let next = handle(&req, env).await?;
+    // Whatever fails in here, the signer lands on a clear screen, not on a bare error.
+    let next = handle(&req, env).await.unwrap_or_else(|error| {
+        worker::console_error!("login callback failed: {error}");
+        Next::App(LoginOutcome::Failed)
+    });
     let location = match next {
         Next::App(outcome) => format!("/s#login={}", outcome.name()),
         Next::Provider(url) => url,
@@ -60,7 +64,10 @@ async fn handle(req: &Request, env: &Env) -> Result<Next> {
     let Some(state) = params.get("state") else {
         return Ok(Next::App(LoginOutcome::Expired));
     };
-    let Some(flow) = flow::load(env, state).await? else {
+    let Some(flow) = flow::load(env, state)
+        .await?
+        .filter(|flow| now_ms() < flow.expires_at)
+    else {
         return Ok(Next::App(LoginOutcome::Expired));
     };
     let key = flow_key(state);
@@ -82,7 +89,6 @@ async fn handle(req: &Request, env: &Env) -> Result<Next> {
             _ => LoginOutcome::Expired,
         }));
     }
-    flow::forget(env, state).await;
     let Some(provider) = providers::get(env, &flow.provider)? else {
         let failure = LoginFailure::Provider {
             detail: "the provider is no longer set up".into(),
@@ -130,7 +136,13 @@ async fn handle(req: &Request, env: &Env) -> Result<Next> {
         &flow.redirect_uri,
         &flow.nonce,
     )
-    .await?;
+    .await
+    .unwrap_or_else(|error| {
+        // A fault of ours (WebCrypto, a malformed URL): audited as a failed hand-off.
+        Err(LoginFailure::Provider {
+            detail: format!("the answer could not be checked: {error}"),
+        })
+    });
     complete(&recipient, key, identity).await
 }
 

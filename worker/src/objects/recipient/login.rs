@@ -22,6 +22,9 @@ pub struct PendingLogin {
     expires_at: u64,
     /// The callback took it: it can be completed once, never claimed again.
     claimed: bool,
+    /// Completed; kept until it expires so a replay is recognised (and audited) as one.
+    #[serde(default)]
+    completed: bool,
 }
 
 /// A grant waiting for the app to collect it after the hand-off.
@@ -35,7 +38,9 @@ pub struct Collectable {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct LoginPlan {
     pub login_hint: Option<String>,
-    pub silent: bool,
+    /// `none` (a silent attempt first) or `login` (sign in again: the last account was the wrong
+    /// one, and a provider session would only bring it back).
+    pub prompt: Option<String>,
 }
 
 /// Logins kept at once: a few tabs or retries, not an unbounded list.
@@ -78,11 +83,16 @@ impl RecipientObject {
             RecipientState::Cancelled => return Ok(Err(*cancelled())),
             RecipientState::Pending => {}
         }
+        let prompt = if loaded.progress.login_mismatched {
+            Some("login".to_string())
+        } else {
+            rules.silent_first.then(|| "none".to_string())
+        };
         self.register(loaded, provider, key, expires_at, true)
             .await?;
         Ok(Ok(LoginPlan {
             login_hint: rules.login_hint.clone(),
-            silent: rules.silent_first,
+            prompt,
         }))
     }
 
@@ -118,7 +128,7 @@ impl RecipientObject {
             .await?;
         Ok(Ok(LoginPlan {
             login_hint,
-            silent: false,
+            prompt: None,
         }))
     }
 
@@ -133,14 +143,19 @@ impl RecipientObject {
         let now = now_ms();
         let logins = &mut loaded.progress.logins;
         logins.retain(|l| now < l.expires_at);
+        // Room for the new one: never at the cost of a login the provider is answering right now.
         while logins.len() >= MAX_PENDING {
-            logins.remove(0);
+            match logins.iter().position(|l| !l.claimed || l.completed) {
+                Some(oldest) => logins.remove(oldest),
+                None => logins.remove(0),
+            };
         }
         logins.push(PendingLogin {
             key,
             provider: provider.to_string(),
             expires_at,
             claimed: false,
+            completed: false,
         });
         let events = if audit {
             vec![AuditKind::LoginStarted {
@@ -186,15 +201,16 @@ impl RecipientObject {
         let Some(mut loaded) = self.load().await? else {
             return Ok(Err(*crate::http::invalid_link()));
         };
-        let Some(index) = loaded
+        let Some(login) = loaded
             .progress
             .logins
-            .iter()
-            .position(|l| l.key == key && l.claimed)
+            .iter_mut()
+            .find(|l| l.key == key && l.claimed && !l.completed)
         else {
             return Ok(Ok(LoginOutcome::Expired));
         };
-        let provider = loaded.progress.logins.remove(index).provider;
+        login.completed = true;
+        let provider = login.provider.clone();
         let identity = match result {
             Ok(identity) => identity,
             Err(failure) => {
@@ -220,6 +236,7 @@ impl RecipientObject {
                 provider,
                 failure: LoginFailure::Mismatch,
             };
+            loaded.progress.login_mismatched = true;
             self.save(loaded, vec![proven, failed]).await?;
             return Ok(Ok(LoginOutcome::Mismatch));
         }
@@ -229,7 +246,7 @@ impl RecipientObject {
         }
         let loaded = self.save(loaded, vec![proven]).await?;
         let verdict = self
-            .verified_with(loaded, "fed", None, identity.name.clone())
+            .verified_with(loaded, "fed", None, identity.signature_name())
             .await?;
         let Ok(response) = verdict else {
             return Ok(Ok(LoginOutcome::Cancelled));
@@ -253,7 +270,13 @@ impl RecipientObject {
         let Some(mut loaded) = self.load().await? else {
             return Ok(Err(*crate::http::invalid_link()));
         };
-        let Some(index) = loaded.progress.logins.iter().position(|l| l.key == key) else {
+        // Only an unclaimed flow: one the provider's answer is being worked on stays untouched.
+        let Some(index) = loaded
+            .progress
+            .logins
+            .iter()
+            .position(|l| l.key == key && !l.claimed)
+        else {
             return Ok(Ok(()));
         };
         let provider = loaded.progress.logins.remove(index).provider;
@@ -281,12 +304,14 @@ impl RecipientObject {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
+        if loaded.progress.state == RecipientState::Cancelled {
+            return Ok(Err(*cancelled()));
+        }
         match loaded.progress.collectable.take() {
             Some(waiting) if now_ms() < waiting.expires_at => {
                 self.save(loaded, Vec::new()).await?;
                 Ok(Ok(waiting.response))
             }
-            _ if loaded.progress.state == RecipientState::Cancelled => Ok(Err(*cancelled())),
             _ if loaded.progress.state == RecipientState::Verified => Ok(Err(*already_verified())),
             _ => Ok(Err(*fail(
                 ErrorCode::NoLogin,

@@ -95,6 +95,9 @@ struct Progress {
     /// The name an identity provider vouched for, offered for the signature field.
     #[serde(default)]
     signature_name: Option<String>,
+    /// The last login brought the wrong account: the next one asks the provider to sign in anew.
+    #[serde(default)]
+    login_mismatched: bool,
 }
 
 impl Default for Progress {
@@ -108,6 +111,7 @@ impl Default for Progress {
             logins: Vec::new(),
             collectable: None,
             signature_name: None,
+            login_mismatched: false,
         }
     }
 }
@@ -464,8 +468,9 @@ impl RecipientObject {
         }
     }
 
-    /// A right password or code: the agreement confirms, then the recipient is verified. `amr`
-    /// names how (RFC 8176) in the grant.
+    /// A right password or code, or a proven identity: the agreement confirms, then the recipient
+    /// is verified. `amr` names how in the grant: RFC 8176's `pwd`, `sms`, `tel`, `otp`, or `fed`
+    /// for a login at an identity provider (RFC 8176 has no value for federation).
     async fn verified(&self, loaded: Loaded, amr: &str) -> Result<Reply<VerifiedResponse>> {
         self.verified_with(loaded, amr, None, None).await
     }
@@ -634,6 +639,8 @@ impl RecipientObject {
             loaded.progress.state = RecipientState::Cancelled;
             loaded.progress.attempts.lock();
             let voided = loaded.progress.codes.lock();
+            // A login grant not yet collected must not be handed out any more.
+            loaded.progress.collectable = None;
             // The agreement is the one telling us: nothing to tell it back.
             loaded.progress.agreement_told = true;
             self.save(loaded, Vec::new()).await?;
