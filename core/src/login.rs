@@ -343,6 +343,17 @@ pub fn discovery_matches(configured: &str, discovered: &str) -> bool {
     discovered.contains("{tenantid}") && origin(configured) == origin(discovered)
 }
 
+/// Whether the `iss` parameter of an authorization response (RFC 9207) names the configured
+/// issuer: the same, or for a multi-tenant issuer (`…/common/…`, `…/organizations/…`,
+/// `…/consumers/…`) a tenant on the same host.
+pub fn response_issuer_matches(configured: &str, iss: &str) -> bool {
+    let origin = |url: &str| url.split('/').take(3).collect::<Vec<_>>().join("/");
+    let multi_tenant = ["/common/", "/organizations/", "/consumers/"]
+        .iter()
+        .any(|segment| configured.contains(segment));
+    iss == configured || (multi_tenant && origin(iss) == origin(configured))
+}
+
 /// The `iss` an ID token must carry: the discovered issuer, with a multi-tenant template filled
 /// in from the token's own `tid` (a tenant id is a GUID; anything else fails).
 pub fn expected_issuer(discovered: &str, claims: &serde_json::Value) -> Option<String> {
@@ -679,6 +690,19 @@ mod tests {
         );
         assert_eq!(expected_issuer(template, &json!({"tid": "../evil"})), None);
         assert_eq!(expected_issuer(template, &json!({})), None);
+        let common = "https://login.microsoftonline.com/common/v2.0";
+        assert!(response_issuer_matches(
+            common,
+            &format!("https://login.microsoftonline.com/{tid}/v2.0")
+        ));
+        assert!(!response_issuer_matches(
+            common,
+            "https://evil.example/x/v2.0"
+        ));
+        assert!(!response_issuer_matches(
+            "https://idp.example",
+            "https://idp.example/other"
+        ));
         assert_eq!(
             expected_issuer("https://idp.example", &json!({})).as_deref(),
             Some("https://idp.example")

@@ -116,7 +116,7 @@ async fn handle(req: &Request, env: &Env) -> Result<Next> {
     }
     // RFC 9207: an `iss` in the answer must be the provider's (no mix-up with another one).
     if let (Some(iss), Some(issuer)) = (params.get("iss"), provider.config.issuer.as_ref())
-        && iss != issuer
+        && !signgate_core::login::response_issuer_matches(issuer, iss)
     {
         let failure = LoginFailure::Provider {
             detail: "the answer names another issuer".into(),
