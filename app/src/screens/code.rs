@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, CredentialRequestOptions};
 
 use super::send::{SendOutcome, SendProblem, send_outcome, send_problem_text};
-use super::{ContactLink, Heading, Screen};
+use super::{ContactLink, Elsewhere, Heading, Screen, elsewhere};
 use crate::api::{self, Failure};
 use crate::contact::HelpContact;
 use crate::i18n::{self, Key, Lang, text, tr};
@@ -360,6 +360,11 @@ fn outcome(answer: Result<VerifiedResponse, Failure>, contact: &HelpContact) -> 
         Err(Failure::Refused(error)) => error,
         Err(Failure::Unreachable) => return Outcome::Stay(EntryError::Failed),
     };
+    match elsewhere(error.code, contact) {
+        Some(Elsewhere::Screen(screen)) => return Outcome::Next(screen),
+        Some(Elsewhere::Reload) => return Outcome::Reload,
+        None => {}
+    }
     match error.code {
         ErrorCode::WrongCode => Outcome::Stay(EntryError::Wrong {
             tries_left: error.tries_left,
@@ -370,10 +375,6 @@ fn outcome(answer: Result<VerifiedResponse, Failure>, contact: &HelpContact) -> 
         ErrorCode::Throttled => Outcome::Stay(EntryError::Throttled {
             retry_after_secs: error.retry_after_secs.filter(|&secs| secs > 0),
         }),
-        ErrorCode::Cancelled => Outcome::Next(Box::new(Screen::Cancelled(contact.clone()))),
-        ErrorCode::AlreadyVerified => Outcome::Next(Box::new(Screen::already_verified())),
-        ErrorCode::InvalidLink => Outcome::Next(Box::new(Screen::InvalidLink)),
-        ErrorCode::WrongMethod => Outcome::Reload,
         _ => Outcome::Stay(EntryError::Failed),
     }
 }
@@ -476,36 +477,16 @@ fn stop_listening(slot: StoredValue<Option<AbortController>, LocalStorage>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use signgate_core::wire::ApiError;
-
-    fn contact() -> HelpContact {
-        HelpContact {
-            who: "Ada".into(),
-            is_support: false,
-            href: "mailto:ada@example.com".into(),
-        }
-    }
+    use crate::screens::test_support::{contact, refusal, verified};
 
     fn refused(code: ErrorCode, tries_left: Option<u32>) -> Outcome {
-        let error = ApiError {
-            code,
-            message: String::new(),
-            tries_left,
-            retry_after_secs: None,
-        };
-        outcome(Err(Failure::Refused(error)), &contact())
+        outcome(Err(refusal(code, tries_left, None)), &contact())
     }
 
     #[test]
     fn a_right_code_goes_on_with_the_grant() {
-        let verified = VerifiedResponse {
-            grant: "g.r.a.n.t".into(),
-            grant_expires_at: 0,
-            continue_url: Some("https://sign.example/d/1".into()),
-            signature_name: None,
-        };
         assert_eq!(
-            outcome(Ok(verified), &contact()),
+            outcome(Ok(verified(Some("https://sign.example/d/1"))), &contact()),
             Outcome::Next(Box::new(Screen::Verified {
                 continue_href: Some("https://sign.example/d/1#grant=g.r.a.n.t".into()),
                 signature_name: None,

@@ -35,6 +35,8 @@ mod problem;
 mod providers;
 mod send;
 mod signing_in;
+#[cfg(test)]
+mod test_support;
 mod verified;
 
 pub use cancelled::Cancelled;
@@ -170,6 +172,30 @@ impl Screen {
     }
 }
 
+/// Where a refusal about the link itself takes the signer: it means the same whatever they were
+/// doing, so no screen can keep them where they are.
+#[derive(Debug, PartialEq)]
+enum Elsewhere {
+    /// Boxed: a screen is large.
+    Screen(Box<Screen>),
+    /// The link no longer works the way the page thinks (the sender changed the method, or no
+    /// longer allows the provider): load it again.
+    Reload,
+}
+
+/// The refusals every screen that acts on the link answers alike, so a screen's own mapping only
+/// has to handle what is particular to it; `None` for those.
+fn elsewhere(code: ErrorCode, contact: &HelpContact) -> Option<Elsewhere> {
+    let screen = match code {
+        ErrorCode::Cancelled => Screen::Cancelled(contact.clone()),
+        ErrorCode::AlreadyVerified => Screen::already_verified(),
+        ErrorCode::InvalidLink => Screen::InvalidLink,
+        ErrorCode::WrongMethod => return Some(Elsewhere::Reload),
+        _ => return None,
+    };
+    Some(Elsewhere::Screen(Box::new(screen)))
+}
+
 /// The name of the provider the signer left for; with only one on offer (the platform), that one.
 fn provider_name(view: &RecipientView, id: Option<&str>) -> Option<String> {
     let chosen = match (id, view.providers.as_slice()) {
@@ -248,7 +274,8 @@ fn ContactLink(contact: HelpContact) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use signgate_core::wire::{ApiError, CodeView, Contact, ProviderOption};
+    use signgate_core::wire::{CodeView, Contact, ProviderOption};
+    use test_support::{contact, refusal, verified};
 
     fn view(state: RecipientState, method: Option<Method>) -> RecipientView {
         RecipientView {
@@ -285,24 +312,6 @@ mod tests {
             }),
             ..view(RecipientState::Pending, Some(method))
         }
-    }
-
-    fn verified_with(continue_url: Option<&str>) -> VerifiedResponse {
-        VerifiedResponse {
-            grant: "g.r.a.n.t".into(),
-            grant_expires_at: 0,
-            continue_url: continue_url.map(Into::into),
-            signature_name: None,
-        }
-    }
-
-    fn refused(code: ErrorCode) -> Failure {
-        Failure::Refused(ApiError {
-            code,
-            message: String::new(),
-            tries_left: None,
-            retry_after_secs: None,
-        })
     }
 
     #[test]
@@ -483,7 +492,11 @@ mod tests {
                 Screen::Cancelled(_)
             ));
             assert_eq!(
-                Screen::after_return(Err(refused(ErrorCode::InvalidLink)), outcome, None),
+                Screen::after_return(
+                    Err(refusal(ErrorCode::InvalidLink, None, None)),
+                    outcome,
+                    None
+                ),
                 Screen::InvalidLink
             );
             assert_eq!(
@@ -506,7 +519,7 @@ mod tests {
 
     #[test]
     fn a_vouched_name_goes_along_to_the_verified_screen() {
-        let mut verified = verified_with(Some("https://sign.example/d/1"));
+        let mut verified = verified(Some("https://sign.example/d/1"));
         verified.signature_name = Some(" Ada Lovelace ".into());
         assert_eq!(
             Screen::verified(&verified),
@@ -527,28 +540,56 @@ mod tests {
 
     #[test]
     fn only_web_addresses_become_continue_links() {
+        assert_eq!(continue_href(&verified(Some("javascript:alert(1)"))), None);
         assert_eq!(
-            continue_href(&verified_with(Some("javascript:alert(1)"))),
+            continue_href(&verified(Some("javascript:alert(1)//https://x"))),
             None
         );
         assert_eq!(
-            continue_href(&verified_with(Some("javascript:alert(1)//https://x"))),
-            None
-        );
-        assert_eq!(
-            continue_href(&verified_with(Some("HTTP://localhost:8787/x"))).as_deref(),
+            continue_href(&verified(Some("HTTP://localhost:8787/x"))).as_deref(),
             Some("HTTP://localhost:8787/x#grant=g.r.a.n.t")
         );
-        assert_eq!(continue_href(&verified_with(None)), None);
+        assert_eq!(continue_href(&verified(None)), None);
+    }
+
+    #[test]
+    fn refusals_about_the_link_mean_the_same_on_every_screen() {
+        let screen = |screen| Some(Elsewhere::Screen(Box::new(screen)));
+        assert_eq!(
+            elsewhere(ErrorCode::Cancelled, &contact()),
+            screen(Screen::Cancelled(contact()))
+        );
+        assert_eq!(
+            elsewhere(ErrorCode::AlreadyVerified, &contact()),
+            screen(Screen::already_verified())
+        );
+        assert_eq!(
+            elsewhere(ErrorCode::InvalidLink, &contact()),
+            screen(Screen::InvalidLink)
+        );
+        assert_eq!(
+            elsewhere(ErrorCode::WrongMethod, &contact()),
+            Some(Elsewhere::Reload)
+        );
+        for code in [
+            ErrorCode::Throttled,
+            ErrorCode::NoLogin,
+            ErrorCode::Internal,
+        ] {
+            assert_eq!(elsewhere(code, &contact()), None, "{code:?}");
+        }
     }
 
     #[test]
     fn only_an_invalid_link_says_so_other_failures_offer_a_retry() {
         assert_eq!(
-            Screen::after_load(Err(refused(ErrorCode::InvalidLink))),
+            Screen::after_load(Err(refusal(ErrorCode::InvalidLink, None, None))),
             Screen::InvalidLink
         );
-        for failure in [refused(ErrorCode::Internal), Failure::Unreachable] {
+        for failure in [
+            refusal(ErrorCode::Internal, None, None),
+            Failure::Unreachable,
+        ] {
             assert_eq!(
                 Screen::after_load(Err(failure)),
                 Screen::Problem(ProblemKind::Unreachable)

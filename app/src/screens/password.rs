@@ -1,7 +1,7 @@
 use leptos::{ev::SubmitEvent, html, prelude::*};
 use signgate_core::wire::{ErrorCode, RecipientView, VerifiedResponse};
 
-use super::{ContactLink, Heading, Screen};
+use super::{ContactLink, Elsewhere, Heading, Screen, elsewhere};
 use crate::api::{self, Failure};
 use crate::contact::HelpContact;
 use crate::i18n::{self, Key, Lang, text, tr};
@@ -167,6 +167,12 @@ fn outcome(answer: Result<VerifiedResponse, Failure>, contact: &HelpContact) -> 
         Err(Failure::Refused(error)) => error,
         Err(Failure::Unreachable) => return Outcome::Stay(PasswordError::Failed),
     };
+    match elsewhere(error.code, contact) {
+        Some(Elsewhere::Screen(screen)) => return Outcome::Next(screen),
+        // The app builds this screen without a reload, so a method changed meanwhile is
+        // "something went wrong" here, as it has always been.
+        Some(Elsewhere::Reload) | None => {}
+    }
     match error.code {
         ErrorCode::WrongPassword => Outcome::Stay(PasswordError::Wrong {
             tries_left: error.tries_left,
@@ -175,9 +181,6 @@ fn outcome(answer: Result<VerifiedResponse, Failure>, contact: &HelpContact) -> 
         ErrorCode::Throttled => Outcome::Stay(PasswordError::Throttled {
             retry_after_secs: error.retry_after_secs.filter(|&secs| secs > 0),
         }),
-        ErrorCode::Cancelled => Outcome::Next(Box::new(Screen::Cancelled(contact.clone()))),
-        ErrorCode::AlreadyVerified => Outcome::Next(Box::new(Screen::already_verified())),
-        ErrorCode::InvalidLink => Outcome::Next(Box::new(Screen::InvalidLink)),
         _ => Outcome::Stay(PasswordError::Failed),
     }
 }
@@ -201,33 +204,10 @@ fn error_text(lang: Lang, error: PasswordError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use signgate_core::wire::ApiError;
-
-    fn contact() -> HelpContact {
-        HelpContact {
-            who: "Ada".into(),
-            is_support: false,
-            href: "mailto:ada@example.com".into(),
-        }
-    }
+    use crate::screens::test_support::{contact, refusal, verified};
 
     fn refused(code: ErrorCode, tries_left: Option<u32>, retry_after_secs: Option<u64>) -> Outcome {
-        let error = ApiError {
-            code,
-            message: String::new(),
-            tries_left,
-            retry_after_secs,
-        };
-        outcome(Err(Failure::Refused(error)), &contact())
-    }
-
-    fn verified(continue_url: Option<&str>) -> VerifiedResponse {
-        VerifiedResponse {
-            grant: "g.r.a.n.t".into(),
-            grant_expires_at: 0,
-            continue_url: continue_url.map(Into::into),
-            signature_name: None,
-        }
+        outcome(Err(refusal(code, tries_left, retry_after_secs)), &contact())
     }
 
     #[test]
@@ -274,6 +254,11 @@ mod tests {
         assert_eq!(
             refused(ErrorCode::InvalidLink, None, None),
             Outcome::Next(Box::new(Screen::InvalidLink))
+        );
+        // No reload on this screen: unlike the others, it stays.
+        assert_eq!(
+            refused(ErrorCode::WrongMethod, None, None),
+            Outcome::Stay(PasswordError::Failed)
         );
         assert_eq!(
             refused(ErrorCode::Internal, None, None),

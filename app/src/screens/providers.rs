@@ -2,7 +2,7 @@ use leptos::{ev, prelude::*, task::spawn_local};
 use signgate_core::policy::Method;
 use signgate_core::wire::{ErrorCode, LoginStarted, ProviderOption, RecipientView};
 
-use super::{ContactLink, Heading, Screen, is_web_address};
+use super::{ContactLink, Elsewhere, Heading, Screen, elsewhere, is_web_address};
 use crate::api::{self, Failure};
 use crate::contact::HelpContact;
 use crate::i18n::{self, Key, Lang, text, tr};
@@ -175,16 +175,17 @@ fn started(answer: Result<LoginStarted, Failure>, contact: &HelpContact) -> Star
         Ok(_) | Err(Failure::Unreachable) => return Started::Stay(StartProblem::Failed),
         Err(Failure::Refused(error)) => error,
     };
+    match elsewhere(error.code, contact) {
+        Some(Elsewhere::Screen(screen)) => return Started::Next(screen),
+        Some(Elsewhere::Reload) => return Started::Reload,
+        None => {}
+    }
     match error.code {
         ErrorCode::NotConfigured => Started::Stay(StartProblem::Unavailable),
         ErrorCode::ProviderUnavailable => Started::Stay(StartProblem::Unreachable),
         ErrorCode::Throttled => Started::Stay(StartProblem::Throttled {
             retry_after_secs: error.retry_after_secs.filter(|&secs| secs > 0),
         }),
-        ErrorCode::WrongMethod => Started::Reload,
-        ErrorCode::Cancelled => Started::Next(Box::new(Screen::Cancelled(contact.clone()))),
-        ErrorCode::AlreadyVerified => Started::Next(Box::new(Screen::already_verified())),
-        ErrorCode::InvalidLink => Started::Next(Box::new(Screen::InvalidLink)),
         _ => Started::Stay(StartProblem::Failed),
     }
 }
@@ -201,24 +202,10 @@ fn start_problem_text(lang: Lang, problem: StartProblem, provider: &str) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use signgate_core::wire::ApiError;
-
-    fn contact() -> HelpContact {
-        HelpContact {
-            who: "Ada".into(),
-            is_support: false,
-            href: "mailto:ada@example.com".into(),
-        }
-    }
+    use crate::screens::test_support::{contact, refusal};
 
     fn refused(code: ErrorCode, retry_after_secs: Option<u64>) -> Started {
-        let error = ApiError {
-            code,
-            message: String::new(),
-            tries_left: None,
-            retry_after_secs,
-        };
-        started(Err(Failure::Refused(error)), &contact())
+        started(Err(refusal(code, None, retry_after_secs)), &contact())
     }
 
     fn to(url: &str) -> Started {

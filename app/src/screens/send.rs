@@ -1,16 +1,16 @@
 //! Asking the worker for a code: the phone, e-mail and code screens all do it the same way.
 
-use leptos::prelude::*;
+use leptos::{ev::SubmitEvent, prelude::*};
 use signgate_core::otp::Channel;
 use signgate_core::wire::{CodeSent, ErrorCode, RecipientView};
 
-use super::Screen;
+use super::{Elsewhere, Screen, elsewhere};
 use crate::api::{self, Failure};
 use crate::contact::HelpContact;
-use crate::i18n::{self, Key, Lang, text};
+use crate::i18n::{self, Key, Lang, text, tr};
 
 /// The id of the alert that says why no code was sent.
-pub const SEND_ERROR_ID: &str = "send-error";
+const SEND_ERROR_ID: &str = "send-error";
 
 /// Why no code was sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,16 +46,17 @@ pub fn send_outcome(answer: Result<CodeSent, Failure>, contact: &HelpContact) ->
         Err(Failure::Refused(error)) => error,
         Err(Failure::Unreachable) => return SendOutcome::Stay(SendProblem::Failed),
     };
+    match elsewhere(error.code, contact) {
+        Some(Elsewhere::Screen(screen)) => return SendOutcome::Next(screen),
+        Some(Elsewhere::Reload) => return SendOutcome::Reload,
+        None => {}
+    }
     let retry_after_secs = error.retry_after_secs.filter(|&secs| secs > 0);
     match error.code {
         ErrorCode::ResendTooSoon => SendOutcome::Stay(SendProblem::TooSoon { retry_after_secs }),
         ErrorCode::Throttled => SendOutcome::Stay(SendProblem::Throttled { retry_after_secs }),
         ErrorCode::DeliveryFailed => SendOutcome::Stay(SendProblem::DeliveryFailed),
         ErrorCode::NotConfigured => SendOutcome::Stay(SendProblem::NotConfigured),
-        ErrorCode::Cancelled => SendOutcome::Next(Box::new(Screen::Cancelled(contact.clone()))),
-        ErrorCode::AlreadyVerified => SendOutcome::Next(Box::new(Screen::already_verified())),
-        ErrorCode::InvalidLink => SendOutcome::Next(Box::new(Screen::InvalidLink)),
-        ErrorCode::WrongMethod => SendOutcome::Reload,
         _ => SendOutcome::Stay(SendProblem::Failed),
     }
 }
@@ -75,17 +76,23 @@ pub fn send_problem_text(lang: Lang, problem: SendProblem) -> String {
     }
 }
 
-/// The first code of the phone and e-mail screens: once it is out, the code screen follows.
-pub fn first_code_action(
+/// The phone and e-mail screens' form for the first code: `children` (the phone's choice of how)
+/// go above why no code was sent and the button. Once the code is out, the code screen follows.
+#[component]
+pub fn SendForm(
     recipient: RecipientView,
     token: String,
     set_screen: WriteSignal<Screen>,
     reload: Callback<()>,
-    set_problem: WriteSignal<Option<SendProblem>>,
-) -> Action<Channel, ()> {
+    /// How the code goes, read when the signer presses the button.
+    #[prop(into)]
+    channel: Signal<Channel>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     let lang = i18n::use_lang();
     let contact = HelpContact::of(&recipient);
-    Action::new_local(move |&channel: &Channel| {
+    let (problem, set_problem) = signal(None::<SendProblem>);
+    let send = Action::new_local(move |&channel: &Channel| {
         let (token, recipient, contact) = (token.clone(), recipient.clone(), contact.clone());
         async move {
             let answer = api::send_code(&token, channel, lang.get_untracked()).await;
@@ -96,30 +103,40 @@ pub fn first_code_action(
                 SendOutcome::Stay(problem) => set_problem.set(Some(problem)),
             }
         }
-    })
+    });
+    let pending = send.pending();
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if !pending.get_untracked() {
+            // Taken out and put back, so the same problem twice is announced twice.
+            set_problem.set(None);
+            send.dispatch(channel.get_untracked());
+        }
+    };
+
+    view! {
+        <form class="stack" on:submit=on_submit>
+            {children.map(|children| children())}
+            <Show when=move || problem.get().is_some()>
+                <p id=SEND_ERROR_ID class="error" role="alert">
+                    {move || problem.get().map(|problem| send_problem_text(lang.get(), problem))}
+                </p>
+            </Show>
+            // Not `disabled` while sending: that would drop the signer's focus off the page.
+            <button type="submit" class="button" aria-disabled=move || pending.get().then_some("true")>
+                {tr(Key::SendCode)}
+            </button>
+        </form>
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use signgate_core::wire::ApiError;
-
-    fn contact() -> HelpContact {
-        HelpContact {
-            who: "Ada".into(),
-            is_support: false,
-            href: "mailto:ada@example.com".into(),
-        }
-    }
+    use crate::screens::test_support::{contact, refusal};
 
     fn refused(code: ErrorCode, retry_after_secs: Option<u64>) -> SendOutcome {
-        let error = ApiError {
-            code,
-            message: String::new(),
-            tries_left: None,
-            retry_after_secs,
-        };
-        send_outcome(Err(Failure::Refused(error)), &contact())
+        send_outcome(Err(refusal(code, None, retry_after_secs)), &contact())
     }
 
     #[test]

@@ -53,7 +53,8 @@ fn finished(answer: Result<VerifiedResponse, Failure>) -> Finished {
     };
     match error.code {
         // Collected already (a reload after it), verified another way, or cancelled meanwhile:
-        // the view tells which, and the cancelled screen needs its contact from there.
+        // the view tells which, and the cancelled screen needs its contact from there. Hence
+        // not the other screens' rule (`super::elsewhere`): this one has no view to go by.
         ErrorCode::NoLogin
         | ErrorCode::AlreadyVerified
         | ErrorCode::Cancelled
@@ -66,24 +67,17 @@ fn finished(answer: Result<VerifiedResponse, Failure>) -> Finished {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use signgate_core::wire::ApiError;
+    use crate::screens::test_support::{refusal, verified};
 
     fn refused(code: ErrorCode) -> Finished {
-        finished(Err(Failure::Refused(ApiError {
-            code,
-            message: String::new(),
-            tries_left: None,
-            retry_after_secs: None,
-        })))
+        finished(Err(refusal(code, None, None)))
     }
 
     #[test]
     fn the_grant_goes_on_with_the_vouched_name() {
         let verified = VerifiedResponse {
-            grant: "g.r.a.n.t".into(),
-            grant_expires_at: 0,
-            continue_url: Some("https://sign.example/d/1".into()),
             signature_name: Some("Ada Lovelace".into()),
+            ..verified(Some("https://sign.example/d/1"))
         };
         assert_eq!(
             finished(Ok(verified)),
