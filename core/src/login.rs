@@ -332,6 +332,12 @@ pub struct Expected<'a> {
     pub now_secs: u64,
 }
 
+/// Whether two URLs share scheme, host and port (`https://host:port`, the first three `/` parts).
+fn same_origin(a: &str, b: &str) -> bool {
+    let origin = |url: &str| url.split('/').take(3).collect::<Vec<_>>().join("/");
+    origin(a) == origin(b)
+}
+
 /// Whether a discovery document fetched from `configured` may stand for it: the same issuer, or a
 /// multi-tenant one (Microsoft's `common`) whose document names a `{tenantid}` template on the same
 /// host.
@@ -339,19 +345,17 @@ pub fn discovery_matches(configured: &str, discovered: &str) -> bool {
     if configured == discovered {
         return true;
     }
-    let origin = |url: &str| url.split('/').take(3).collect::<Vec<_>>().join("/");
-    discovered.contains("{tenantid}") && origin(configured) == origin(discovered)
+    discovered.contains("{tenantid}") && same_origin(configured, discovered)
 }
 
 /// Whether the `iss` parameter of an authorization response (RFC 9207) names the configured
 /// issuer: the same, or for a multi-tenant issuer (`…/common/…`, `…/organizations/…`,
 /// `…/consumers/…`) a tenant on the same host.
 pub fn response_issuer_matches(configured: &str, iss: &str) -> bool {
-    let origin = |url: &str| url.split('/').take(3).collect::<Vec<_>>().join("/");
     let multi_tenant = ["/common/", "/organizations/", "/consumers/"]
         .iter()
         .any(|segment| configured.contains(segment));
-    iss == configured || (multi_tenant && origin(iss) == origin(configured))
+    iss == configured || (multi_tenant && same_origin(iss, configured))
 }
 
 /// The `iss` an ID token must carry: the discovered issuer, with a multi-tenant template filled

@@ -101,7 +101,8 @@ pub enum SendRefusal {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Issued {
-    pub expires_at: u64,
+    /// The new code, as it is now live (its digest is stored under its id).
+    pub code: LiveCode,
     /// Older codes this one pushed out (their digests can be deleted).
     pub voided: Vec<String>,
 }
@@ -224,14 +225,14 @@ impl CodeBook {
         while self.live.len() > keep {
             voided.push(self.live.remove(0).id);
         }
-        let expires_at = now_ms.saturating_add(rules.lifetime_ms);
-        self.live.push(LiveCode {
+        let code = LiveCode {
             id,
             channel,
-            expires_at,
-        });
+            expires_at: now_ms.saturating_add(rules.lifetime_ms),
+        };
+        self.live.push(code.clone());
         self.sends.push(now_ms);
-        Ok(Issued { expires_at, voided })
+        Ok(Issued { code, voided })
     }
 
     /// The code `id` could not be delivered: it must not be entered.
@@ -594,7 +595,7 @@ mod tests {
         let rules = phone_rules();
         let mut book = CodeBook::default();
         let issued = issue(&mut book, &rules, "a", 0);
-        assert_eq!(issued.expires_at, 600_000);
+        assert_eq!(issued.code.expires_at, 600_000);
         assert_eq!(book.gate(599_999), EntryGate::Open);
         assert_eq!(book.gate(600_000), EntryGate::NoCode);
         assert_eq!(book.accept("a", 600_000), None);
@@ -690,8 +691,8 @@ mod tests {
                                     pushed_out.push(model.live.remove(0).0);
                                 }
                                 prop_assert_eq!(issued.voided, pushed_out);
-                                prop_assert_eq!(issued.expires_at, now + rules.lifetime_ms);
-                                model.live.push((id.clone(), issued.expires_at));
+                                prop_assert_eq!(issued.code.expires_at, now + rules.lifetime_ms);
+                                model.live.push((id.clone(), issued.code.expires_at));
                                 sent.push(id);
                             }
                             Err(SendRefusal::Locked) => prop_assert!(model.locked),

@@ -17,10 +17,8 @@ pub const SEND_LIMITER_BINDING: &str = "CODE_SEND_LIMITER";
 pub const PEPPER_VERSION: u32 = 1;
 
 fn secret(env: &Env, name: &str) -> Result<String> {
-    let value = env
-        .secret(name)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(name).map(|v| v.to_string()))?;
+    let value = setting(env, name)
+        .ok_or_else(|| worker::Error::RustError(format!("the secret {name} is not set")))?;
     if value.len() < 16 {
         return Err(worker::Error::RustError(format!(
             "the secret {name} must have at least 16 characters"
@@ -73,11 +71,7 @@ pub fn dev_outbox_enabled(env: &Env) -> bool {
 /// Local development and tests only: codes live this many seconds instead of the policy's
 /// minutes, so expiry can be tried without waiting ten minutes.
 pub fn dev_code_lifetime_ms(env: &Env) -> Option<u64> {
-    env.var("DEV_CODE_LIFETIME_SECONDS")
-        .ok()
-        .and_then(|v| v.to_string().parse::<u64>().ok())
-        .filter(|secs| *secs > 0)
-        .map(|secs| secs * 1000)
+    positive_number(env, "DEV_CODE_LIFETIME_SECONDS").map(|secs| secs * 1000)
 }
 
 /// An optional setting (a var or a secret); `None` when unset or empty.
@@ -91,11 +85,16 @@ pub fn setting(env: &Env, name: &str) -> Option<String> {
 
 /// PBKDF2 iterations for new password hashes. Production Workers cap WebCrypto at 100,000.
 pub fn pbkdf2_iterations(env: &Env) -> u32 {
-    env.var("PASSWORD_PBKDF2_ITERATIONS")
-        .ok()
-        .and_then(|v| v.to_string().parse().ok())
-        .filter(|n| *n > 0)
+    positive_number(env, "PASSWORD_PBKDF2_ITERATIONS")
+        .and_then(|n| u32::try_from(n).ok())
         .unwrap_or(signgate_core::password::PBKDF2_ITERATIONS)
+}
+
+/// A setting that must be a whole number above zero; `None` when unset or anything else.
+fn positive_number(env: &Env, name: &str) -> Option<u64> {
+    setting(env, name)
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
 }
 
 /// The origin signing links point at; the request's own origin when unset.

@@ -2,6 +2,7 @@
 //! `signgate_core::login::ProviderConfig`, merged over the built-in endpoints) and a Worker secret
 //! `OAUTH_<ID>_CLIENT_SECRET` each. `PLATFORM_NAME` names the platform's own provider.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use signgate_core::login::{self, ProviderConfig};
@@ -29,13 +30,36 @@ impl Provider {
     }
 }
 
+type Providers = BTreeMap<String, Provider>;
+
+thread_local! {
+    /// The providers as read from `OAUTH_PROVIDERS`, kept with the text they came from: settings
+    /// change only with a deploy (new isolates), so views and hand-offs do not parse, check and
+    /// log them again on every request.
+    static READ: RefCell<Option<(String, Providers)>> = const { RefCell::new(None) };
+}
+
 /// Every configured provider, by id. A provider whose configuration is unusable is left out (and
 /// logged), so one mistake does not take the others down.
-pub fn all(env: &Env) -> Result<BTreeMap<String, Provider>> {
+pub fn all(env: &Env) -> Result<Providers> {
     let Some(json) = setting(env, "OAUTH_PROVIDERS") else {
         return Ok(BTreeMap::new());
     };
-    let configs: BTreeMap<String, ProviderConfig> = serde_json::from_str(&json)
+    let cached = READ.with_borrow(|read| {
+        read.as_ref()
+            .filter(|(text, _)| *text == json)
+            .map(|(_, providers)| providers.clone())
+    });
+    if let Some(providers) = cached {
+        return Ok(providers);
+    }
+    let providers = read(env, &json)?;
+    READ.with_borrow_mut(|read| *read = Some((json, providers.clone())));
+    Ok(providers)
+}
+
+fn read(env: &Env, json: &str) -> Result<Providers> {
+    let configs: BTreeMap<String, ProviderConfig> = serde_json::from_str(json)
         .map_err(|e| worker::Error::RustError(format!("OAUTH_PROVIDERS is not valid: {e}")))?;
     let loopback = config::allow_loopback_http(env);
     let mut providers = BTreeMap::new();

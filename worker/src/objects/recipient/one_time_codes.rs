@@ -83,15 +83,8 @@ impl RecipientObject {
             }
         };
         let code = codes::generate(rules.digits)?;
-        let live = loaded
-            .progress
-            .codes
-            .live(now)
-            .find(|c| c.id == code_id)
-            .cloned()
-            .expect("just issued");
         let pepper = config::code_pepper(&self.env)?;
-        codes::store(&self.env, &pepper, &self.id(), &live, &code, now).await?;
+        codes::store(&self.env, &pepper, &self.id(), &issued.code, &code, now).await?;
         // The code is live before it goes out: once it arrives it can be entered. The book read
         // before KV's await is still current (sends and checks hold the lock) unless the agreement
         // cancelled meanwhile; then the locked book stays.
@@ -145,7 +138,11 @@ impl RecipientObject {
                     channel,
                     destination: masked,
                     digits: rules.digits,
-                    expires_in_secs: issued.expires_at.saturating_sub(now_ms()).div_ceil(1000),
+                    expires_in_secs: issued
+                        .code
+                        .expires_at
+                        .saturating_sub(now_ms())
+                        .div_ceil(1000),
                     next_send_in_secs: next_send_in_ms.div_ceil(1000),
                 }))
             }
