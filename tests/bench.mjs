@@ -29,7 +29,6 @@ const workerRaw = workerFiles.reduce((sum, buf) => sum + buf.length, 0);
 // ---- throughput and password cost under workerd --------------------------------------------------
 const stack = await new Stack().start();
 const admin = stack.admin();
-await admin.putAccount('bench', { name: 'Bench' });
 
 const recipients = [];
 for (let i = 0; i < 20; i++) recipients.push(await admin.passwordAgreement({ accountId: 'bench' }));

@@ -1,6 +1,7 @@
 //! The calls the app makes to the worker. The link token is the bearer credential.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use signgate_core::otp::Channel;
 use signgate_core::wire::{
@@ -30,10 +31,7 @@ pub async fn submit_password(token: &str, password: &str) -> Result<VerifiedResp
     let attempt = PasswordAttempt {
         password: password.to_owned(),
     };
-    let request = authorized(Request::post("/api/v1/recipient/password"), token)
-        .json(&attempt)
-        .map_err(|_| Failure::Unreachable)?;
-    read(request.send().await).await
+    post("/api/v1/recipient/password", token, &attempt).await
 }
 
 /// Sends a new code by `channel`; its message is in the page's language.
@@ -42,10 +40,7 @@ pub async fn send_code(token: &str, channel: Channel, language: Lang) -> Result<
         channel,
         language: Some(language.code().to_owned()),
     };
-    let request = authorized(Request::post("/api/v1/recipient/code/send"), token)
-        .json(&body)
-        .map_err(|_| Failure::Unreachable)?;
-    read(request.send().await).await
+    post("/api/v1/recipient/code/send", token, &body).await
 }
 
 /// As typed or pasted: the worker strips the spaces and dashes people copy along with a code.
@@ -53,10 +48,7 @@ pub async fn submit_code(token: &str, code: &str) -> Result<VerifiedResponse, Fa
     let attempt = CodeAttempt {
         code: code.to_owned(),
     };
-    let request = authorized(Request::post("/api/v1/recipient/code"), token)
-        .json(&attempt)
-        .map_err(|_| Failure::Unreachable)?;
-    read(request.send().await).await
+    post("/api/v1/recipient/code", token, &attempt).await
 }
 
 /// Starts a hand-off to `provider` (its id). The answer also sets a cookie binding the hand-off to
@@ -65,10 +57,7 @@ pub async fn start_login(token: &str, provider: &str) -> Result<LoginStarted, Fa
     let body = StartLogin {
         provider: provider.to_owned(),
     };
-    let request = authorized(Request::post("/api/v1/recipient/login/start"), token)
-        .json(&body)
-        .map_err(|_| Failure::Unreachable)?;
-    read(request.send().await).await
+    post("/api/v1/recipient/login/start", token, &body).await
 }
 
 /// Collects the grant of a finished hand-off; there is one to collect once.
@@ -77,8 +66,17 @@ pub async fn finish_login(token: &str) -> Result<VerifiedResponse, Failure> {
     #[derive(serde::Serialize)]
     struct Nothing {}
 
-    let request = authorized(Request::post("/api/v1/recipient/login/finish"), token)
-        .json(&Nothing {})
+    post("/api/v1/recipient/login/finish", token, &Nothing {}).await
+}
+
+/// A JSON POST with the link token, read as every answer is.
+async fn post<T: DeserializeOwned>(
+    path: &str,
+    token: &str,
+    body: &impl Serialize,
+) -> Result<T, Failure> {
+    let request = authorized(Request::post(path), token)
+        .json(body)
         .map_err(|_| Failure::Unreachable)?;
     read(request.send().await).await
 }

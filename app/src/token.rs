@@ -42,7 +42,7 @@ pub fn take() -> Arrival {
     let window = window();
     let location = window.location();
     // Storage throws in some private modes: the token then lives in memory for this page only.
-    let storage = window.session_storage().ok().flatten();
+    let storage = session();
     let hash = location.hash().unwrap_or_default();
     let fragment = parse(&hash);
     if fragment != Fragment::Empty
@@ -85,9 +85,14 @@ pub fn take() -> Arrival {
     }
 }
 
+/// The tab's session storage; `None` where the browser refuses it (some private modes).
+fn session() -> Option<Storage> {
+    window().session_storage().ok().flatten()
+}
+
 /// A finished login not collected yet (only `Done` is ever kept).
 pub fn pending_login() -> Option<LoginOutcome> {
-    let storage = window().session_storage().ok().flatten();
+    let storage = session();
     read(storage.as_ref(), LOGIN_KEY)
         .and_then(|name| LoginOutcome::from_name(&name))
         .filter(|&outcome| outcome == LoginOutcome::Done)
@@ -95,14 +100,14 @@ pub fn pending_login() -> Option<LoginOutcome> {
 
 /// The worker has answered the collection for good (grant, nothing to collect, link gone).
 pub fn forget_login() {
-    if let Some(storage) = window().session_storage().ok().flatten() {
+    if let Some(storage) = session() {
         let _ = storage.remove_item(LOGIN_KEY);
     }
 }
 
 /// Just before the tab leaves for `provider` (its id).
 pub fn remember_provider(provider: &str) {
-    if let Some(storage) = window().session_storage().ok().flatten() {
+    if let Some(storage) = session() {
         let _ = storage.remove_item(LOGIN_KEY);
         let _ = storage.set_item(PROVIDER_KEY, provider);
     }
@@ -110,7 +115,7 @@ pub fn remember_provider(provider: &str) {
 
 /// The id of the provider the tab last left for.
 pub fn remembered_provider() -> Option<String> {
-    let storage = window().session_storage().ok().flatten();
+    let storage = session();
     read(storage.as_ref(), PROVIDER_KEY)
 }
 

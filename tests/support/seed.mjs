@@ -2,20 +2,13 @@
 // and one agreement per method that runs end to end, and prints the signing links.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Admin, ROOT } from './stack.mjs';
+import { Admin, ROOT, waitForHealth } from './stack.mjs';
 
 const origin = process.argv[2] ?? 'http://127.0.0.1:8787';
 const vars = Object.fromEntries(readFileSync(path.join(ROOT, '.dev.vars'), 'utf8').split('\n')
   .filter((line) => line.includes('=')).map((line) => line.split(/=(.*)/s).slice(0, 2)));
 
-const deadline = Date.now() + 120000;
-for (;;) {
-  try {
-    if ((await fetch(`${origin}/api/health`)).ok) break;
-  } catch { /* not up yet */ }
-  if (Date.now() > deadline) throw new Error(`no answer from ${origin} after two minutes`);
-  await new Promise((r) => setTimeout(r, 300));
-}
+await waitForHealth(origin, 120000);
 
 const admin = new Admin(origin, vars.ADMIN_API_KEY);
 const account = {

@@ -136,7 +136,7 @@ export function codeIn(message) {
   return found[1];
 }
 
-async function waitForHealth(origin, timeoutMs = 60000) {
+export async function waitForHealth(origin, timeoutMs = 60000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {

@@ -9,12 +9,8 @@ use crate::{Result, root, run};
 pub const WASM_BINDGEN: &str = "0.2.130";
 pub const WORKER_BUILD: &str = "0.8.7";
 pub const TRUNK: &str = "0.21.14";
-/// Debian packages: the browser and its driver for tests, wrk for the benchmark.
-const APT_PACKAGES: &[(&str, &str)] = &[
-    ("chromium", "/usr/bin/chromium"),
-    ("chromium-driver", "/usr/bin/chromedriver"),
-    ("wrk", "/usr/bin/wrk"),
-];
+/// Debian packages: the browser for tests (Playwright drives it directly), wrk for the benchmark.
+const APT_PACKAGES: &[(&str, &str)] = &[("chromium", "/usr/bin/chromium"), ("wrk", "/usr/bin/wrk")];
 
 pub fn cargo_bin() -> PathBuf {
     let home = std::env::var_os("CARGO_HOME")
