@@ -20,10 +20,22 @@ pub enum Failure {
     Unreachable,
 }
 
+/// Where the calls for `token` go: a sender's preview has routes of its own, which answer from
+/// the preview token alone and never touch a real link.
+fn api_path(token: &str, call: &str) -> String {
+    let base = if signgate_core::preview::is_preview_token(token) {
+        "/api/v1/preview/recipient"
+    } else {
+        "/api/v1/recipient"
+    };
+    format!("{base}{call}")
+}
+
 /// What this link is for and where the signer stands.
 pub async fn recipient(token: &str) -> Result<RecipientView, Failure> {
     // The state changes as the signer acts: never answer from a cache.
-    let request = authorized(Request::get("/api/v1/recipient"), token).cache(RequestCache::NoStore);
+    let request =
+        authorized(Request::get(&api_path(token, "")), token).cache(RequestCache::NoStore);
     read(request.send().await).await
 }
 
@@ -31,7 +43,7 @@ pub async fn submit_password(token: &str, password: &str) -> Result<VerifiedResp
     let attempt = PasswordAttempt {
         password: password.to_owned(),
     };
-    post("/api/v1/recipient/password", token, &attempt).await
+    post("/password", token, &attempt).await
 }
 
 /// Sends a new code by `channel`; its message is in the page's language.
@@ -40,7 +52,7 @@ pub async fn send_code(token: &str, channel: Channel, language: Lang) -> Result<
         channel,
         language: Some(language.code().to_owned()),
     };
-    post("/api/v1/recipient/code/send", token, &body).await
+    post("/code/send", token, &body).await
 }
 
 /// As typed or pasted: the worker strips the spaces and dashes people copy along with a code.
@@ -48,7 +60,7 @@ pub async fn submit_code(token: &str, code: &str) -> Result<VerifiedResponse, Fa
     let attempt = CodeAttempt {
         code: code.to_owned(),
     };
-    post("/api/v1/recipient/code", token, &attempt).await
+    post("/code", token, &attempt).await
 }
 
 /// Starts a hand-off to `provider` (its id). The answer also sets a cookie binding the hand-off to
@@ -57,7 +69,7 @@ pub async fn start_login(token: &str, provider: &str) -> Result<LoginStarted, Fa
     let body = StartLogin {
         provider: provider.to_owned(),
     };
-    post("/api/v1/recipient/login/start", token, &body).await
+    post("/login/start", token, &body).await
 }
 
 /// Collects the grant of a finished hand-off; there is one to collect once.
@@ -66,16 +78,17 @@ pub async fn finish_login(token: &str) -> Result<VerifiedResponse, Failure> {
     #[derive(serde::Serialize)]
     struct Nothing {}
 
-    post("/api/v1/recipient/login/finish", token, &Nothing {}).await
+    post("/login/finish", token, &Nothing {}).await
 }
 
-/// A JSON POST with the link token, read as every answer is.
+/// A JSON POST with the link token to the recipient API's `call` (`/password`), read as every
+/// answer is.
 async fn post<T: DeserializeOwned>(
-    path: &str,
+    call: &str,
     token: &str,
     body: &impl Serialize,
 ) -> Result<T, Failure> {
-    let request = authorized(Request::post(path), token)
+    let request = authorized(Request::post(&api_path(token, call)), token)
         .json(body)
         .map_err(|_| Failure::Unreachable)?;
     read(request.send().await).await
@@ -95,5 +108,23 @@ async fn read<T: DeserializeOwned>(
     match response.json::<ApiError>().await {
         Ok(error) => Err(Failure::Refused(error)),
         Err(_) => Err(Failure::Unreachable),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_preview_calls_the_preview_routes_and_a_link_the_real_ones() {
+        assert_eq!(
+            api_path("p1.eyJ9.sig", "/code/send"),
+            "/api/v1/preview/recipient/code/send"
+        );
+        assert_eq!(api_path("p1.eyJ9.sig", ""), "/api/v1/preview/recipient");
+        assert_eq!(
+            api_path(&"A".repeat(86), "/password"),
+            "/api/v1/recipient/password"
+        );
     }
 }

@@ -64,6 +64,7 @@ mod tests {
             phone_last4: None,
             codes: None,
             providers: Vec::new(),
+            preview: false,
         }
     }
 

@@ -83,6 +83,22 @@ messages! {
         ru: "Язык",
     }
 
+    PreviewLabel {
+        en: "Preview",
+        de: "Vorschau",
+        ru: "Предпросмотр",
+    }
+    PreviewBanner {
+        en: "Preview: nothing is sent, nothing counts.",
+        de: "Vorschau: Es wird nichts gesendet, nichts wird gezählt.",
+        ru: "Предпросмотр: ничего не отправляется и ничего не засчитывается.",
+    }
+    PreviewCode {
+        en: "Preview: this is the code the signer would receive:",
+        de: "Vorschau: Diesen Code würde die unterzeichnende Person erhalten:",
+        ru: "Предпросмотр: этот код получил бы подписант:",
+    }
+
     OpeningHeading {
         en: "Checking your link…",
         de: "Ihr Link wird geprüft…",
@@ -806,6 +822,16 @@ pub fn remember(lang: Lang) {
 }
 
 fn initial_lang() -> Lang {
+    // A link may name the language (`/s?lang=de`, as a sender's preview in German does): that
+    // wins for this page, without becoming the device's choice.
+    let asked = window()
+        .location()
+        .search()
+        .ok()
+        .and_then(|query| asked_lang(&query));
+    if let Some(lang) = asked {
+        return lang;
+    }
     let stored = window()
         .local_storage()
         .ok()
@@ -820,6 +846,15 @@ fn initial_lang() -> Lang {
     Lang::choose(stored.as_deref(), &preferred)
 }
 
+/// `lang` in a query string (`?lang=de&x=1`).
+fn asked_lang(query: &str) -> Option<Lang> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lang="))
+        .and_then(Lang::from_tag)
+}
+
 fn set_document_lang(lang: Lang) {
     if let Some(root) = document().document_element() {
         let _ = root.set_attribute("lang", lang.code());
@@ -829,6 +864,15 @@ fn set_document_lang(lang: Lang) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_may_name_its_language() {
+        assert_eq!(asked_lang("?lang=de"), Some(Lang::De));
+        assert_eq!(asked_lang("?x=1&lang=ru-RU"), Some(Lang::Ru));
+        assert_eq!(asked_lang("?lang=xx"), None);
+        assert_eq!(asked_lang("?language=de"), None);
+        assert_eq!(asked_lang(""), None);
+    }
 
     #[test]
     fn every_key_has_text_in_every_language() {

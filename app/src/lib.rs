@@ -25,6 +25,8 @@ pub fn App() -> impl IntoView {
     // Without a token the invalid-link screen stays, so no call below ever sends an empty one.
     let has_token = arrival.token.is_some();
     let token = StoredValue::new(arrival.token.unwrap_or_default());
+    // A sender's preview: the real screens under a banner that says nothing is sent or counted.
+    let previewing = RwSignal::new(signgate_core::preview::is_preview_token(&token.get_value()));
 
     // `login`: how a hand-off to a provider ended, when the signer is just back from one. A
     // finished login is collected first; any other outcome is told once the link is loaded,
@@ -36,6 +38,7 @@ pub fn App() -> impl IntoView {
         }
         set_screen.set(Screen::Opening);
         let token = token.get_value();
+        previewing.set(signgate_core::preview::is_preview_token(&token));
         spawn_local(async move {
             let loaded = api::recipient(&token).await;
             set_screen.set(match login {
@@ -67,11 +70,17 @@ pub fn App() -> impl IntoView {
             <p class="brand">"signgate"</p>
             <LanguageSwitcher />
         </header>
+        <Show when=move || previewing.get()>
+            <aside class="preview-banner" aria-label=tr(Key::PreviewLabel) data-testid="preview-banner">
+                <p>{tr(Key::PreviewBanner)}</p>
+            </aside>
+        </Show>
         <main>
             {move || match screen.get() {
                 Screen::Opening => view! { <Opening /> }.into_any(),
                 Screen::Password(recipient) => {
-                    view! { <Password recipient token=token.get_value() set_screen /> }.into_any()
+                    view! { <Password recipient token=token.get_value() set_screen reload=retry /> }
+                        .into_any()
                 }
                 Screen::Phone(recipient) => {
                     view! { <Phone recipient token=token.get_value() set_screen reload=retry /> }

@@ -6,6 +6,7 @@ use crate::login::LoginFailure;
 use crate::otp::Channel;
 use crate::policy::Method;
 use crate::verification::ExpiryReason;
+use crate::wire::Contact;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
@@ -86,6 +87,26 @@ pub enum AuditKind {
     AgreementCancelled {
         reason: CancelReason,
     },
+    /// The sender gave a pending recipient another method (or the same one anew, with a new
+    /// password or number): everything outstanding was voided, and the new method starts with
+    /// its full tries. `phone` is masked (`…4567`).
+    MethodChanged {
+        from: Method,
+        to: Method,
+        by: Contact,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        phone: Option<String>,
+    },
+    /// The sender replaced the recipient (delegation): the old link stopped working, the new
+    /// person has a link of their own.
+    RecipientReplaced {
+        from: Contact,
+        to: Contact,
+        method: Method,
+        by: Contact,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        phone: Option<String>,
+    },
     WebhookDelivered {
         event: String,
         status: u16,
@@ -108,4 +129,149 @@ pub enum RefusalReason {
 #[serde(rename_all = "snake_case")]
 pub enum CancelReason {
     TooManyFailedAttempts,
+}
+
+/// Where a reader of a paged audit trail stands: for each source of events (each recipient, then
+/// the agreement itself), how many of its events were read. Opaque to callers: `3.0.12`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor(pub Vec<u64>);
+
+impl Cursor {
+    /// The start of a trail of `sources` sources.
+    pub fn start(sources: usize) -> Self {
+        Self(vec![0; sources])
+    }
+
+    /// A cursor this trail handed out: as many positions as it has sources.
+    pub fn parse(text: &str, sources: usize) -> Option<Self> {
+        let positions = text
+            .split('.')
+            .map(|p| {
+                p.parse()
+                    .ok()
+                    .filter(|_| p.len() <= 12 && !p.starts_with('+'))
+            })
+            .collect::<Option<Vec<u64>>>()?;
+        (positions.len() == sources).then_some(Self(positions))
+    }
+
+    pub fn encode(&self) -> String {
+        self.0
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+}
+
+/// One page of a trail merged from several sources, each already in time order: the `limit`
+/// earliest events after `cursor`, and the cursor after them if any event is left.
+///
+/// `next` holds each source's events from the cursor's position on, at least `limit + 1` of them
+/// when it has that many, so that an event left over proves there is another page. At equal
+/// times the earlier source goes first (recipients before the agreement: a cause before its
+/// consequence), as a stable sort of the whole trail would have it, so pages never depend on
+/// where the previous one ended.
+pub fn merge_page(
+    next: Vec<Vec<AuditEvent>>,
+    cursor: &Cursor,
+    limit: usize,
+) -> (Vec<AuditEvent>, Option<Cursor>) {
+    let mut positions = cursor.0.clone();
+    let mut sources: Vec<std::iter::Peekable<std::vec::IntoIter<AuditEvent>>> = next
+        .into_iter()
+        .map(|events| events.into_iter().peekable())
+        .collect();
+    let mut page = Vec::with_capacity(limit.min(1024));
+    while page.len() < limit {
+        let earliest = sources
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, s)| s.peek().map(|e| (e.at, i)))
+            .min();
+        let Some((_, source)) = earliest else { break };
+        page.extend(sources[source].next());
+        positions[source] += 1;
+    }
+    let more = sources.iter_mut().any(|s| s.peek().is_some());
+    (page, more.then_some(Cursor(positions)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn event(at: u64, source: usize, seq: usize) -> AuditEvent {
+        AuditEvent {
+            at,
+            recipient_id: Some(format!("{source}:{seq}")),
+            kind: AuditKind::AgreementCreated { recipients: 1 },
+        }
+    }
+
+    #[test]
+    fn cursors_name_one_position_per_source() {
+        let cursor = Cursor(vec![3, 0, 12]);
+        assert_eq!(cursor.encode(), "3.0.12");
+        assert_eq!(Cursor::parse("3.0.12", 3), Some(cursor));
+        for bad in [
+            "3.0",
+            "3.0.12.1",
+            "",
+            "a.b.c",
+            "-1.0.0",
+            "+1.0.0",
+            "1..2",
+            "9999999999999.0.0",
+        ] {
+            assert_eq!(Cursor::parse(bad, 3), None, "{bad}");
+        }
+    }
+
+    proptest! {
+        /// Reading page after page, whatever the page size, gives exactly the whole trail in the
+        /// order a stable sort by time gives it.
+        #[test]
+        fn pages_put_together_are_the_whole_trail(
+            times in prop::collection::vec(prop::collection::vec(0u64..20, 0..15), 1..5),
+            limit in 1usize..7,
+        ) {
+            let sources: Vec<Vec<AuditEvent>> = times
+                .iter()
+                .enumerate()
+                .map(|(s, ts)| {
+                    let mut ts = ts.clone();
+                    ts.sort_unstable();
+                    ts.into_iter().enumerate().map(|(i, at)| event(at, s, i)).collect()
+                })
+                .collect();
+            let mut whole: Vec<AuditEvent> = sources.iter().flatten().cloned().collect();
+            whole.sort_by_key(|e| e.at);
+
+            let mut read = Vec::new();
+            let mut cursor = Cursor::start(sources.len());
+            let mut pages = 0;
+            loop {
+                let next = sources
+                    .iter()
+                    .zip(&cursor.0)
+                    .map(|(events, &from)| {
+                        events.iter().skip(from as usize).take(limit + 1).cloned().collect()
+                    })
+                    .collect();
+                let (page, after) = merge_page(next, &cursor, limit);
+                prop_assert!(page.len() <= limit);
+                read.extend(page);
+                pages += 1;
+                match after {
+                    Some(after) => cursor = Cursor::parse(&after.encode(), sources.len()).unwrap(),
+                    None => break,
+                }
+            }
+            prop_assert_eq!(&read, &whole);
+            // No empty page at the end: a cursor is only handed out when events are left.
+            prop_assert_eq!(pages, whole.len().div_ceil(limit).max(1));
+        }
+    }
 }

@@ -293,6 +293,18 @@ impl CodeBook {
         self.live.drain(..).map(|c| c.id).collect()
     }
 
+    /// The sender changed the method: every code is void and the tries are full again, but the
+    /// sends of the last hour still count, so changing the method is no way around the caps on
+    /// messages to one recipient. Returns the ids of the codes that were live.
+    pub fn start_over(&mut self) -> Vec<String> {
+        let voided = self.live.drain(..).map(|c| c.id).collect();
+        *self = Self {
+            sends: std::mem::take(&mut self.sends),
+            ..Self::default()
+        };
+        voided
+    }
+
     /// Drops expired codes and sends older than an hour, so the book stays small.
     fn forget_old(&mut self, now_ms: u64) {
         self.live.retain(|c| now_ms < c.expires_at);
@@ -416,6 +428,33 @@ mod tests {
 
     fn issue(book: &mut CodeBook, rules: &CodeRules, id: &str, now: u64) -> Issued {
         book.issue(rules, id.into(), Channel::Sms, now).unwrap()
+    }
+
+    #[test]
+    fn starting_over_voids_codes_and_restores_tries_but_keeps_the_send_caps() {
+        let rules = phone_rules();
+        let mut book = CodeBook::default();
+        issue(&mut book, &rules, "a", 0);
+        issue(&mut book, &rules, "b", 30_000);
+        for at in [31_000, 32_000, 33_000, 34_000] {
+            book.record_wrong(&rules, at);
+        }
+        assert_eq!(book.tries_left(&rules), 1);
+        assert_eq!(book.start_over(), ["a", "b"]);
+        assert_eq!(book.tries_left(&rules), 5);
+        assert_eq!(book.gate(35_000), EntryGate::NoCode);
+        // The cooldown of the last send still holds: a change is no way to pump messages.
+        assert_eq!(
+            book.issue(&rules, "c".into(), Channel::Sms, 35_000),
+            Err(SendRefusal::Cooldown {
+                retry_after_ms: 25_000
+            })
+        );
+        // A locked book starts over unlocked.
+        book.lock();
+        book.start_over();
+        assert!(!book.is_locked());
+        assert!(book.issue(&rules, "d".into(), Channel::Sms, 60_000).is_ok());
     }
 
     #[test]

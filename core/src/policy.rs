@@ -61,10 +61,12 @@ impl Method {
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
     pub methods: MethodChoice,
-    /// Recipients whose address is in the account's internal domains get this instead.
-    pub internal_methods: MethodChoice,
-    pub senders_may_change_method: bool,
-    /// E-mail alone is not enough: senders must pick a second factor.
+    /// Recipients whose address is in the account's internal domains (users of the same account)
+    /// get these instead, as in Adobe Sign's "internal recipients" settings; `None`: the same as
+    /// everyone else.
+    pub internal_methods: Option<MethodChoice>,
+    /// E-mail alone is not enough: senders must pick a second factor. It covers internal
+    /// recipients too: being a colleague proves nothing about who holds a forwarded link.
     pub require_second_factor: bool,
     pub password: PasswordPolicy,
     pub phone: PhonePolicy,
@@ -81,8 +83,7 @@ impl Default for Policy {
     fn default() -> Self {
         Self {
             methods: MethodChoice::default(),
-            internal_methods: MethodChoice::default(),
-            senders_may_change_method: true,
+            internal_methods: None,
             require_second_factor: true,
             password: PasswordPolicy::default(),
             phone: PhonePolicy::default(),
@@ -101,6 +102,9 @@ impl Default for Policy {
 pub struct MethodChoice {
     pub allowed: Vec<Method>,
     pub default: Method,
+    /// Senders may pick another allowed method than the default (when creating an agreement and
+    /// after sending); otherwise every recipient gets the default.
+    pub senders_may_change: bool,
 }
 
 impl Default for MethodChoice {
@@ -108,6 +112,7 @@ impl Default for MethodChoice {
         Self {
             allowed: vec![Method::Password, Method::Phone, Method::EmailCode],
             default: Method::Password,
+            senders_may_change: true,
         }
     }
 }
@@ -354,11 +359,15 @@ impl Account {
         for (name, policy) in std::iter::once(("policy", &self.policy))
             .chain(self.groups.iter().map(|(g, p)| (g.as_str(), p)))
         {
-            for choice in [&policy.methods, &policy.internal_methods] {
-                if !choice.allowed.contains(&choice.default) {
-                    problems.push(format!(
-                        "{name}: the default method must be one of the allowed methods"
-                    ));
+            let choices = std::iter::once(("methods", &policy.methods)).chain(
+                policy
+                    .internal_methods
+                    .iter()
+                    .map(|c| ("internal_methods", c)),
+            );
+            for (field, choice) in choices {
+                for problem in policy.choice_problems(choice) {
+                    problems.push(format!("{name}.{field}: {problem}"));
                 }
             }
             if !(5..=8).contains(&policy.phone.code_digits)
@@ -420,13 +429,9 @@ impl Policy {
         internal: bool,
         requested: Option<Method>,
     ) -> Result<Method, MethodProblem> {
-        let choice = if internal {
-            &self.internal_methods
-        } else {
-            &self.methods
-        };
+        let choice = self.choice(internal);
         let method = requested.unwrap_or(choice.default);
-        if method != choice.default && !self.senders_may_change_method {
+        if method != choice.default && !choice.senders_may_change {
             return Err(MethodProblem::SenderMayNotChange {
                 default: choice.default,
             });
@@ -437,10 +442,61 @@ impl Policy {
         if !choice.allowed.contains(&method) {
             return Err(MethodProblem::NotAllowed(method));
         }
+        self.usable(method)?;
+        Ok(method)
+    }
+
+    /// The methods senders choose from for an internal or an external recipient.
+    pub fn choice(&self, internal: bool) -> &MethodChoice {
+        match (&self.internal_methods, internal) {
+            (Some(choice), true) => choice,
+            _ => &self.methods,
+        }
+    }
+
+    /// Why no recipient could be given a method from `choice` (or only at the sender's whim): a
+    /// policy like that is refused when it is saved, not discovered when every recipient is.
+    fn choice_problems(&self, choice: &MethodChoice) -> Vec<String> {
+        let mut problems = Vec::new();
+        let usable = |m: &Method| {
+            m.is_available() && !(*m == Method::EmailLink && self.require_second_factor)
+        };
+        if choice.allowed.is_empty() {
+            problems.push("no method is allowed".to_string());
+        } else if !choice.allowed.iter().any(usable) {
+            problems.push(format!(
+                "none of the allowed methods can be used ({})",
+                if self.require_second_factor
+                    && choice.allowed.iter().all(|m| *m == Method::EmailLink)
+                {
+                    MethodProblem::SecondFactorRequired.to_string()
+                } else {
+                    "this version of signgate runs only password, phone, email_code, social and \
+                     platform_account"
+                        .to_string()
+                }
+            ));
+        }
+        if !choice.allowed.contains(&choice.default) {
+            problems.push("the default method must be one of the allowed methods".to_string());
+        } else if let Err(problem) = self.usable(choice.default) {
+            problems.push(format!("the default method cannot be used: {problem}"));
+        }
+        if choice.allowed.contains(&Method::Social) && self.social.providers.is_empty() {
+            problems.push("social login is allowed but social.providers is empty".to_string());
+        }
+        problems
+    }
+
+    /// Whether `method` can be given to anyone under this policy at all.
+    fn usable(&self, method: Method) -> Result<(), MethodProblem> {
+        if method == Method::EmailLink && self.require_second_factor {
+            return Err(MethodProblem::SecondFactorRequired);
+        }
         if !method.is_available() {
             return Err(MethodProblem::NotAvailable(method));
         }
-        Ok(method)
+        Ok(())
     }
 
     /// The rules of the code methods (`None` for the others).
@@ -560,22 +616,133 @@ mod tests {
             p.choose_method(false, Some(Method::Kba)),
             Err(MethodProblem::NotAvailable(Method::Kba))
         );
-        p.senders_may_change_method = false;
+        p.methods.senders_may_change = false;
         assert_eq!(
             p.choose_method(false, Some(Method::Phone)),
             Err(MethodProblem::SenderMayNotChange {
                 default: Method::Password
             })
         );
-        p.internal_methods = MethodChoice {
+        // Naming the default is no change.
+        assert_eq!(
+            p.choose_method(false, Some(Method::Password)),
+            Ok(Method::Password)
+        );
+        p.internal_methods = Some(MethodChoice {
             allowed: vec![Method::EmailLink],
             default: Method::EmailLink,
-        };
+            senders_may_change: true,
+        });
         p.require_second_factor = false;
         assert_eq!(
             p.choose_method(true, None),
             Err(MethodProblem::NotAvailable(Method::EmailLink))
         );
+    }
+
+    #[test]
+    fn internal_recipients_have_their_own_choice_or_everyones() {
+        let mut p = Policy::default();
+        p.methods.allowed = vec![Method::Phone];
+        p.methods.default = Method::Phone;
+        p.methods.senders_may_change = false;
+        // Without settings of their own, internal recipients get everyone's.
+        assert_eq!(p.choose_method(true, None), Ok(Method::Phone));
+        assert_eq!(
+            p.choose_method(true, Some(Method::Password)),
+            Err(MethodProblem::SenderMayNotChange {
+                default: Method::Phone
+            })
+        );
+        p.internal_methods = Some(MethodChoice {
+            allowed: vec![Method::PlatformAccount, Method::Password],
+            default: Method::PlatformAccount,
+            senders_may_change: true,
+        });
+        assert_eq!(p.choose_method(true, None), Ok(Method::PlatformAccount));
+        assert_eq!(
+            p.choose_method(true, Some(Method::Password)),
+            Ok(Method::Password)
+        );
+        // An external recipient stays under everyone's rules.
+        assert_eq!(
+            p.choose_method(false, Some(Method::Password)),
+            Err(MethodProblem::SenderMayNotChange {
+                default: Method::Phone
+            })
+        );
+    }
+
+    /// Each policy here could be saved before, and then refused every recipient it applied to.
+    #[test]
+    fn a_policy_no_recipient_could_satisfy_is_refused() {
+        let problems_of = |edit: &dyn Fn(&mut Policy)| {
+            let mut policy = Policy::default();
+            edit(&mut policy);
+            Account {
+                policy,
+                ..Default::default()
+            }
+            .problems()
+            .join("; ")
+        };
+        let email_alone = MethodChoice {
+            allowed: vec![Method::EmailLink],
+            default: Method::EmailLink,
+            senders_may_change: true,
+        };
+        let problems = problems_of(&|p| p.internal_methods = Some(email_alone.clone()));
+        assert!(
+            problems.contains("policy.internal_methods: none of the allowed methods can be used")
+                && problems.contains("second factor"),
+            "{problems}"
+        );
+        let problems = problems_of(&|p| {
+            p.methods.allowed.push(Method::EmailLink);
+            p.methods.default = Method::EmailLink;
+        });
+        assert!(
+            problems.contains("policy.methods: the default method cannot be used")
+                && problems.contains("second factor"),
+            "{problems}"
+        );
+        let problems = problems_of(&|p| p.methods.allowed.clear());
+        assert!(problems.contains("no method is allowed"), "{problems}");
+        let problems = problems_of(&|p| {
+            p.methods.allowed = vec![Method::Kba, Method::GovernmentId];
+            p.methods.default = Method::Kba;
+        });
+        assert!(
+            problems.contains("none of the allowed methods can be used")
+                && problems.contains("cannot be used: the method \"kba\" is not available"),
+            "{problems}"
+        );
+        let problems = problems_of(&|p| {
+            p.methods.allowed.push(Method::Social);
+            p.social.providers.clear();
+        });
+        assert!(problems.contains("social.providers is empty"), "{problems}");
+        // Groups are checked alike, under their own name.
+        let mut group = Policy::default();
+        group.methods.default = Method::Social;
+        let account = Account {
+            groups: BTreeMap::from([("legal".to_string(), group)]),
+            ..Default::default()
+        };
+        assert_eq!(
+            account.problems(),
+            ["legal.methods: the default method must be one of the allowed methods"]
+        );
+        // Without the second-factor rule, e-mail alone passes the check of satisfiability but
+        // is still not a method this version runs.
+        let problems = problems_of(&|p| {
+            p.require_second_factor = false;
+            p.internal_methods = Some(email_alone.clone());
+        });
+        assert!(problems.contains("not available"), "{problems}");
+        assert!(!problems.contains("second factor"), "{problems}");
+        // Unavailable methods beside usable ones are harmless.
+        assert_eq!(problems_of(&|p| p.methods.allowed.push(Method::Kba)), "");
     }
 
     #[test]

@@ -127,6 +127,9 @@ pub struct RecipientView {
     /// The identity providers the signer may log in with (social and platform-account methods).
     #[serde(default)]
     pub providers: Vec<ProviderOption>,
+    /// A sender's preview: nothing is sent, nothing counts (see `crate::preview`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preview: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,6 +228,9 @@ pub struct CodeSent {
     pub digits: u8,
     pub expires_in_secs: u64,
     pub next_send_in_secs: u64,
+    /// A preview shows its code on the screen instead of sending it; never set on a real link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview_code: Option<String>,
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -298,10 +304,76 @@ pub struct NewRecipient {
     /// For the password method only; write-only: never returned or logged.
     #[serde(default)]
     pub password: Option<String>,
+    /// The password typed a second time; checked against `password` when present.
+    #[serde(default)]
+    pub password_confirmation: Option<String>,
     /// For the phone method: the number codes go to (national numbers get the policy's default
     /// country code). Only its last four digits are ever shown.
     #[serde(default)]
     pub phone: Option<String>,
+}
+
+impl NewRecipient {
+    pub fn method_request(&self) -> crate::method_setup::MethodRequest<'_> {
+        crate::method_setup::MethodRequest {
+            method: self.method,
+            password: self.password.as_deref(),
+            password_confirmation: self.password_confirmation.as_deref(),
+            phone: self.phone.as_deref(),
+        }
+    }
+}
+
+/// `PUT /admin/v1/agreements/{id}/recipients/{recipient_id}/method`: give a pending recipient
+/// another method, at once. What the method needs comes along: a password typed twice, a number.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeMethod {
+    pub method: Method,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Required with a password: the sender typed it twice.
+    #[serde(default)]
+    pub password_confirmation: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Who asked, for the audit trail; the agreement's sender when absent.
+    #[serde(default)]
+    pub by: Option<Contact>,
+}
+
+impl ChangeMethod {
+    pub fn method_request(&self) -> crate::method_setup::MethodRequest<'_> {
+        crate::method_setup::MethodRequest {
+            method: Some(self.method),
+            password: self.password.as_deref(),
+            password_confirmation: self.password_confirmation.as_deref(),
+            phone: self.phone.as_deref(),
+        }
+    }
+}
+
+impl std::fmt::Debug for ChangeMethod {
+    /// Leaves the password out, so no log ever holds it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangeMethod")
+            .field("method", &self.method)
+            .field("phone", &self.phone.as_deref().map(crate::phone::masked))
+            .field("by", &self.by)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /admin/v1/agreements/{id}/recipients/{recipient_id}/replace`: someone else signs in the
+/// recipient's place (delegation). The old link stops working; the answer holds the new one, once.
+/// A phone method needs the new person's number: the old one is never carried over.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaceRecipient {
+    pub recipient: NewRecipient,
+    /// Who asked, for the audit trail; the agreement's sender when absent.
+    #[serde(default)]
+    pub by: Option<Contact>,
 }
 
 impl std::fmt::Debug for NewRecipient {
@@ -380,6 +452,53 @@ pub struct RecipientStatus {
 pub struct AuditTrail {
     pub agreement_id: String,
     pub events: Vec<AuditEvent>,
+    /// Pass as `?cursor=` for the events after these; `None`: this page is the last.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
+/// Audit events per page when the caller does not say, and the most it may ask for.
+pub const AUDIT_PAGE_DEFAULT: u32 = 100;
+pub const AUDIT_PAGE_MAX: u32 = 500;
+
+/// `POST /admin/v1/previews`: a short-lived link that shows a method's real screens with nothing
+/// sent and nothing counted. Either for an existing recipient (`agreement_id` and
+/// `recipient_id`), or for a `method` under an account's (or group's) policy, without any agreement.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePreview {
+    #[serde(default)]
+    pub agreement_id: Option<String>,
+    #[serde(default)]
+    pub recipient_id: Option<String>,
+    #[serde(default)]
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub method: Option<Method>,
+    /// Without an agreement: what the screens name (samples when absent).
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub sender: Option<Contact>,
+    #[serde(default)]
+    pub recipient: Option<Contact>,
+    /// The language the screens open in (`en`, `de`, `ru`); the switcher still works.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// 60 to 86,400; an hour when absent.
+    #[serde(default)]
+    pub expires_in_secs: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewCreated {
+    /// `<origin>/s?lang=de#p1.…`: opens the real screens, marked as a preview.
+    pub preview_url: String,
+    pub method: Method,
+    /// Unix seconds.
+    pub expires_at: u64,
 }
 
 // ---- webhooks -----------------------------------------------------------------------------------

@@ -47,6 +47,25 @@ describe('signing in the browser', () => {
     await s.page.context().close();
   });
 
+  test('the sender switches a signer on the password screen to SMS: their next try moves them there', async () => {
+    const { url, agreementId, recipientId } = await admin.passwordAgreement();
+    const s = await signer('en-US');
+    await s.open(url);
+    await s.waitFor('password');
+    const changed = await admin.changeMethod(agreementId, recipientId, { method: 'phone', phone: '+49 170 5550142' });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    // The old screen's request is refused as the wrong method: the app loads the link anew.
+    await s.submitPassword('Sunrise2026');
+    await s.waitFor('phone');
+    await s.page.getByText('0142').first().waitFor();
+    assert.equal(await s.page.getByText('Something went wrong').count(), 0);
+    // And a reload lands there too.
+    await s.page.reload();
+    await s.waitFor('phone');
+    assert.deepEqual(s.page.consoleErrors.filter((e) => !/status of 409/.test(e)), []);
+    await s.page.context().close();
+  });
+
   test('link → 5 wrong → cancelled screen, with tries left announced on the way', async () => {
     const { url } = await admin.passwordAgreement();
     const s = await signer('en-US');

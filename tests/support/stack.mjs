@@ -155,15 +155,31 @@ export class Admin {
     this.key = key;
   }
 
-  async request(method, route, body) {
+  /// The answer as it is, refusals included: `{ status, body }`.
+  async send(method, route, body) {
     const res = await fetch(`${this.origin}/admin/v1${route}`, {
       method,
       headers: { authorization: `Bearer ${this.key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
-    const json = await res.json();
-    if (!res.ok) throw new Error(`${method} ${route} → ${res.status}: ${JSON.stringify(json)}`);
+    return { status: res.status, body: await res.json() };
+  }
+
+  async request(method, route, body) {
+    const { status, body: json } = await this.send(method, route, body);
+    if (status >= 300) throw new Error(`${method} ${route} → ${status}: ${JSON.stringify(json)}`);
     return json;
+  }
+
+  /// The sender changes a recipient's method after sending (`change`: `{ method, password, … }`).
+  changeMethod(agreementId, recipientId, change) {
+    return this.send('PUT', `/agreements/${agreementId}/recipients/${recipientId}/method`, change);
+  }
+
+  /// The sender hands a recipient's part to someone else (`recipient`: name, email, method, …).
+  replaceRecipient(agreementId, recipientId, recipient, by) {
+    return this.send('POST', `/agreements/${agreementId}/recipients/${recipientId}/replace`,
+      by ? { recipient, by } : { recipient });
   }
 
   putAccount(id, account) {
@@ -178,8 +194,17 @@ export class Admin {
     return this.request('GET', `/agreements/${id}`);
   }
 
-  async audit(id) {
-    return (await this.request('GET', `/agreements/${id}/audit`)).events;
+  /// The whole trail, page after page.
+  async audit(id, { limit } = {}) {
+    const events = [];
+    let cursor;
+    do {
+      const query = new URLSearchParams({ ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
+      const page = await this.request('GET', `/agreements/${id}/audit?${query}`);
+      events.push(...page.events);
+      cursor = page.next_cursor;
+    } while (cursor);
+    return events;
   }
 
   /// An account and an agreement with one password recipient; returns what a test needs.

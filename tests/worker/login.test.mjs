@@ -63,7 +63,7 @@ describe('login hand-offs under workerd', () => {
       recipients: [{ name: 'Ada Lovelace', email, method }],
     });
     const token = created.recipients[0].signing_url.split('#')[1];
-    return { token, agreementId: created.id, api: recipientApi(stack.origin, token) };
+    return { token, agreementId: created.id, recipientId: created.recipients[0].id, api: recipientApi(stack.origin, token) };
   }
 
   const finish = (token) => fetch(`${stack.origin}/api/v1/recipient/login/finish`, {
@@ -107,6 +107,26 @@ describe('login hand-offs under workerd', () => {
     const status = await admin.agreement(agreementId);
     assert.equal(status.state, 'verified');
     assert.equal(status.recipients[0].signature_name, 'Ada Lovelace');
+  });
+
+  test('a method change voids a hand-off under way: the provider\'s answer finds it gone', async () => {
+    const { token, agreementId, recipientId, api } = await recipient();
+    const jar = newJar();
+    const started = await startLogin(stack.origin, token, 'linkedin', jar);
+    assert.equal(started.status, 200);
+    const changed = await admin.changeMethod(agreementId, recipientId,
+      { method: 'password', password: 'Harbour2027', password_confirmation: 'Harbour2027' });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    // The signer finishes at the provider after the change: the flow is unknown now.
+    const answer = await answerOf(started.body.authorization_url, jar);
+    assert.equal(await callback(answer, jar), 'expired');
+    assert.equal((await finish(token)).status, 409);
+    const view = await (await api.view()).json();
+    assert.equal(view.state, 'pending');
+    assert.equal(view.method, 'password');
+    const events = await admin.audit(agreementId);
+    assert.equal(count(events, 'verified'), 0);
+    assert.equal(count(events, 'identity_proven'), 0);
   });
 
   const faults = [['signature', 'signature'], ['aud', 'audience'], ['expired', 'expired'], ['nonce', 'nonce'],

@@ -105,6 +105,14 @@ pub fn public_origin(env: &Env) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The origin links and callbacks point at: `PUBLIC_ORIGIN`, or the request's own.
+pub fn origin(env: &Env, req: &worker::Request) -> Result<String> {
+    match public_origin(env) {
+        Some(origin) => Ok(origin),
+        None => Ok(req.url()?.origin().ascii_serialization()),
+    }
+}
+
 pub fn now_ms() -> u64 {
     worker::Date::now().as_millis()
 }

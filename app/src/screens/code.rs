@@ -88,6 +88,7 @@ pub fn Code(
     let tries_left = RwSignal::new(recipient.tries_left);
     let (notice, set_notice) = signal(false);
     let destination = RwSignal::new(sent.destination);
+    let preview_code = RwSignal::new(sent.preview_code);
     let digits = RwSignal::new(sent.digits);
     let field = NodeRef::<html::Input>::new();
     let resend_button = NodeRef::<html::Button>::new();
@@ -196,6 +197,7 @@ pub fn Code(
                         expires_at.set(Some(deadline(at, sent.expires_in_secs)));
                         send_at.set(deadline(at, sent.next_send_in_secs));
                         destination.set(sent.destination);
+                        preview_code.set(sent.preview_code);
                         digits.set(sent.digits);
                         set_problem.set(None);
                         set_notice.set(true);
@@ -267,6 +269,19 @@ pub fn Code(
                 {move || destination.with(|to| i18n::code_sent(lang.get(), channel, to))}
                 {email_delay}
             </p>
+            {move || {
+                preview_code
+                    .get()
+                    .map(|code| {
+                        view! {
+                            <p class="preview-code" data-testid="preview-code">
+                                {tr(Key::PreviewCode)}
+                                " "
+                                <strong>{code}</strong>
+                            </p>
+                        }
+                    })
+            }}
             <Show when=move || matches!(expiry_left.get(), Some(1..))>
                 <p id="code-expiry" class="countdown">
                     {move || expiry_left.get().map(|secs| i18n::code_expires_in(lang.get(), secs))}

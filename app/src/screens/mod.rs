@@ -231,6 +231,7 @@ fn outstanding(view: &RecipientView, method: Method) -> Option<CodeSent> {
         digits: codes.digits,
         expires_in_secs,
         next_send_in_secs: codes.next_send_in_secs,
+        preview_code: None,
     })
 }
 
@@ -293,6 +294,7 @@ mod tests {
             phone_last4: None,
             codes: None,
             providers: Vec::new(),
+            preview: false,
         }
     }
 
@@ -374,6 +376,7 @@ mod tests {
                     digits: 6,
                     expires_in_secs: 300,
                     next_send_in_secs: 20,
+                    preview_code: None,
                 },
             }
         );

@@ -28,6 +28,8 @@ enum Outcome {
     /// Boxed: a screen is large, and most answers keep the signer where they are.
     Next(Box<Screen>),
     Stay(PasswordError),
+    /// The sender changed the method meanwhile: load the link again to meet the new one.
+    Reload,
 }
 
 /// A real `<form>` with the username beside the password, so password managers fill it in.
@@ -36,6 +38,7 @@ pub fn Password(
     recipient: RecipientView,
     token: String,
     set_screen: WriteSignal<Screen>,
+    reload: Callback<()>,
 ) -> impl IntoView {
     let lang = i18n::use_lang();
     let contact = HelpContact::of(&recipient);
@@ -51,6 +54,7 @@ pub fn Password(
             async move {
                 match outcome(api::submit_password(&token, &typed).await, &contact) {
                     Outcome::Next(screen) => set_screen.set(*screen),
+                    Outcome::Reload => reload.run(()),
                     Outcome::Stay(problem) => {
                         if matches!(problem, PasswordError::Wrong { .. }) {
                             password.set(String::new());
@@ -169,9 +173,8 @@ fn outcome(answer: Result<VerifiedResponse, Failure>, contact: &HelpContact) -> 
     };
     match elsewhere(error.code, contact) {
         Some(Elsewhere::Screen(screen)) => return Outcome::Next(screen),
-        // The app builds this screen without a reload, so a method changed meanwhile is
-        // "something went wrong" here, as it has always been.
-        Some(Elsewhere::Reload) | None => {}
+        Some(Elsewhere::Reload) => return Outcome::Reload,
+        None => {}
     }
     match error.code {
         ErrorCode::WrongPassword => Outcome::Stay(PasswordError::Wrong {
@@ -255,11 +258,8 @@ mod tests {
             refused(ErrorCode::InvalidLink, None, None),
             Outcome::Next(Box::new(Screen::InvalidLink))
         );
-        // No reload on this screen: unlike the others, it stays.
-        assert_eq!(
-            refused(ErrorCode::WrongMethod, None, None),
-            Outcome::Stay(PasswordError::Failed)
-        );
+        // The sender switched the method after sending: on to the new one.
+        assert_eq!(refused(ErrorCode::WrongMethod, None, None), Outcome::Reload);
         assert_eq!(
             refused(ErrorCode::Internal, None, None),
             Outcome::Stay(PasswordError::Failed)

@@ -147,6 +147,7 @@ mod tests {
             digits: 6,
             expires_in_secs: 600,
             next_send_in_secs: 30,
+            preview_code: None,
         };
         assert_eq!(
             send_outcome(Ok(sent.clone()), &contact()),

@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use signgate_core::audit::{AuditEvent, AuditKind, CancelReason};
+use signgate_core::audit::{AuditEvent, AuditKind, CancelReason, Cursor, merge_page};
 use signgate_core::policy::Method;
 use signgate_core::wire::{
     AgreementState, AgreementStatus, Contact, ErrorCode, RecipientStatus, WebhookKind,
@@ -28,6 +28,9 @@ use crate::{accounts, crypto, http, webhook};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AgreementRecord {
     pub account_id: String,
+    /// The sender's group: its policy applies instead of the account's.
+    #[serde(default)]
+    pub group: Option<String>,
     pub title: String,
     pub sender: Contact,
     pub created_at: u64,
@@ -60,7 +63,27 @@ pub enum AgreementCall {
         recipient_id: String,
     },
     Status,
-    Audit,
+    /// The record and whether the agreement is cancelled, for the sender's changes.
+    Record,
+    /// A page of the trail: `limit` events after `cursor` (from the start when absent).
+    Audit {
+        cursor: Option<String>,
+        limit: u32,
+    },
+}
+
+/// What the sender's changes need to know about the agreement.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AgreementSummary {
+    pub record: AgreementRecord,
+    pub cancelled: bool,
+}
+
+/// One page of the audit trail.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub events: Vec<AuditEvent>,
+    pub next_cursor: Option<String>,
 }
 
 /// A webhook waiting to be delivered.
@@ -112,7 +135,10 @@ impl DurableObject for AgreementObject {
                 reply(&self.recipient_unverified(&recipient_id).await?)
             }
             AgreementCall::Status => reply(&self.status().await?),
-            AgreementCall::Audit => reply(&self.audit_trail().await?),
+            AgreementCall::Record => reply(&self.summary().await?),
+            AgreementCall::Audit { cursor, limit } => {
+                reply(&self.audit_trail(cursor.as_deref(), limit).await?)
+            }
         }
     }
 
@@ -278,20 +304,60 @@ impl AgreementObject {
         }))
     }
 
-    /// The whole trail: recipients' events and the agreement's, in time order. Each object stamps
-    /// its own events, so order across objects is as good as their clocks.
-    async fn audit_trail(&self) -> Result<Reply<Vec<AuditEvent>>> {
+    async fn summary(&self) -> Result<Reply<AgreementSummary>> {
         let Some(record) = self.record().await? else {
             return Ok(Err(*http::agreement_not_found()));
         };
-        let trails: Vec<Vec<AuditEvent>> = self
-            .each_recipient(record.recipient_ids.iter(), &RecipientCall::Audit)
-            .await?;
-        let mut events: Vec<AuditEvent> = trails.into_iter().flatten().collect();
-        // Recipients' events first, so that at equal times a cause precedes its consequence.
-        events.extend(AuditLog::read(&self.state.storage()).await?);
-        events.sort_by_key(|e| e.at);
-        Ok(Ok(events))
+        let cancelled = self.progress().await?.cancelled.is_some();
+        Ok(Ok(AgreementSummary { record, cancelled }))
+    }
+
+    /// A page of the trail: the recipients' events and the agreement's, in time order. Each object
+    /// stamps its own events, so order across objects is as good as their clocks. Each source is
+    /// read from where the cursor left it, `limit + 1` events at most, so a page takes memory in
+    /// proportion to its size, however long the trail.
+    async fn audit_trail(&self, cursor: Option<&str>, limit: u32) -> Result<Reply<AuditPage>> {
+        let Some(record) = self.record().await? else {
+            return Ok(Err(*http::agreement_not_found()));
+        };
+        let sources = record.recipient_ids.len() + 1;
+        let cursor = match cursor {
+            None => Cursor::start(sources),
+            Some(text) => match Cursor::parse(text, sources) {
+                Some(cursor) => cursor,
+                None => {
+                    return Ok(Err(*http::fail(
+                        ErrorCode::InvalidRequest,
+                        "cursor: not one this trail handed out",
+                    )));
+                }
+            },
+        };
+        let read = limit + 1;
+        let calls = record
+            .recipient_ids
+            .iter()
+            .zip(&cursor.0)
+            .map(|(id, &from)| async move {
+                let recipient = stub(&self.env, RECIPIENTS_BINDING, id)?;
+                call_ok::<_, Vec<AuditEvent>>(
+                    &recipient,
+                    &RecipientCall::Audit { from, limit: read },
+                )
+                .await
+            });
+        let mut next = join_all(calls)
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>>>()?;
+        // The agreement's own events last, so that at equal times a cause precedes its consequence.
+        let own_from = cursor.0[sources - 1];
+        next.push(AuditLog::read(&self.state.storage(), own_from, read).await?);
+        let (events, after) = merge_page(next, &cursor, limit as usize);
+        Ok(Ok(AuditPage {
+            events,
+            next_cursor: after.map(|c| c.encode()),
+        }))
     }
 
     async fn enqueue(

@@ -72,7 +72,17 @@ impl AuditLog {
 
     /// Appends events in one storage batch (atomic: all or none).
     pub async fn append(&mut self, storage: &Storage, events: Vec<AuditEvent>) -> Result<()> {
-        let batch = js_sys::Object::new();
+        self.append_with(storage, events, js_sys::Object::new())
+            .await
+    }
+
+    /// Appends events in one storage batch together with the other writes `batch` holds.
+    pub async fn append_with(
+        &mut self,
+        storage: &Storage,
+        events: Vec<AuditEvent>,
+        batch: js_sys::Object,
+    ) -> Result<()> {
         for event in events {
             let key = format!("{AUDIT_PREFIX}{:012}", self.next);
             js_sys::Reflect::set(&batch, &key.into(), &serde_wasm(&event)?)?;
@@ -82,10 +92,14 @@ impl AuditLog {
         storage.put_multiple_raw(batch).await
     }
 
-    pub async fn read(storage: &Storage) -> Result<Vec<AuditEvent>> {
-        let map = storage
-            .list_with_options(worker::ListOptions::new().prefix(AUDIT_PREFIX))
-            .await?;
+    /// Up to `limit` events from the `from`-th on (counting from 0), in the order they happened.
+    pub async fn read(storage: &Storage, from: u64, limit: u32) -> Result<Vec<AuditEvent>> {
+        let start = format!("{AUDIT_PREFIX}{from:012}");
+        let options = worker::ListOptions::new()
+            .prefix(AUDIT_PREFIX)
+            .start(&start)
+            .limit(limit as usize);
+        let map = storage.list_with_options(options).await?;
         let mut events = Vec::new();
         for value in map.values() {
             events.push(serde_wasm_bindgen::from_value(value?)?);

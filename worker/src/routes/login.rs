@@ -73,10 +73,7 @@ async fn start_login(
         Ok(plan) => plan,
         Err(error) => return Ok(Err(Box::new(error))),
     };
-    let origin = match config::public_origin(env) {
-        Some(origin) => origin,
-        None => req.url()?.origin().ascii_serialization(),
-    };
+    let origin = config::origin(env, req)?;
     let (cookie, browser_digest) = flow::new_binding(origin.starts_with("https://"))?;
     let recipient_id = LinkToken::parse(&token)
         .map(|t| t.recipient_id())

@@ -7,6 +7,7 @@ mod health;
 mod login;
 mod oauth_callback;
 mod password;
+mod preview;
 mod recipient_view;
 
 use signgate_core::wire::ErrorCode;
@@ -52,6 +53,7 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
             ErrorCode::MethodNotAllowed,
             format!("{method} is not allowed here."),
         )),
+        ["api", "v1", "preview", "recipient", rest @ ..] => preview::dispatch(req, env, rest).await,
         ["api", ..] => http::error_response(&fail(ErrorCode::NotFound, "There is nothing here.")),
         ["admin", rest @ ..] => admin::dispatch(req, env, rest).await,
         ["dev", "outbox"] if method == Method::Get => dev_outbox::page(env).await,

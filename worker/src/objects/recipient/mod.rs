@@ -23,9 +23,10 @@ use signgate_core::attempts::{AfterFailure, Attempts, Gate, TryLimit};
 use signgate_core::audit::{AuditEvent, AuditKind, RefusalReason};
 use signgate_core::grant::{self, GrantClaims};
 use signgate_core::login::{Identity, LoginFailure};
+use signgate_core::method_setup::PlannedMethod;
 use signgate_core::otp::{Channel, CodeBook, CodeRules};
 use signgate_core::outgoing::Language;
-use signgate_core::policy::Method;
+use signgate_core::policy::{Method, Policy};
 use signgate_core::token::LinkToken;
 use signgate_core::verification::{ExpiryReason, Verification, VerificationRules};
 use signgate_core::wire::{
@@ -35,8 +36,11 @@ use worker::{DurableObject, Env, Request, Response, Result, State, durable_objec
 
 mod login;
 mod one_time_codes;
+mod preview;
+mod sender_changes;
 
 pub use login::LoginPlan;
+pub use sender_changes::Replacement;
 
 use super::agreement::AgreementCall;
 use super::{AuditLog, Reply, call, call_ok, reply, stub};
@@ -74,6 +78,128 @@ pub struct RecipientRecord {
     /// For the social and platform-account methods.
     #[serde(default)]
     pub login: Option<signgate_core::login::LoginRules>,
+}
+
+/// The part of a recipient's record that belongs to their method, all of it replaced when the
+/// sender changes the method: nothing of the old method's setup can linger.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MethodSetup {
+    pub method: Method,
+    pub try_limit: TryLimit,
+    pub password_hash: Option<String>,
+    pub phone: Option<String>,
+    pub code_rules: Option<CodeRules>,
+    pub verification_rules: Option<VerificationRules>,
+    pub login: Option<signgate_core::login::LoginRules>,
+}
+
+impl MethodSetup {
+    /// The setup of a checked method under `policy` for a recipient at `email`: the password
+    /// hashed (the only form it is kept in), the policy's rules as they are now.
+    pub async fn build(
+        env: &Env,
+        policy: &Policy,
+        planned: PlannedMethod,
+        password: Option<&str>,
+        email: &str,
+    ) -> Result<Self> {
+        let method = planned.method;
+        let password_hash = match (password, method) {
+            (Some(password), Method::Password) => Some(
+                crypto::hash_password(
+                    &config::password_pepper(env)?,
+                    config::PEPPER_VERSION,
+                    config::pbkdf2_iterations(env),
+                    password,
+                )
+                .await?,
+            ),
+            _ => None,
+        };
+        Ok(Self {
+            method,
+            try_limit: policy.try_limit(method),
+            password_hash,
+            phone: planned.phone,
+            code_rules: policy.code_rules(method),
+            verification_rules: (method == Method::EmailCode)
+                .then(|| VerificationRules::from(&policy.email_code)),
+            login: policy.login_rules(method, email),
+        })
+    }
+}
+
+impl RecipientRecord {
+    pub fn new(common: RecipientCommon, setup: MethodSetup) -> Self {
+        let RecipientCommon {
+            agreement_id,
+            account_id,
+            title,
+            sender,
+            name,
+            email,
+            internal,
+            token_digest,
+            expires_at,
+            continue_url,
+        } = common;
+        let mut record = Self {
+            agreement_id,
+            account_id,
+            title,
+            sender,
+            name,
+            email,
+            method: setup.method,
+            internal,
+            try_limit: setup.try_limit,
+            token_digest,
+            password_hash: None,
+            expires_at,
+            continue_url,
+            phone: None,
+            code_rules: None,
+            verification_rules: None,
+            login: None,
+        };
+        record.apply(setup);
+        record
+    }
+
+    /// Puts `setup` in place of the current method's, whole.
+    fn apply(&mut self, setup: MethodSetup) {
+        let MethodSetup {
+            method,
+            try_limit,
+            password_hash,
+            phone,
+            code_rules,
+            verification_rules,
+            login,
+        } = setup;
+        self.method = method;
+        self.try_limit = try_limit;
+        self.password_hash = password_hash;
+        self.phone = phone;
+        self.code_rules = code_rules;
+        self.verification_rules = verification_rules;
+        self.login = login;
+    }
+}
+
+/// What a recipient's record holds besides their method.
+#[derive(Debug, Clone)]
+pub struct RecipientCommon {
+    pub agreement_id: String,
+    pub account_id: String,
+    pub title: String,
+    pub sender: Contact,
+    pub name: String,
+    pub email: String,
+    pub internal: bool,
+    pub token_digest: String,
+    pub expires_at: u64,
+    pub continue_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -176,9 +302,24 @@ pub enum RecipientCall {
     CollectLogin {
         token: String,
     },
+    /// The sender gives the recipient another method (checked against the policy by the route).
+    ChangeMethod {
+        setup: Box<MethodSetup>,
+        by: Contact,
+    },
+    /// Someone else takes the recipient's place, with a link of their own.
+    Replace {
+        replacement: Box<Replacement>,
+    },
+    /// What a sender's preview of this recipient shows (read only).
+    Preview,
     Cancel,
     Status,
-    Audit,
+    /// Up to `limit` of the recipient's audit events, from the `from`-th on.
+    Audit {
+        from: u64,
+        limit: u32,
+    },
 }
 
 impl std::fmt::Debug for RecipientCall {
@@ -196,9 +337,12 @@ impl std::fmt::Debug for RecipientCall {
             Self::CompleteLogin { .. } => "CompleteLogin",
             Self::AbandonLogin { .. } => "AbandonLogin",
             Self::CollectLogin { .. } => "CollectLogin",
+            Self::ChangeMethod { .. } => "ChangeMethod",
+            Self::Replace { .. } => "Replace",
+            Self::Preview => "Preview",
             Self::Cancel => "Cancel",
             Self::Status => "Status",
-            Self::Audit => "Audit",
+            Self::Audit { .. } => "Audit",
         };
         f.write_str(name)
     }
@@ -280,9 +424,16 @@ impl DurableObject for RecipientObject {
                 self.mark_cancelled().await?;
                 reply::<()>(&Ok(()))
             }
+            RecipientCall::ChangeMethod { setup, by } => {
+                reply(&self.change_method(*setup, by).await?)
+            }
+            RecipientCall::Replace { replacement } => reply(&self.replace(*replacement).await?),
+            RecipientCall::Preview => reply(&self.preview().await?),
             RecipientCall::Status => reply(&self.status().await?),
-            RecipientCall::Audit => {
-                reply::<Vec<AuditEvent>>(&Ok(AuditLog::read(&self.state.storage()).await?))
+            RecipientCall::Audit { from, limit } => {
+                reply::<Vec<AuditEvent>>(&Ok(
+                    AuditLog::read(&self.state.storage(), from, limit).await?
+                ))
             }
         }
     }
@@ -323,9 +474,24 @@ impl RecipientObject {
     }
 
     /// Appends audit events when nothing else changed, in one storage write.
-    async fn record_events(&self, mut loaded: Loaded, events: Vec<AuditKind>) -> Result<Loaded> {
+    async fn record_events(&self, loaded: Loaded, events: Vec<AuditKind>) -> Result<Loaded> {
+        self.record_events_with(loaded, events, js_sys::Object::new())
+            .await
+    }
+
+    /// Appends audit events in one storage write with the other writes `batch` holds.
+    async fn record_events_with(
+        &self,
+        mut loaded: Loaded,
+        events: Vec<AuditKind>,
+        batch: js_sys::Object,
+    ) -> Result<Loaded> {
         let storage = self.state.storage();
-        if !events.is_empty() {
+        if events.is_empty() {
+            if js_sys::Object::keys(&batch).length() > 0 {
+                storage.put_multiple_raw(batch).await?;
+            }
+        } else {
             let at = now_ms();
             let recipient_id = Some(self.id());
             let events = events
@@ -336,7 +502,7 @@ impl RecipientObject {
                     kind,
                 })
                 .collect();
-            loaded.audit.append(&storage, events).await?;
+            loaded.audit.append_with(&storage, events, batch).await?;
         }
         *self.cache.borrow_mut() = Some(loaded.clone());
         Ok(loaded)
@@ -409,6 +575,7 @@ impl RecipientObject {
             } else {
                 None
             },
+            preview: false,
         };
         Ok(Ok(ViewReply {
             view,

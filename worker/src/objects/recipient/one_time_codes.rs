@@ -144,6 +144,7 @@ impl RecipientObject {
                         .saturating_sub(now_ms())
                         .div_ceil(1000),
                     next_send_in_secs: next_send_in_ms.div_ceil(1000),
+                    preview_code: None,
                 }))
             }
             Err(refused) => {

@@ -3,21 +3,21 @@
 //!
 //! Creation checks everything first and writes nothing until the whole request is valid.
 
-use signgate_core::audit::AuditEvent;
-use signgate_core::policy::{Account, Method};
+use signgate_core::method_setup::{self, Confirmation, PlannedMethod};
+use signgate_core::policy::Account;
 use signgate_core::token::{LinkToken, SECRET_LEN};
-use signgate_core::verification::VerificationRules;
+use signgate_core::validate;
 use signgate_core::wire::{
-    AgreementStatus, AuditTrail, CreateAgreement, CreatedAgreement, CreatedRecipient,
-    DEFAULT_EXPIRY_DAYS, ErrorCode, MAX_EXPIRY_DAYS, MAX_RECIPIENTS,
+    AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AgreementStatus, AuditTrail, CreateAgreement,
+    CreatedAgreement, CreatedRecipient, DEFAULT_EXPIRY_DAYS, ErrorCode, MAX_EXPIRY_DAYS,
+    MAX_RECIPIENTS,
 };
-use signgate_core::{password, phone, validate};
 use worker::{Env, Request, Response, Result};
 
-use crate::config::{self, AGREEMENTS_BINDING, PEPPER_VERSION, RECIPIENTS_BINDING, now_ms};
+use crate::config::{self, AGREEMENTS_BINDING, RECIPIENTS_BINDING, now_ms};
 use crate::http::{self, MAX_ADMIN_BODY, fail, read_json};
-use crate::objects::agreement::{AgreementCall, AgreementRecord};
-use crate::objects::recipient::{RecipientCall, RecipientRecord};
+use crate::objects::agreement::{AgreementCall, AgreementRecord, AuditPage};
+use crate::objects::recipient::{MethodSetup, RecipientCall, RecipientCommon, RecipientRecord};
 use crate::objects::{call, call_ok, stub};
 use crate::{accounts, crypto};
 
@@ -26,10 +26,20 @@ const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 /// A recipient that passed every check, ready to be written.
 struct Planned {
     index: usize,
-    method: Method,
     internal: bool,
-    /// E.164, for the phone method.
-    phone: Option<String>,
+    method: PlannedMethod,
+}
+
+/// A new link for the recipient `recipient_id`: their object's id and a fresh secret.
+pub fn new_link_token(recipient_id: &str) -> Result<LinkToken> {
+    LinkToken::new(recipient_id, crypto::random_bytes::<SECRET_LEN>()?).ok_or_else(|| {
+        worker::Error::RustError("the runtime gave an object id that is not 32 bytes of hex".into())
+    })
+}
+
+/// What the recipient is handed (once: only the secret's digest is kept).
+pub fn signing_url(origin: &str, token: &LinkToken) -> String {
+    format!("{origin}/s#{}", token.encode())
 }
 
 pub async fn create(mut req: Request, env: &Env) -> Result<Response> {
@@ -62,14 +72,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response> {
         .durable_object(AGREEMENTS_BINDING)?
         .unique_id()?
         .to_string();
-    let origin = match config::public_origin(env) {
-        Some(origin) => origin,
-        None => req.url()?.origin().ascii_serialization(),
-    };
-    let (pepper, iterations) = (
-        config::password_pepper(env)?,
-        config::pbkdf2_iterations(env),
-    );
+    let origin = config::origin(env, &req)?;
 
     let mut created = Vec::with_capacity(planned.len());
     let mut recipient_ids = Vec::with_capacity(planned.len());
@@ -79,38 +82,29 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response> {
             .durable_object(RECIPIENTS_BINDING)?
             .unique_id()?
             .to_string();
-        let token = LinkToken::new(&recipient_id, crypto::random_bytes::<SECRET_LEN>()?)
-            .ok_or_else(|| {
-                worker::Error::RustError(
-                    "the runtime gave an object id that is not 32 bytes of hex".into(),
-                )
-            })?;
-        let password_hash = match (&recipient.password, plan.method) {
-            (Some(password), Method::Password) => {
-                Some(crypto::hash_password(&pepper, PEPPER_VERSION, iterations, password).await?)
-            }
-            _ => None,
-        };
-        let record = RecipientRecord {
+        let token = new_link_token(&recipient_id)?;
+        let setup = MethodSetup::build(
+            env,
+            policy,
+            plan.method,
+            recipient.password.as_deref(),
+            &recipient.email,
+        )
+        .await?;
+        let method = setup.method;
+        let common = RecipientCommon {
             agreement_id: agreement_id.clone(),
             account_id: input.account_id.clone(),
             title: input.title.clone(),
             sender: input.sender.clone(),
             name: recipient.name.clone(),
             email: recipient.email.clone(),
-            method: plan.method,
             internal: plan.internal,
-            try_limit: policy.try_limit(plan.method),
             token_digest: token.secret_digest(),
-            password_hash,
             expires_at,
             continue_url: input.continue_url.clone(),
-            phone: plan.phone,
-            code_rules: policy.code_rules(plan.method),
-            verification_rules: (plan.method == Method::EmailCode)
-                .then(|| VerificationRules::from(&policy.email_code)),
-            login: policy.login_rules(plan.method, &recipient.email),
         };
+        let record = RecipientRecord::new(common, setup);
         let object = stub(env, RECIPIENTS_BINDING, &recipient_id)?;
         call_ok::<_, ()>(
             &object,
@@ -123,15 +117,16 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response> {
             id: recipient_id.clone(),
             name: recipient.name.clone(),
             email: recipient.email.clone(),
-            method: plan.method,
+            method,
             internal: plan.internal,
-            signing_url: format!("{origin}/s#{}", token.encode()),
+            signing_url: signing_url(&origin, &token),
         });
         recipient_ids.push(recipient_id);
     }
 
     let record = AgreementRecord {
         account_id: input.account_id.clone(),
+        group: input.group.clone(),
         title: input.title.clone(),
         sender: input.sender.clone(),
         created_at: now,
@@ -207,56 +202,20 @@ fn plan(
         ));
         note(validate::email(&recipient.email).map_err(|e| format!("{at}.email: {e}")));
         let internal = account.is_internal(&recipient.email);
-        let method = match policy.choose_method(internal, recipient.method) {
-            Ok(method) => method,
-            Err(problem) => {
-                note(Err(format!("{at}.method: {problem}")));
-                continue;
-            }
-        };
-        match (method, &recipient.password) {
-            (Method::Password, Some(pw)) => note(
-                password::check_new(pw, &policy.password.strength)
-                    .map_err(|p| format!("{at}.password: {p}")),
-            ),
-            (Method::Password, None) => note(Err(format!(
-                "{at}.password: the password method needs a password"
-            ))),
-            (_, Some(_)) => note(Err(format!(
-                "{at}.password: only the password method takes a password"
-            ))),
-            (_, None) => {}
-        }
-        let phone = match (method, &recipient.phone) {
-            (Method::Phone, Some(number)) => {
-                match phone::normalize(number, &policy.phone.default_country_code) {
-                    Ok(e164) => Some(e164),
-                    Err(problem) => {
-                        note(Err(format!("{at}.phone: {problem}")));
-                        None
-                    }
-                }
-            }
-            (Method::Phone, None) => {
-                note(Err(format!(
-                    "{at}.phone: the phone method needs the recipient's phone number"
-                )));
-                None
-            }
-            (_, Some(_)) => {
-                note(Err(format!(
-                    "{at}.phone: only the phone method takes a phone number"
-                )));
-                None
-            }
-            (_, None) => None,
-        };
-        planned.push(Planned {
-            index,
-            method,
+        match method_setup::plan(
+            policy,
             internal,
-            phone,
-        });
+            &recipient.method_request(),
+            Confirmation::IfGiven,
+            &at,
+        ) {
+            Ok(method) => planned.push(Planned {
+                index,
+                internal,
+                method,
+            }),
+            Err(found) => found.into_iter().for_each(|problem| note(Err(problem))),
+        }
     }
     if problems.is_empty() {
         Ok(planned)
@@ -265,7 +224,7 @@ fn plan(
     }
 }
 
-fn agreement(env: &Env, id: &str) -> Option<worker::Stub> {
+pub fn agreement(env: &Env, id: &str) -> Option<worker::Stub> {
     stub(env, AGREEMENTS_BINDING, id).ok()
 }
 
@@ -276,13 +235,36 @@ pub async fn status(env: &Env, id: &str) -> Result<Response> {
     http::answer(call::<_, AgreementStatus>(&agreement, &AgreementCall::Status).await?)
 }
 
-pub async fn audit(env: &Env, id: &str) -> Result<Response> {
+/// `?limit=` (1 to 500, default 100) and `?cursor=` (from the last page's `next_cursor`).
+pub async fn audit(req: &Request, env: &Env, id: &str) -> Result<Response> {
     let Some(agreement) = agreement(env, id) else {
         return http::error_response(&http::agreement_not_found());
     };
-    let events = call::<_, Vec<AuditEvent>>(&agreement, &AgreementCall::Audit).await?;
-    http::answer(events.map(|events| AuditTrail {
+    let (mut cursor, mut limit) = (None, AUDIT_PAGE_DEFAULT);
+    for (name, value) in req.url()?.query_pairs() {
+        match name.as_ref() {
+            "cursor" => cursor = Some(value.into_owned()),
+            "limit" => match value.parse() {
+                Ok(n) if (1..=AUDIT_PAGE_MAX).contains(&n) => limit = n,
+                _ => {
+                    return http::error_response(&fail(
+                        ErrorCode::InvalidRequest,
+                        format!("limit: a whole number from 1 to {AUDIT_PAGE_MAX}"),
+                    ));
+                }
+            },
+            other => {
+                return http::error_response(&fail(
+                    ErrorCode::InvalidRequest,
+                    format!("unknown query parameter {other:?} (known: cursor, limit)"),
+                ));
+            }
+        }
+    }
+    let page = call::<_, AuditPage>(&agreement, &AgreementCall::Audit { cursor, limit }).await?;
+    http::answer(page.map(|page| AuditTrail {
         agreement_id: id.to_string(),
-        events,
+        events: page.events,
+        next_cursor: page.next_cursor,
     }))
 }

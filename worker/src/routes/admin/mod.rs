@@ -4,6 +4,8 @@
 
 mod accounts;
 mod agreements;
+mod previews;
+mod recipients;
 
 use sha2::{Digest, Sha256};
 use signgate_core::encoding::constant_time_eq;
@@ -30,14 +32,22 @@ pub async fn dispatch(req: Request, env: &Env, path: &[&str]) -> Result<Response
         }
         (Method::Post, ["v1", "agreements"]) => agreements::create(req, env).await,
         (Method::Get, ["v1", "agreements", id]) => agreements::status(env, id).await,
-        (Method::Get, ["v1", "agreements", id, "audit"]) => agreements::audit(env, id).await,
+        (Method::Post, ["v1", "previews"]) => previews::create(req, env).await,
+        (Method::Get, ["v1", "agreements", id, "audit"]) => agreements::audit(&req, env, id).await,
+        (Method::Put, ["v1", "agreements", id, "recipients", recipient, "method"]) => {
+            recipients::change_method(req, env, id, recipient).await
+        }
+        (Method::Post, ["v1", "agreements", id, "recipients", recipient, "replace"]) => {
+            recipients::replace(req, env, id, recipient).await
+        }
         (
             _,
             ["v1", "accounts", _]
             | ["v1", "accounts", _, "reset-verifications"]
-            | ["v1", "agreements"]
+            | ["v1", "agreements" | "previews"]
             | ["v1", "agreements", _]
-            | ["v1", "agreements", _, "audit"],
+            | ["v1", "agreements", _, "audit"]
+            | ["v1", "agreements", _, "recipients", _, "method" | "replace"],
         ) => http::error_response(&fail(
             ErrorCode::MethodNotAllowed,
             format!("{method} is not allowed here."),

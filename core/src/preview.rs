@@ -1,0 +1,368 @@
+//! The sender's preview: the real screens of a method, walked with nothing sent and nothing counted.
+//!
+//! A preview link carries everything its screens show in a signed, short-lived token
+//! (`p1.<payload>.<mac>`), so answering it needs no storage at all: it cannot reach a recipient's
+//! state, the audit trail or a webhook, because the preview routes never touch them. It can never
+//! become a real link either: a link token is 64 bytes of base64url and never contains a `.`, the
+//! recipient routes parse only link tokens, the preview routes only preview tokens, and the MAC key
+//! is derived for previews alone. What a preview "verifies" ends in [`PREVIEW_GRANT`], which no
+//! grant check accepts.
+//!
+//! Every method has a preview: [`PreviewStep`] answers each step of each method's flow, and its
+//! `match`es name every [`Method`], so a method added later does not build until it has one.
+
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::encoding::{base64url, constant_time_eq, from_base64url};
+use crate::otp::{Channel, code_from_random};
+use crate::policy::Method;
+use crate::wire::{CodeSent, CodeView, Contact, RecipientState, RecipientView};
+
+const PREFIX: &str = "p1.";
+/// How long a preview link works when the sender does not say (at most a day).
+pub const DEFAULT_LIFETIME_SECS: u64 = 3600;
+pub const MAX_LIFETIME_SECS: u64 = 24 * 3600;
+/// What a preview hands out where a real flow hands out a grant: not a JWT, so no platform can
+/// mistake it for one.
+pub const PREVIEW_GRANT: &str = "preview-only-not-a-grant";
+
+/// What a preview shows: the screens' content, as the recipient would see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewSpec {
+    pub method: Method,
+    pub sender: Contact,
+    pub support_contact: Option<String>,
+    pub title: String,
+    pub recipient_name: String,
+    pub recipient_email: String,
+    pub phone_last4: Option<String>,
+    /// The method's full tries (`None`: unlimited); a preview never uses one up.
+    pub tries: Option<u32>,
+    /// The code methods' length of code.
+    pub code_digits: Option<u8>,
+    /// The login methods' providers: `(id, name on the button)`.
+    pub providers: Vec<(String, String)>,
+    /// Unix seconds.
+    pub expires_at: u64,
+    /// Random, so each preview link has its own code.
+    pub nonce: String,
+}
+
+/// The key preview tokens are signed with: derived from the grant key, for previews alone.
+pub fn key(grant_signing_key: &[u8]) -> Vec<u8> {
+    mac(grant_signing_key, b"signgate preview token key v1")
+}
+
+fn mac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+pub fn sign(spec: &PreviewSpec, key: &[u8]) -> String {
+    let payload = base64url(&serde_json::to_vec(spec).expect("a preview serialises"));
+    let signed = format!("{PREFIX}{payload}");
+    let tag = base64url(&mac(key, signed.as_bytes()));
+    format!("{signed}.{tag}")
+}
+
+/// Whether a bearer token is a preview token at all (not whether it is valid).
+pub fn is_preview_token(token: &str) -> bool {
+    token.starts_with(PREFIX)
+}
+
+/// The preview a token stands for, if it is one of ours and has not expired.
+pub fn verify(token: &str, key: &[u8], now_secs: u64) -> Option<PreviewSpec> {
+    let (signed, tag) = token.rsplit_once('.')?;
+    let payload = signed.strip_prefix(PREFIX)?;
+    if !constant_time_eq(&from_base64url(tag)?, &mac(key, signed.as_bytes())) {
+        return None;
+    }
+    let spec: PreviewSpec = serde_json::from_slice(&from_base64url(payload)?).ok()?;
+    (now_secs < spec.expires_at).then_some(spec)
+}
+
+impl PreviewSpec {
+    /// The preview's one code: fixed for the link, so "sending" again shows the same one.
+    pub fn code(&self, key: &[u8]) -> Option<String> {
+        let digits = self.code_digits?;
+        let words: Vec<u32> = mac(key, format!("code:{}", self.nonce).as_bytes())
+            .chunks_exact(4)
+            .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
+            .collect();
+        code_from_random(digits, &words)
+    }
+
+    /// What the app is shown on opening the link: a pending recipient, full tries.
+    pub fn view(&self) -> RecipientView {
+        RecipientView {
+            state: RecipientState::Pending,
+            sender: self.sender.clone(),
+            support_contact: self.support_contact.clone(),
+            method: Some(self.method),
+            recipient_name: Some(self.recipient_name.clone()),
+            recipient_email: Some(self.recipient_email.clone()),
+            agreement_title: Some(self.title.clone()),
+            tries_left: self.tries,
+            phone_last4: self.phone_last4.clone(),
+            codes: self.code_digits.map(|digits| CodeView {
+                digits,
+                expires_in_secs: None,
+                channel: None,
+                next_send_in_secs: 0,
+            }),
+            providers: self
+                .providers
+                .iter()
+                .map(|(id, name)| crate::wire::ProviderOption {
+                    id: id.clone(),
+                    name: name.clone(),
+                })
+                .collect(),
+            preview: true,
+        }
+    }
+}
+
+/// A step of a method's flow, as the preview answers it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PreviewStep<'a> {
+    Password(&'a str),
+    SendCode(Channel),
+    Code(&'a str),
+    StartLogin(&'a str),
+    FinishLogin,
+}
+
+/// How the preview answers a step: what a real link would answer, minus every side effect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PreviewAnswer {
+    /// The flow ends verified (with [`PREVIEW_GRANT`]); `signature_name` as a provider would vouch.
+    Verified { signature_name: Option<String> },
+    /// A code "sent": shown on the screen instead (`sent.preview_code`).
+    CodeSent(CodeSent),
+    /// A login "handed off": straight back to the app (`/s#login=done`) as if the provider had
+    /// said yes; no provider is called.
+    LoginSimulated,
+    /// A wrong entry: the tries stay full.
+    Wrong { tries_left: Option<u32> },
+    /// Not something this method's screens ask.
+    WrongMethod,
+    /// What was typed cannot be a password or code (as on a real link, not counted).
+    Invalid(String),
+}
+
+impl PreviewSpec {
+    pub fn answer(&self, step: PreviewStep<'_>, key: &[u8]) -> PreviewAnswer {
+        use PreviewStep as S;
+        let wrong_method = PreviewAnswer::WrongMethod;
+        match self.method {
+            Method::Password => match step {
+                S::Password(typed) => match crate::password::check_entry(typed) {
+                    // The sender set the password; a preview does not know it (only its hash is
+                    // kept), so any well-formed one shows what happens next.
+                    Ok(()) => PreviewAnswer::Verified {
+                        signature_name: None,
+                    },
+                    Err(problem) => PreviewAnswer::Invalid(problem.to_string()),
+                },
+                _ => wrong_method,
+            },
+            Method::Phone | Method::EmailCode => match step {
+                S::SendCode(channel) if channel.method() == self.method => {
+                    let (Some(code), Some(digits)) = (self.code(key), self.code_digits) else {
+                        return wrong_method;
+                    };
+                    let destination = match channel {
+                        Channel::Email => self.recipient_email.clone(),
+                        _ => self.phone_last4.clone().unwrap_or_default(),
+                    };
+                    PreviewAnswer::CodeSent(CodeSent {
+                        channel,
+                        destination: crate::outgoing::masked_destination(channel, &destination),
+                        digits,
+                        expires_in_secs: 600,
+                        next_send_in_secs: 0,
+                        preview_code: Some(code),
+                    })
+                }
+                S::Code(typed) => {
+                    let (Some(code), Some(digits)) = (self.code(key), self.code_digits) else {
+                        return wrong_method;
+                    };
+                    match crate::otp::normalize_entry(typed, digits) {
+                        Ok(entry) if constant_time_eq(entry.as_bytes(), code.as_bytes()) => {
+                            PreviewAnswer::Verified {
+                                signature_name: None,
+                            }
+                        }
+                        Ok(_) => PreviewAnswer::Wrong {
+                            tries_left: self.tries,
+                        },
+                        Err(problem) => PreviewAnswer::Invalid(problem.to_string()),
+                    }
+                }
+                _ => wrong_method,
+            },
+            Method::Social | Method::PlatformAccount => match step {
+                S::StartLogin(provider) if self.providers.iter().any(|(id, _)| id == provider) => {
+                    PreviewAnswer::LoginSimulated
+                }
+                S::FinishLogin => PreviewAnswer::Verified {
+                    signature_name: Some(self.recipient_name.clone()),
+                },
+                _ => wrong_method,
+            },
+            // Methods this version cannot run have no screens to preview yet; the admin API
+            // refuses to make previews of them. Their preview goes here with their screens.
+            Method::EmailLink | Method::Kba | Method::GovernmentId => wrong_method,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &[u8] = b"a grant signing key of some length";
+
+    fn spec(method: Method) -> PreviewSpec {
+        PreviewSpec {
+            method,
+            sender: Contact {
+                name: "Sam".into(),
+                email: "sam@acme.example".into(),
+            },
+            support_contact: None,
+            title: "Lease".into(),
+            recipient_name: "Ada".into(),
+            recipient_email: "ada@example.com".into(),
+            phone_last4: (method == Method::Phone).then(|| "0123".into()),
+            tries: Some(5),
+            code_digits: matches!(method, Method::Phone | Method::EmailCode).then_some(6),
+            providers: vec![("google".into(), "Google".into())],
+            expires_at: 2_000,
+            nonce: "n1".into(),
+        }
+    }
+
+    #[test]
+    fn a_token_is_accepted_only_whole_unexpired_and_under_the_preview_key() {
+        let key = key(KEY);
+        let token = sign(&spec(Method::Password), &key);
+        assert!(is_preview_token(&token));
+        assert_eq!(verify(&token, &key, 1_999), Some(spec(Method::Password)));
+        assert_eq!(verify(&token, &key, 2_000), None, "expired");
+        // Signed with the grant key itself (not the derived one): refused.
+        assert_eq!(verify(&sign(&spec(Method::Password), KEY), &key, 0), None);
+        // Any change to the payload breaks the MAC.
+        let (signed, tag) = token.rsplit_once('.').unwrap();
+        let mut other = spec(Method::Password);
+        other.tries = None;
+        let forged_payload = sign(&other, &key);
+        let (forged_signed, _) = forged_payload.rsplit_once('.').unwrap();
+        assert_eq!(verify(&format!("{forged_signed}.{tag}"), &key, 0), None);
+        assert_eq!(verify(signed, &key, 0), None);
+        assert_eq!(verify(&token[1..], &key, 0), None);
+        // No preview token is a link token, and no link token a preview token.
+        assert!(crate::token::LinkToken::parse(&token).is_none());
+        let link = crate::token::LinkToken::new(&"ab".repeat(32), [7; 32]).unwrap();
+        assert!(!is_preview_token(&link.encode()));
+        assert_eq!(verify(&link.encode(), &key, 0), None);
+    }
+
+    #[test]
+    fn the_code_flow_shows_the_code_and_never_uses_a_try() {
+        let key = key(KEY);
+        for method in [Method::Phone, Method::EmailCode] {
+            let spec = spec(method);
+            let channel = if method == Method::Phone {
+                Channel::Voice
+            } else {
+                Channel::Email
+            };
+            let PreviewAnswer::CodeSent(sent) = spec.answer(PreviewStep::SendCode(channel), &key)
+            else {
+                panic!("a code is 'sent'");
+            };
+            let code = sent.preview_code.clone().unwrap();
+            assert_eq!(code.len(), 6);
+            assert_eq!(sent.channel, channel);
+            // The same code every time for the same link; another link has another.
+            assert_eq!(spec.code(&key), Some(code.clone()));
+            let mut other = spec.clone();
+            other.nonce = "n2".into();
+            assert_ne!(other.code(&key), Some(code.clone()));
+            for _ in 0..10 {
+                assert_eq!(
+                    spec.answer(PreviewStep::Code("000000"), &key),
+                    if code == "000000" {
+                        PreviewAnswer::Verified {
+                            signature_name: None,
+                        }
+                    } else {
+                        PreviewAnswer::Wrong {
+                            tries_left: Some(5),
+                        }
+                    }
+                );
+            }
+            let spaced = format!("{} {}", &code[..3], &code[3..]);
+            assert_eq!(
+                spec.answer(PreviewStep::Code(&spaced), &key),
+                PreviewAnswer::Verified {
+                    signature_name: None
+                }
+            );
+            assert!(matches!(
+                spec.answer(PreviewStep::Code("12"), &key),
+                PreviewAnswer::Invalid(_)
+            ));
+            assert_eq!(
+                spec.answer(PreviewStep::Password("Sunrise2026"), &key),
+                PreviewAnswer::WrongMethod
+            );
+        }
+        // A channel of the other code method is not this link's.
+        assert_eq!(
+            spec(Method::Phone).answer(PreviewStep::SendCode(Channel::Email), &key),
+            PreviewAnswer::WrongMethod
+        );
+    }
+
+    #[test]
+    fn password_and_login_previews_walk_to_the_end() {
+        let key = key(KEY);
+        let password = spec(Method::Password);
+        assert_eq!(
+            password.answer(PreviewStep::Password("Anything1"), &key),
+            PreviewAnswer::Verified {
+                signature_name: None
+            }
+        );
+        assert!(matches!(
+            password.answer(PreviewStep::Password("not a password!"), &key),
+            PreviewAnswer::Invalid(_)
+        ));
+        let social = spec(Method::Social);
+        assert_eq!(
+            social.answer(PreviewStep::StartLogin("google"), &key),
+            PreviewAnswer::LoginSimulated
+        );
+        assert_eq!(
+            social.answer(PreviewStep::StartLogin("facebook"), &key),
+            PreviewAnswer::WrongMethod
+        );
+        assert_eq!(
+            social.answer(PreviewStep::FinishLogin, &key),
+            PreviewAnswer::Verified {
+                signature_name: Some("Ada".into())
+            }
+        );
+        let view = social.view();
+        assert!(view.preview);
+        assert_eq!(view.providers[0].name, "Google");
+    }
+}

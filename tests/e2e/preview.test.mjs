@@ -1,0 +1,85 @@
+// A sender's preview in headless Chromium: the real screens under the preview banner, walked to
+// the end with nothing sent.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { SigningPage, launch, phonePage } from '../support/browser.mjs';
+import { Stack } from '../support/stack.mjs';
+
+describe('sender previews in the browser', () => {
+  const stack = new Stack({
+    vars: {
+      OAUTH_PROVIDERS: JSON.stringify({ google: { client_id: 'google-client' } }),
+      OAUTH_GOOGLE_CLIENT_SECRET: 'google-secret-of-some-length',
+    },
+  });
+  let browser;
+  let admin;
+
+  before(async () => {
+    await stack.start();
+    admin = stack.admin();
+    browser = await launch();
+    await admin.putAccount('acme', {
+      name: 'Acme Legal',
+      policy: { methods: { allowed: ['password', 'email_code', 'social'], default: 'password' } },
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await stack.dispose();
+  });
+
+  async function previewUrl(body) {
+    const { status, body: created } = await admin.send('POST', '/previews', body);
+    assert.equal(status, 201, JSON.stringify(created));
+    return created.preview_url;
+  }
+
+  test('the e-mail code method in German: banner, the code on screen, verified; nothing sent; axe-clean', async () => {
+    const url = await previewUrl({ account_id: 'acme', method: 'email_code', language: 'de' });
+    // A browser in English: the preview link's language wins.
+    const s = new SigningPage(await phonePage(browser, 'en-US'));
+    await s.open(url);
+    await s.waitFor('email-code');
+    const banner = s.page.getByRole('complementary', { name: 'Vorschau' });
+    assert.equal(await banner.textContent(), 'Vorschau: Es wird nichts gesendet, nichts wird gezählt.');
+    assert.equal(await s.heading().textContent(), 'Code per E-Mail erhalten');
+    const violations = { 'e-mail code': await s.axeViolations() };
+
+    await s.page.getByRole('button', { name: 'Code senden' }).click();
+    await s.waitFor('code');
+    const shown = s.page.getByTestId('preview-code');
+    assert.match(await shown.textContent(), /^Vorschau: Diesen Code würde die unterzeichnende Person erhalten: \d{6}$/);
+    violations['code entry'] = await s.axeViolations();
+    const code = (await shown.locator('strong').textContent()).trim();
+
+    // A wrong code is refused with the tries shown, and they stay full.
+    for (let i = 0; i < 2; i++) {
+      await s.page.getByLabel('6-stelliger Code').fill(code === '000000' ? '111111' : '000000');
+      await s.page.getByRole('button', { name: 'Bestätigen' }).click();
+      await s.alert().filter({ hasText: 'Noch 10 Versuche' }).waitFor();
+    }
+    await s.page.getByLabel('6-stelliger Code').fill(code);
+    await s.page.getByRole('button', { name: 'Bestätigen' }).click();
+    await s.waitFor('verified');
+    assert.equal(await banner.count(), 1, 'the banner stays to the end');
+    violations.verified = await s.axeViolations();
+
+    assert.deepEqual(violations, { 'e-mail code': [], 'code entry': [], verified: [] });
+    assert.deepEqual(await stack.outbox(), [], 'nothing was sent');
+    assert.deepEqual(s.page.consoleErrors.filter((e) => !/status of 403/.test(e)), []);
+    await s.page.context().close();
+  });
+
+  test('a social login is simulated: the button leads straight back, verified', async () => {
+    const url = await previewUrl({ account_id: 'acme', method: 'social' });
+    const s = new SigningPage(await phonePage(browser, 'en-US'));
+    await s.open(url);
+    await s.waitFor('providers');
+    await s.page.getByRole('complementary', { name: 'Preview' }).waitFor();
+    await s.page.getByRole('button', { name: 'Continue with Google' }).click();
+    await s.waitFor('verified');
+    assert.ok(new URL(s.page.url()).origin === stack.origin, 'never left for a provider');
+    await s.page.context().close();
+  });
+});

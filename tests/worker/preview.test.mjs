@@ -1,0 +1,223 @@
+// The sender's preview under workerd: every method's flow walked to the end with nothing sent,
+// nothing counted, nothing audited and no webhook; preview and real tokens never cross.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { listener } from '../support/listener.mjs';
+import { Stack, recipientApi } from '../support/stack.mjs';
+
+const PREVIEW_GRANT = 'preview-only-not-a-grant';
+// Providers as a deployment names them; a preview never calls them.
+const OAUTH_PROVIDERS = JSON.stringify({
+  google: { client_id: 'google-client' },
+  linkedin: { client_id: 'linkedin-client' },
+  platform: { client_id: 'platform-client', issuer: 'http://127.0.0.1:9' },
+});
+const POLICY = {
+  methods: { allowed: ['password', 'phone', 'email_code', 'social', 'platform_account'], default: 'password' },
+  phone: { default_country_code: '49' },
+};
+
+/// The preview's side of the recipient API, as the app calls it.
+function previewApi(origin, token) {
+  const auth = { authorization: `Bearer ${token}` };
+  const post = (path, body) => fetch(`${origin}/api/v1/preview/recipient${path}`, {
+    method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  return {
+    view: () => fetch(`${origin}/api/v1/preview/recipient`, { headers: auth }),
+    password: (password) => post('/password', { password }),
+    sendCode: (channel) => post('/code/send', { channel, language: 'de' }),
+    code: (code) => post('/code', { code }),
+    startLogin: (provider) => post('/login/start', { provider }),
+    finishLogin: () => post('/login/finish', {}),
+  };
+}
+
+const json = async (res) => ({ status: res.status, body: await res.json() });
+
+describe('sender previews under workerd', () => {
+  let stack;
+  let admin;
+  let hooks;
+
+  before(async () => {
+    hooks = await listener();
+    const secrets = Object.fromEntries(['GOOGLE', 'LINKEDIN', 'PLATFORM']
+      .map((id) => [`OAUTH_${id}_CLIENT_SECRET`, `${id.toLowerCase()}-secret-of-some-length`]));
+    stack = new Stack({ vars: { OAUTH_PROVIDERS, PLATFORM_NAME: 'Acme Sign', ...secrets } });
+    await stack.start();
+    admin = stack.admin();
+    await admin.putAccount('acme', { name: 'Acme Legal', webhook_url: `${hooks.origin}/hooks`, policy: POLICY });
+  });
+  after(async () => {
+    await stack?.dispose();
+    await hooks?.close();
+  });
+
+  async function recipientOf(method) {
+    const created = await admin.createAgreement({
+      account_id: 'acme',
+      title: 'Lease for Flat 4B',
+      sender: { name: 'Sam Sender', email: 'sam@acme.example' },
+      recipients: [{
+        name: 'Ada Lovelace', email: 'ada@example.com', method,
+        ...(method === 'password' ? { password: 'Sunrise2026' } : {}),
+        ...(method === 'phone' ? { phone: '+49 170 5550123' } : {}),
+      }],
+    });
+    const [recipient] = created.recipients;
+    return { agreementId: created.id, recipientId: recipient.id, token: recipient.signing_url.split('#')[1] };
+  }
+
+  async function preview(body) {
+    const { status, body: created } = await admin.send('POST', '/previews', body);
+    assert.equal(status, 201, JSON.stringify(created));
+    const url = new URL(created.preview_url);
+    return { ...created, url, token: url.hash.slice(1), api: previewApi(stack.origin, url.hash.slice(1)) };
+  }
+
+  /// Everything a preview must leave as it was.
+  async function snapshot(agreementId) {
+    return {
+      status: await admin.agreement(agreementId),
+      audit: await admin.audit(agreementId),
+      outbox: (await stack.outbox()).length,
+      webhooks: hooks.requests.length,
+    };
+  }
+
+  /// Walks `method`'s whole flow in a preview; answers how it ended.
+  async function walk(method, api) {
+    const view = await (await api.view()).json();
+    assert.equal(view.method, method);
+    assert.equal(view.preview, true);
+    if (method === 'password') {
+      const wrongShape = await json(await api.password('not a password!'));
+      assert.equal(wrongShape.status, 422);
+      assert.equal(wrongShape.body.code, 'invalid_password');
+      return json(await api.password('Anything123'));
+    }
+    if (method === 'phone' || method === 'email_code') {
+      const channel = method === 'phone' ? 'sms' : 'email';
+      const sent = await json(await api.sendCode(channel));
+      assert.equal(sent.status, 200, JSON.stringify(sent.body));
+      assert.match(sent.body.preview_code, /^\d{6}$/);
+      const wrong = sent.body.preview_code === '000000' ? '111111' : '000000';
+      // Tries are shown, never used up: far more wrong codes than a real link allows.
+      for (let i = 0; i < 12; i++) {
+        const { status, body } = await json(await api.code(wrong));
+        assert.equal(status, 403);
+        assert.equal(body.code, 'wrong_code');
+        assert.equal(body.tries_left, view.tries_left);
+      }
+      // Sending again shows the same code, at once (no cooldown to wait out).
+      assert.equal((await json(await api.sendCode(channel))).body.preview_code, sent.body.preview_code);
+      return json(await api.code(sent.body.preview_code));
+    }
+    const provider = method === 'social' ? 'google' : 'platform';
+    assert.ok(view.providers.some((p) => p.id === provider), JSON.stringify(view.providers));
+    const started = await json(await api.startLogin(provider));
+    assert.equal(started.status, 200);
+    assert.equal(started.body.authorization_url, `${stack.origin}/s#login=done`, 'the hand-off is simulated, no provider is called');
+    return json(await api.finishLogin());
+  }
+
+  for (const method of ['password', 'phone', 'email_code', 'social', 'platform_account']) {
+    test(`${method}: a preview walks to the end and the recipient, audit, outbox and webhooks are untouched`, async () => {
+      const real = await recipientOf(method);
+      const before = await snapshot(real.agreementId);
+      const p = await preview({ agreement_id: real.agreementId, recipient_id: real.recipientId, language: 'de' });
+      assert.equal(p.method, method);
+      assert.equal(p.url.pathname, '/s');
+      assert.equal(p.url.search, '?lang=de');
+      assert.ok(p.token.startsWith('p1.'));
+      assert.ok(p.expires_at - Date.now() / 1000 > 3500 && p.expires_at - Date.now() / 1000 <= 3600);
+
+      const view = await (await p.api.view()).json();
+      assert.equal(view.recipient_name, 'Ada Lovelace');
+      assert.equal(view.agreement_title, 'Lease for Flat 4B');
+      const ended = await walk(method, p.api);
+      assert.equal(ended.status, 200, JSON.stringify(ended.body));
+      assert.equal(ended.body.grant, PREVIEW_GRANT);
+      assert.equal(ended.body.continue_url, null);
+
+      assert.deepEqual(await snapshot(real.agreementId), before);
+      const realView = await (await recipientApi(stack.origin, real.token).view()).json();
+      assert.equal(realView.state, 'pending');
+      assert.equal(realView.preview, undefined, 'a real view is never marked as a preview');
+    });
+  }
+
+  test('a preview of a method under the policy, without an agreement', async () => {
+    const p = await preview({ account_id: 'acme', method: 'phone', language: 'ru' });
+    const view = await (await p.api.view()).json();
+    assert.equal(view.agreement_title, 'Sample agreement');
+    assert.equal(view.sender.name, 'Acme Legal');
+    assert.equal(view.phone_last4, '0123');
+    assert.equal(view.tries_left, 5);
+    assert.equal((await walk('phone', p.api)).status, 200);
+    const named = await preview({
+      account_id: 'acme', method: 'social', title: 'NDA',
+      sender: { name: 'Sam', email: 'sam@acme.example' }, recipient: { name: 'Ян', email: 'jan@example.org' },
+    });
+    const social = await (await named.api.view()).json();
+    assert.deepEqual([social.agreement_title, social.recipient_name], ['NDA', 'Ян']);
+    assert.deepEqual(social.providers.map((p) => p.id), ['google', 'linkedin']);
+    assert.equal(named.url.search, '');
+  });
+
+  test('previews the policy or the request does not allow are refused with the reason', async () => {
+    const real = await recipientOf('password');
+    const refusals = [
+      [{ account_id: 'acme', method: 'kba' }, 400, /does not allow the method "kba"/],
+      [{ account_id: 'nobody', method: 'phone' }, 400, /no account has this id/],
+      [{ account_id: 'acme' }, 400, /needs account_id and method/],
+      [{ agreement_id: real.agreementId, recipient_id: real.recipientId, method: 'phone' }, 400, /not both/],
+      [{ agreement_id: real.agreementId }, 400, /either/],
+      [{ agreement_id: real.agreementId, recipient_id: 'f'.repeat(64) }, 404, /no recipient/],
+      [{ account_id: 'acme', method: 'phone', language: 'fr' }, 400, /language/],
+      [{ account_id: 'acme', method: 'phone', expires_in_secs: 10 }, 400, /expires_in_secs/],
+      [{ account_id: 'acme', method: 'phone', recipient: { name: '', email: 'x' } }, 400, /recipient\.name.*recipient\.email/],
+    ];
+    for (const [body, status, reason] of refusals) {
+      const answer = await admin.send('POST', '/previews', body);
+      assert.equal(answer.status, status, JSON.stringify(body));
+      assert.match(answer.body.message, reason, JSON.stringify(body));
+    }
+  });
+
+  test('a preview token is refused on the real routes, a real token on the preview routes', async () => {
+    const real = await recipientOf('phone');
+    const p = await preview({ agreement_id: real.agreementId, recipient_id: real.recipientId });
+    const asReal = recipientApi(stack.origin, p.token);
+    for (const res of [await asReal.view(), await asReal.sendCode('sms'), await asReal.code('123456'), await asReal.password('Sunrise2026')]) {
+      const { status, body } = await json(res);
+      assert.equal(status, 404);
+      assert.equal(body.code, 'invalid_link');
+    }
+    const asPreview = previewApi(stack.origin, real.token);
+    for (const res of [await asPreview.view(), await asPreview.sendCode('sms'), await asPreview.code('123456')]) {
+      const { status, body } = await json(res);
+      assert.equal(status, 404);
+      assert.equal(body.code, 'invalid_link');
+    }
+    // A preview token changed anywhere is no token at all, so no one can write their own.
+    const [head, payload, tag] = p.token.split('.');
+    const forged = JSON.parse(Buffer.from(payload, 'base64url'));
+    forged.tries = 1000;
+    const tampered = `${head}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${tag}`;
+    assert.equal((await previewApi(stack.origin, tampered).view()).status, 404);
+    assert.equal((await previewApi(stack.origin, `${head}.${payload}.${tag.slice(1)}`).view()).status, 404);
+    // The real link was never touched; its verification is what fires a webhook (the control
+    // that the listener would have seen one from a preview).
+    const before = hooks.requests.length;
+    const code = await (async () => {
+      const api = recipientApi(stack.origin, real.token, { ip: '203.0.113.250' });
+      assert.equal((await api.sendCode('sms')).status, 200);
+      return { api, code: await stack.latestCode('+491705550123') };
+    })();
+    assert.equal((await code.api.code(code.code)).status, 200);
+    await hooks.next((r) => JSON.parse(r.body).type === 'recipient.verified');
+    assert.ok(hooks.requests.length > before);
+  });
+});

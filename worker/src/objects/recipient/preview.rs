@@ -1,0 +1,48 @@
+//! What a sender's preview of this recipient shows, read from the record. Nothing is written: a
+//! preview never touches the recipient's state or audit trail.
+
+use signgate_core::attempts::Attempts;
+use signgate_core::otp::CodeBook;
+use signgate_core::preview::PreviewSpec;
+use worker::Result;
+
+use super::RecipientObject;
+use crate::http::fail;
+use crate::objects::Reply;
+
+impl RecipientObject {
+    /// The recipient's screens as they would be now, with every try still to come. The route
+    /// names the providers, and sets the expiry and the nonce.
+    pub(super) async fn preview(&self) -> Result<Reply<PreviewSpec>> {
+        let Some(loaded) = self.load().await? else {
+            return Ok(Err(*fail(
+                signgate_core::wire::ErrorCode::NotFound,
+                "No such recipient.",
+            )));
+        };
+        let record = &loaded.record;
+        let tries = match &record.code_rules {
+            Some(rules) => Some(CodeBook::default().tries_left(rules)),
+            None => Attempts::default().tries_left(record.try_limit),
+        };
+        Ok(Ok(PreviewSpec {
+            method: record.method,
+            sender: record.sender.clone(),
+            support_contact: None,
+            title: record.title.clone(),
+            recipient_name: record.name.clone(),
+            recipient_email: record.email.clone(),
+            phone_last4: record.phone.as_deref().map(signgate_core::phone::last4),
+            tries,
+            code_digits: record.code_rules.map(|rules| rules.digits),
+            providers: record
+                .login
+                .iter()
+                .flat_map(|rules| rules.providers.iter())
+                .map(|id| (id.clone(), id.clone()))
+                .collect(),
+            expires_at: 0,
+            nonce: String::new(),
+        }))
+    }
+}

@@ -1,0 +1,100 @@
+//! The recipient API of a sender's preview, under `/api/v1/preview/recipient`: the same calls as
+//! `/api/v1/recipient`, answered from the signed preview token alone (`signgate_core::preview`).
+//! Nothing here reads or writes storage, sends a message or fires a webhook, so a preview cannot
+//! reach a recipient's state, the audit trail or anyone's inbox. A link token is refused here,
+//! and a preview token on the real routes.
+
+use signgate_core::policy::Method;
+use signgate_core::preview::{self, PREVIEW_GRANT, PreviewAnswer, PreviewSpec, PreviewStep};
+use signgate_core::wire::{
+    CodeAttempt, ErrorCode, LoginStarted, PasswordAttempt, SendCode, StartLogin, VerifiedResponse,
+};
+use worker::{Env, Method as Verb, Request, Response, Result};
+
+use crate::config::{self, now_ms};
+use crate::http::{self, Failure, MAX_RECIPIENT_BODY, bearer, fail, invalid_link, read_json};
+
+pub async fn dispatch(mut req: Request, env: &Env, path: &[&str]) -> Result<Response> {
+    let key = preview::key(&config::grant_signing_key(env)?);
+    let Some(spec) = bearer(&req).and_then(|t| preview::verify(&t, &key, now_ms() / 1000)) else {
+        return http::error_response(&invalid_link());
+    };
+    let verb = req.method();
+    let step = match (verb.clone(), path) {
+        (Verb::Get, []) => return http::json(200, &spec.view()),
+        (Verb::Post, ["password"]) => read_json::<PasswordAttempt>(&mut req, MAX_RECIPIENT_BODY)
+            .await
+            .map(|a| answer(env, &req, &spec, PreviewStep::Password(&a.password), &key)),
+        (Verb::Post, ["code", "send"]) => read_json::<SendCode>(&mut req, MAX_RECIPIENT_BODY)
+            .await
+            .map(|s| answer(env, &req, &spec, PreviewStep::SendCode(s.channel), &key)),
+        (Verb::Post, ["code"]) => read_json::<CodeAttempt>(&mut req, MAX_RECIPIENT_BODY)
+            .await
+            .map(|a| answer(env, &req, &spec, PreviewStep::Code(&a.code), &key)),
+        (Verb::Post, ["login", "start"]) => read_json::<StartLogin>(&mut req, MAX_RECIPIENT_BODY)
+            .await
+            .map(|s| answer(env, &req, &spec, PreviewStep::StartLogin(&s.provider), &key)),
+        (Verb::Post, ["login", "finish"]) => {
+            Ok(answer(env, &req, &spec, PreviewStep::FinishLogin, &key))
+        }
+        (_, [] | ["password" | "code"] | ["code", "send"] | ["login", "start" | "finish"]) => {
+            Err(fail(
+                ErrorCode::MethodNotAllowed,
+                format!("{verb} is not allowed here."),
+            ))
+        }
+        _ => Err(fail(ErrorCode::NotFound, "There is nothing here.")),
+    };
+    match step {
+        Ok(Ok(response)) => Ok(response?),
+        Ok(Err(failure)) | Err(failure) => http::error_response(&failure),
+    }
+}
+
+/// A step's answer as the real route would give it.
+fn answer(
+    env: &Env,
+    req: &Request,
+    spec: &PreviewSpec,
+    step: PreviewStep<'_>,
+    key: &[u8],
+) -> std::result::Result<Result<Response>, Failure> {
+    match spec.answer(step, key) {
+        PreviewAnswer::Verified { signature_name } => Ok(http::json(
+            200,
+            &VerifiedResponse {
+                grant: PREVIEW_GRANT.into(),
+                grant_expires_at: spec.expires_at,
+                continue_url: None,
+                signature_name,
+            },
+        )),
+        PreviewAnswer::CodeSent(sent) => Ok(http::json(200, &sent)),
+        PreviewAnswer::LoginSimulated => Ok(config::origin(env, req).and_then(|origin| {
+            let authorization_url = format!("{origin}/s#login=done");
+            http::json(200, &LoginStarted { authorization_url })
+        })),
+        PreviewAnswer::Wrong { tries_left } => {
+            let (code, message) = match spec.method {
+                Method::Password => (ErrorCode::WrongPassword, "That password is not right."),
+                _ => (ErrorCode::WrongCode, "That code is not right."),
+            };
+            let mut failure = fail(code, message);
+            failure.tries_left = tries_left;
+            Err(failure)
+        }
+        PreviewAnswer::Invalid(problem) => {
+            let code = match spec.method {
+                Method::Password => ErrorCode::InvalidPassword,
+                _ => ErrorCode::InvalidCode,
+            };
+            let mut failure = fail(code, format!("Not counted as a try: {problem}."));
+            failure.tries_left = spec.tries;
+            Err(failure)
+        }
+        PreviewAnswer::WrongMethod => Err(fail(
+            ErrorCode::WrongMethod,
+            "This preview does not use that method.",
+        )),
+    }
+}
