@@ -298,6 +298,9 @@ pub struct Account {
     pub internal_domains: Vec<String>,
     /// Where the sender's platform receives signed webhooks.
     pub webhook_url: Option<String>,
+    /// The IANA time zone the audit report gives local times in (`Europe/Berlin`); UTC when
+    /// absent.
+    pub time_zone: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,6 +12,7 @@ mod login;
 mod objects;
 mod routes;
 mod security;
+mod time_zone;
 mod webhook;
 
 pub use objects::agreement::AgreementObject;

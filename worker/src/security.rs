@@ -32,8 +32,12 @@ pub fn harden(response: Response, is_api: bool) -> Result<Response> {
     for (name, value) in response.headers().entries() {
         headers.set(&name, &value)?;
     }
+    // A response with a policy of its own (the audit report's page) keeps it.
+    let own_policy = headers.has("content-security-policy")?;
     for (name, value) in HEADERS {
-        headers.set(name, value)?;
+        if !(own_policy && *name == "content-security-policy") {
+            headers.set(name, value)?;
+        }
     }
     if is_api {
         // Answers carry links, grants and audit trails: never cache them anywhere.

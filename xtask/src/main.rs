@@ -5,9 +5,11 @@
 //! - `cargo xtask bench` sizes and throughput, printed as a report
 //! - `cargo xtask setup` install the pinned tools (every other task does this first)
 //! - `cargo xtask build` build the app (Trunk) and the worker (worker-build)
+//! - `cargo xtask font`  remake the audit report's font from Debian's DejaVu Sans (committed)
 
 mod build;
 mod dev;
+mod font;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +22,7 @@ fn main() -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some("setup") => tools::setup(),
         Some("build") => tools::setup().and_then(|()| build::all()),
+        Some("font") => font::make(),
         Some("dev") => tools::setup()
             .and_then(|()| build::all())
             .and_then(|()| dev::run()),
@@ -27,7 +30,7 @@ fn main() -> ExitCode {
         Some("bench") => tools::setup()
             .and_then(|()| build::all())
             .and_then(|()| node(&["tests/bench.mjs"])),
-        _ => Err("usage: cargo xtask <dev | test | bench | setup | build>".into()),
+        _ => Err("usage: cargo xtask <dev | test | bench | setup | build | font>".into()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -49,6 +52,8 @@ fn test(args: &[String]) -> Result {
             "-p",
             "signgate-core",
             "-p",
+            "signgate-report",
+            "-p",
             "signgate-app",
             "-p",
             "xtask",
@@ -67,7 +72,16 @@ fn test(args: &[String]) -> Result {
         )
     })?;
     step("native tests", || {
-        let crates = ["-p", "signgate-core", "-p", "signgate-app", "-p", "xtask"];
+        let crates = [
+            "-p",
+            "signgate-core",
+            "-p",
+            "signgate-report",
+            "-p",
+            "signgate-app",
+            "-p",
+            "xtask",
+        ];
         cargo(&[&["nextest", "run", "--no-fail-fast"][..], &crates].concat())
     })?;
     if only_native {

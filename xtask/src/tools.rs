@@ -9,8 +9,16 @@ use crate::{Result, root, run};
 pub const WASM_BINDGEN: &str = "0.2.130";
 pub const WORKER_BUILD: &str = "0.8.7";
 pub const TRUNK: &str = "0.21.14";
-/// Debian packages: the browser for tests (Playwright drives it directly), wrk for the benchmark.
-const APT_PACKAGES: &[(&str, &str)] = &[("chromium", "/usr/bin/chromium"), ("wrk", "/usr/bin/wrk")];
+/// Debian packages: the browser for tests (Playwright drives it directly), wrk for the benchmark,
+/// and the font the audit report's subset is cut from (`cargo xtask font`; its test compares).
+const APT_PACKAGES: &[(&str, &str)] = &[
+    ("chromium", "/usr/bin/chromium"),
+    ("wrk", "/usr/bin/wrk"),
+    (
+        "fonts-dejavu-core",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    ),
+];
 
 pub fn cargo_bin() -> PathBuf {
     let home = std::env::var_os("CARGO_HOME")

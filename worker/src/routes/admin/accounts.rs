@@ -35,6 +35,13 @@ pub async fn put(mut req: Request, env: &Env, id: &str) -> Result<Response> {
     {
         problems.push(problem);
     }
+    if let Some(zone) = &account.time_zone
+        && crate::time_zone::LocalTime::new(zone).is_none()
+    {
+        problems.push(format!(
+            "time_zone: {zone:?} is not an IANA time zone such as \"Europe/Berlin\""
+        ));
+    }
     if !problems.is_empty() {
         return http::error_response(&fail(ErrorCode::InvalidRequest, problems.join("; ")));
     }

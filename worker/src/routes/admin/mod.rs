@@ -6,6 +6,7 @@ mod accounts;
 mod agreements;
 mod previews;
 mod recipients;
+mod report;
 
 use sha2::{Digest, Sha256};
 use signgate_core::encoding::constant_time_eq;
@@ -34,6 +35,12 @@ pub async fn dispatch(req: Request, env: &Env, path: &[&str]) -> Result<Response
         (Method::Get, ["v1", "agreements", id]) => agreements::status(env, id).await,
         (Method::Post, ["v1", "previews"]) => previews::create(req, env).await,
         (Method::Get, ["v1", "agreements", id, "audit"]) => agreements::audit(&req, env, id).await,
+        (Method::Get, ["v1", "agreements", id, "report"]) => {
+            report::get(env, id, report::Format::Html).await
+        }
+        (Method::Get, ["v1", "agreements", id, "report.pdf"]) => {
+            report::get(env, id, report::Format::Pdf).await
+        }
         (Method::Put, ["v1", "agreements", id, "recipients", recipient, "method"]) => {
             recipients::change_method(req, env, id, recipient).await
         }
@@ -46,7 +53,7 @@ pub async fn dispatch(req: Request, env: &Env, path: &[&str]) -> Result<Response
             | ["v1", "accounts", _, "reset-verifications"]
             | ["v1", "agreements" | "previews"]
             | ["v1", "agreements", _]
-            | ["v1", "agreements", _, "audit"]
+            | ["v1", "agreements", _, "audit" | "report" | "report.pdf"]
             | ["v1", "agreements", _, "recipients", _, "method" | "replace"],
         ) => http::error_response(&fail(
             ErrorCode::MethodNotAllowed,

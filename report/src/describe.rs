@@ -1,0 +1,274 @@
+//! What the report says: the agreement, its recipients and each event, in words.
+
+use signgate_core::audit::{AuditEvent, AuditKind, CancelReason, RefusalReason};
+use signgate_core::login::LoginFailure;
+use signgate_core::otp::Channel;
+use signgate_core::policy::Method;
+use signgate_core::verification::ExpiryReason;
+use signgate_core::wire::{AgreementState, AgreementStatus, Contact, RecipientState};
+
+use crate::{Report, Row, Section, is_web_address, utc};
+
+/// The report of `status` with its whole trail. `local` formats a time (milliseconds since the
+/// epoch) in the account's time zone, `zone`.
+pub fn build(
+    status: &AgreementStatus,
+    events: &[AuditEvent],
+    zone: &str,
+    local: &dyn Fn(u64) -> String,
+    generated_at: u64,
+) -> Report {
+    let field = |label: &str, value: String| Row::Field {
+        label: label.to_string(),
+        value,
+    };
+    let when = |ms: u64| format!("{} ({})", utc(ms), local(ms));
+    let state = match (status.state, status.cancel_reason) {
+        (AgreementState::Pending, _) => "pending: not every recipient has verified".to_string(),
+        (AgreementState::Verified, _) => "verified: every recipient has verified".to_string(),
+        (AgreementState::Cancelled, Some(reason)) => format!("cancelled: {}", cancel(reason)),
+        (AgreementState::Cancelled, None) => "cancelled".to_string(),
+    };
+    let agreement = Section {
+        heading: "Agreement".into(),
+        rows: vec![
+            field("Title", status.title.clone()),
+            field("Agreement", status.id.clone()),
+            field("Account", status.account_id.clone()),
+            field("Created", when(status.created_at)),
+            field("Links expire", when(status.expires_at)),
+            field("Final state", state),
+            field("Time zone", zone.to_string()),
+            field("Report made", when(generated_at)),
+        ],
+    };
+    let recipients = Section {
+        heading: "Recipients".into(),
+        rows: status
+            .recipients
+            .iter()
+            .flat_map(|r| {
+                let mut rows = vec![
+                    field("Recipient", format!("{} <{}>", r.name, r.email)),
+                    field(
+                        "Method",
+                        format!(
+                            "{}{}",
+                            method(r.method),
+                            if r.internal {
+                                " (internal recipient)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    ),
+                    field("State", recipient_state(r.state).into()),
+                    field("Wrong entries", r.failures.to_string()),
+                ];
+                if let Some(last4) = &r.phone_last4 {
+                    rows.push(field("Phone", format!("…{last4}")));
+                }
+                if let Some(name) = &r.signature_name {
+                    rows.push(field("Name vouched for", name.clone()));
+                }
+                rows
+            })
+            .collect(),
+    };
+    let who = |event: &AuditEvent| match &event.recipient_id {
+        Some(id) => status
+            .recipients
+            .iter()
+            .find(|r| &r.id == id)
+            .map_or_else(|| id.clone(), |r| r.name.clone()),
+        None => "Agreement".to_string(),
+    };
+    let trail = Section {
+        heading: format!("Audit trail ({} events)", events.len()),
+        rows: events
+            .iter()
+            .map(|event| {
+                let (what, link) = describe(&event.kind);
+                Row::Event {
+                    utc: utc(event.at),
+                    local: local(event.at),
+                    who: who(event),
+                    what,
+                    link: link.filter(|url| is_web_address(url)),
+                }
+            })
+            .collect(),
+    };
+    Report {
+        title: format!("Audit report: {}", status.title),
+        sections: vec![agreement, recipients, trail],
+    }
+}
+
+/// An event in words, and a profile link when it has one. Never a code or a password: the trail
+/// holds none to begin with.
+fn describe(kind: &AuditKind) -> (String, Option<String>) {
+    let text = match kind {
+        AuditKind::AgreementCreated { recipients } => {
+            format!("Agreement created for {recipients} recipient(s)")
+        }
+        AuditKind::LinkOpened {
+            method_shown: Some(m),
+        } => format!("Opened the link; asked for: {}", method(*m)),
+        AuditKind::LinkOpened { method_shown: None } => "Opened the link".into(),
+        AuditKind::CodeSent {
+            channel,
+            destination,
+        } => format!("Code sent by {} to {destination}", channel_name(*channel)),
+        AuditKind::CodeDeliveryFailed { channel, error } => format!(
+            "A code could not be sent by {} ({error}); it was withdrawn",
+            channel_name(*channel)
+        ),
+        AuditKind::CodesVoided { method: m } => format!(
+            "Every outstanding code voided after too many wrong entries ({})",
+            method(*m)
+        ),
+        AuditKind::VerificationExpired { method: m, reason } => format!(
+            "Verification by {} expired: {}",
+            method(*m),
+            match reason {
+                ExpiryReason::MaxAge => "its maximum age passed",
+                ExpiryReason::Inactivity => "unused for too long",
+                ExpiryReason::Reset => "the account reset verifications",
+            }
+        ),
+        AuditKind::LoginStarted { provider } => format!("Sent to {provider} to sign in"),
+        AuditKind::LoginFailed { provider, failure } => {
+            format!(
+                "Sign-in at {provider} did not verify: {}",
+                login_failure(failure)
+            )
+        }
+        AuditKind::IdentityProven {
+            provider,
+            subject,
+            name,
+            email,
+            profile_url,
+        } => {
+            let mut text = format!("{provider} vouched for account {subject}");
+            if let Some(name) = name {
+                text.push_str(&format!(", name {name}"));
+            }
+            if let Some(email) = email {
+                text.push_str(&format!(", e-mail {email}"));
+            }
+            return (text, profile_url.clone());
+        }
+        AuditKind::VerificationFailed {
+            method: m,
+            failures,
+            tries_left,
+        } => format!(
+            "Wrong entry ({}): {failures} in a row{}",
+            method(*m),
+            tries_left.map_or(String::new(), |n| format!(", {n} tries left"))
+        ),
+        AuditKind::Verified { method: m } => format!("Verified by {}", method(*m)),
+        AuditKind::AttemptRefused { method: m, reason } => format!(
+            "An entry ({}) was refused unchecked: {}",
+            method(*m),
+            match reason {
+                RefusalReason::Cancelled => "the agreement is cancelled",
+                RefusalReason::Throttled => "too many tries in a row",
+            }
+        ),
+        AuditKind::AgreementCancelled { reason } => {
+            format!("Agreement cancelled: {}", cancel(*reason))
+        }
+        AuditKind::MethodChanged {
+            from,
+            to,
+            by,
+            phone,
+        } => format!(
+            "Method changed from {} to {}{} by {}",
+            method(*from),
+            method(*to),
+            phone.as_ref().map_or(String::new(), |p| format!(" ({p})")),
+            contact(by)
+        ),
+        AuditKind::RecipientReplaced {
+            from,
+            to,
+            method: m,
+            by,
+            phone,
+        } => format!(
+            "{} replaced by {} with {}{} by {}; the old link stopped working",
+            contact(from),
+            contact(to),
+            method(*m),
+            phone.as_ref().map_or(String::new(), |p| format!(" ({p})")),
+            contact(by)
+        ),
+        AuditKind::WebhookDelivered { event, status } => {
+            format!("Webhook {event} delivered (HTTP {status})")
+        }
+        AuditKind::WebhookFailed {
+            event,
+            attempt,
+            error,
+        } => format!("Webhook {event} failed (attempt {attempt}): {error}"),
+    };
+    (text, None)
+}
+
+fn contact(c: &Contact) -> String {
+    format!("{} <{}>", c.name, c.email)
+}
+
+pub(crate) fn method(m: Method) -> &'static str {
+    match m {
+        Method::EmailLink => "e-mail link",
+        Method::Password => "password",
+        Method::Phone => "phone code (SMS or call)",
+        Method::EmailCode => "e-mail code",
+        Method::Social => "social login",
+        Method::PlatformAccount => "platform account",
+        Method::Kba => "knowledge-based questions",
+        Method::GovernmentId => "government ID",
+    }
+}
+
+fn channel_name(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Sms => "SMS",
+        Channel::Voice => "voice call",
+        Channel::Email => "e-mail",
+    }
+}
+
+fn recipient_state(state: RecipientState) -> &'static str {
+    match state {
+        RecipientState::Pending => "pending",
+        RecipientState::Verified => "verified",
+        RecipientState::Cancelled => "cancelled",
+    }
+}
+
+fn cancel(reason: CancelReason) -> &'static str {
+    match reason {
+        CancelReason::TooManyFailedAttempts => "a recipient ran out of tries",
+    }
+}
+
+fn login_failure(failure: &LoginFailure) -> String {
+    match failure {
+        LoginFailure::Denied => "the signer declined".into(),
+        LoginFailure::Expired => "the sign-in expired".into(),
+        LoginFailure::Replayed => "a replayed answer".into(),
+        LoginFailure::OtherBrowser => "finished in another browser".into(),
+        LoginFailure::Provider { detail } => format!("the provider failed ({detail})"),
+        LoginFailure::Token { problem } => {
+            format!("the provider's token was refused ({problem:?})")
+        }
+        LoginFailure::Mismatch => "the account is not the recipient's".into(),
+        LoginFailure::Cancelled => "the agreement was cancelled".into(),
+    }
+}
