@@ -272,3 +272,104 @@ fn login_failure(failure: &LoginFailure) -> String {
         LoginFailure::Cancelled => "the agreement was cancelled".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use signgate_core::wire::RecipientStatus;
+
+    fn status() -> AgreementStatus {
+        AgreementStatus {
+            id: "agr".into(),
+            account_id: "acme".into(),
+            title: "Lease".into(),
+            state: AgreementState::Cancelled,
+            cancel_reason: Some(CancelReason::TooManyFailedAttempts),
+            created_at: 0,
+            expires_at: 86_400_000,
+            recipients: vec![RecipientStatus {
+                id: "r1".into(),
+                name: "Ада".into(),
+                email: "ada@example.com".into(),
+                method: Method::Social,
+                internal: true,
+                state: RecipientState::Cancelled,
+                failures: 0,
+                tries_left: None,
+                phone_last4: None,
+                signature_name: Some("Ada L.".into()),
+            }],
+        }
+    }
+
+    fn event(recipient: Option<&str>, kind: AuditKind) -> AuditEvent {
+        AuditEvent {
+            at: 60_000,
+            recipient_id: recipient.map(str::to_string),
+            kind,
+        }
+    }
+
+    #[test]
+    fn every_event_is_told_with_who_when_and_a_profile_link_for_logins() {
+        let events = [
+            event(
+                Some("r1"),
+                AuditKind::IdentityProven {
+                    provider: "linkedin".into(),
+                    subject: "ada-42".into(),
+                    name: Some("Ada L.".into()),
+                    email: None,
+                    profile_url: Some("https://www.linkedin.com/in/ada".into()),
+                },
+            ),
+            event(
+                Some("r1"),
+                AuditKind::IdentityProven {
+                    provider: "evil".into(),
+                    subject: "x".into(),
+                    name: None,
+                    email: None,
+                    profile_url: Some("javascript:alert(1)".into()),
+                },
+            ),
+            event(
+                None,
+                AuditKind::AgreementCancelled {
+                    reason: CancelReason::TooManyFailedAttempts,
+                },
+            ),
+        ];
+        let local = |ms: u64| format!("local {ms}");
+        let report = build(&status(), &events, "Europe/Berlin", &local, 120_000);
+        let trail = &report.sections[2];
+        assert_eq!(trail.heading, "Audit trail (3 events)");
+        assert_eq!(
+            trail.rows[0],
+            Row::Event {
+                utc: "1970-01-01 00:01:00 UTC".into(),
+                local: "local 60000".into(),
+                who: "Ада".into(),
+                what: "linkedin vouched for account ada-42, name Ada L.".into(),
+                link: Some("https://www.linkedin.com/in/ada".into()),
+            }
+        );
+        assert!(
+            matches!(&trail.rows[1], Row::Event { link: None, .. }),
+            "only web addresses become links"
+        );
+        assert!(matches!(&trail.rows[2], Row::Event { who, what, .. }
+            if who == "Agreement" && what == "Agreement cancelled: a recipient ran out of tries"));
+        let fields = format!("{:?}", report.sections[..2].to_vec());
+        for expected in [
+            "cancelled: a recipient ran out of tries",
+            "social login (internal recipient)",
+            "Ада <ada@example.com>",
+            "Name vouched for",
+            "Europe/Berlin",
+            "1970-01-02 00:00:00 UTC (local 86400000)",
+        ] {
+            assert!(fields.contains(expected), "{expected} in {fields}");
+        }
+    }
+}

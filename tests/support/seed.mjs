@@ -29,6 +29,8 @@ const loginLink = async (method) => (await admin.createAgreement({
 })).recipients[0].signing_url;
 const social = await loginLink('social');
 const platform = await loginLink('platform_account');
+// What the sender sees before sending: the e-mail-code screens in German, nothing sent or counted.
+const preview = (await admin.request('POST', '/previews', { account_id: 'demo', method: 'email_code', language: 'de' })).preview_url;
 console.log(`
   signgate is running at ${origin}
 
@@ -40,6 +42,10 @@ console.log(`
   Social login: ${social}
   Platform:     ${platform}
                 both go to a local OpenID provider: sign in as ada (bob, eve, mallory also exist)
+  Preview:      ${preview}
+                the sender's preview (e-mail code, German): the code shows on screen, nothing counts
+
+  Audit report: ${origin}/admin/v1/agreements/${password.agreementId}/report (.pdf), with the admin key
 
   Admin API key: in .dev.vars (ADMIN_API_KEY). Agreement state:
     curl -H "authorization: Bearer $ADMIN_API_KEY" ${origin}/admin/v1/agreements/${password.agreementId}
