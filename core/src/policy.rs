@@ -77,6 +77,11 @@ pub struct Policy {
     pub government_id: GovernmentIdPolicy,
     /// Shown to signers instead of the sender's address when set (an e-mail address or phone).
     pub support_contact: Option<String>,
+    /// Accounts saved before internal recipients had settings of their own carry one switch for
+    /// both: still read, so a stored `false` keeps meaning "senders may not change the method";
+    /// never written.
+    #[serde(default, skip_serializing, rename = "senders_may_change_method")]
+    legacy_senders_may_change: Option<bool>,
 }
 
 impl Default for Policy {
@@ -93,6 +98,7 @@ impl Default for Policy {
             kba: KbaPolicy::default(),
             government_id: GovernmentIdPolicy::default(),
             support_contact: None,
+            legacy_senders_may_change: None,
         }
     }
 }
@@ -434,13 +440,15 @@ impl Policy {
     ) -> Result<Method, MethodProblem> {
         let choice = self.choice(internal);
         let method = requested.unwrap_or(choice.default);
-        if method != choice.default && !choice.senders_may_change {
+        let may_change = choice.senders_may_change && self.legacy_senders_may_change != Some(false);
+        if method != choice.default && !may_change {
             return Err(MethodProblem::SenderMayNotChange {
                 default: choice.default,
             });
         }
-        if method == Method::EmailLink && self.require_second_factor {
-            return Err(MethodProblem::SecondFactorRequired);
+        // E-mail alone is named as such even where it is not in the allowed set.
+        if method == Method::EmailLink {
+            self.usable(method)?;
         }
         if !choice.allowed.contains(&method) {
             return Err(MethodProblem::NotAllowed(method));
@@ -461,12 +469,9 @@ impl Policy {
     /// policy like that is refused when it is saved, not discovered when every recipient is.
     fn choice_problems(&self, choice: &MethodChoice) -> Vec<String> {
         let mut problems = Vec::new();
-        let usable = |m: &Method| {
-            m.is_available() && !(*m == Method::EmailLink && self.require_second_factor)
-        };
         if choice.allowed.is_empty() {
             problems.push("no method is allowed".to_string());
-        } else if !choice.allowed.iter().any(usable) {
+        } else if !choice.allowed.iter().any(|m| self.usable(*m).is_ok()) {
             problems.push(format!(
                 "none of the allowed methods can be used ({})",
                 if self.require_second_factor
@@ -833,6 +838,28 @@ mod tests {
         );
         assert!(account.is_internal("bob@ACME.example"));
         assert!(!account.is_internal("bob@acme.example.evil"));
+    }
+
+    #[test]
+    fn an_account_saved_with_the_one_old_switch_keeps_its_meaning() {
+        let old: Policy = serde_json::from_str(r#"{"senders_may_change_method": false}"#).unwrap();
+        assert_eq!(
+            old.choose_method(false, Some(Method::Phone)),
+            Err(MethodProblem::SenderMayNotChange {
+                default: Method::Password
+            })
+        );
+        assert!(
+            !serde_json::to_string(&old)
+                .unwrap()
+                .contains("senders_may_change_method"),
+            "never written back"
+        );
+        let old: Policy = serde_json::from_str(r#"{"senders_may_change_method": true}"#).unwrap();
+        assert_eq!(
+            old.choose_method(false, Some(Method::Phone)),
+            Ok(Method::Phone)
+        );
     }
 
     #[test]

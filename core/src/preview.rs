@@ -15,6 +15,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::attempts::TryLimit;
 use crate::encoding::{base64url, constant_time_eq, from_base64url};
 use crate::otp::{Channel, code_from_random};
 use crate::policy::Method;
@@ -48,6 +49,15 @@ pub struct PreviewSpec {
     pub expires_at: u64,
     /// Random, so each preview link has its own code.
     pub nonce: String,
+}
+
+/// The tries a recipient starts with: a code method's rules, or the try limit of the others
+/// (`None`: unlimited). A preview shows these, and never uses one up.
+pub fn full_tries(code_rules: Option<&crate::otp::CodeRules>, limit: TryLimit) -> Option<u32> {
+    match code_rules {
+        Some(rules) => Some(crate::otp::CodeBook::default().tries_left(rules)),
+        None => crate::attempts::Attempts::default().tries_left(limit),
+    }
 }
 
 /// The key preview tokens are signed with: derived from the grant key, for previews alone.

@@ -81,6 +81,14 @@ pub fn url(field: &str, value: &str, allow_loopback_http: bool) -> Result<(), St
     Err(format!("{field} must be an https:// URL"))
 }
 
+/// `http(s)://…`: the only addresses signgate ever makes a link or a redirect of, so a
+/// `javascript:` URL from a sender or a provider never becomes one.
+pub fn is_web_address(url: &str) -> bool {
+    url.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

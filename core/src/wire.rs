@@ -37,6 +37,8 @@ pub enum ErrorCode {
     /// The agreement is cancelled; nothing more is checked.
     Cancelled,
     AlreadyVerified,
+    /// The thing changed since the caller read it (a recipient replaced meanwhile, links expired).
+    Conflict,
     Throttled,
     /// The recipient's method is not the one this request is for.
     WrongMethod,
@@ -70,6 +72,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => 405,
             Self::Cancelled
             | Self::AlreadyVerified
+            | Self::Conflict
             | Self::WrongMethod
             | Self::NoCode
             | Self::NoLogin => 409,

@@ -1,5 +1,7 @@
 //! What the report says: the agreement, its recipients and each event, in words.
 
+use std::collections::BTreeMap;
+
 use signgate_core::audit::{AuditEvent, AuditKind, CancelReason, RefusalReason};
 use signgate_core::login::LoginFailure;
 use signgate_core::otp::Channel;
@@ -7,7 +9,9 @@ use signgate_core::policy::Method;
 use signgate_core::verification::ExpiryReason;
 use signgate_core::wire::{AgreementState, AgreementStatus, Contact, RecipientState};
 
-use crate::{Report, Row, Section, is_web_address, utc};
+use signgate_core::validate::is_web_address;
+
+use crate::{Report, Row, Section, utc};
 
 /// The report of `status` with its whole trail. `local` formats a time (milliseconds since the
 /// epoch) in the account's time zone, `zone`.
@@ -75,24 +79,42 @@ pub fn build(
             })
             .collect(),
     };
-    let who = |event: &AuditEvent| match &event.recipient_id {
-        Some(id) => status
-            .recipients
-            .iter()
-            .find(|r| &r.id == id)
-            .map_or_else(|| id.clone(), |r| r.name.clone()),
-        None => "Agreement".to_string(),
-    };
+    // Who held each recipient's place when: a replaced recipient keeps the id, so events before
+    // the replacement are the first person's, named as they were.
+    let mut holder: BTreeMap<&str, String> = status
+        .recipients
+        .iter()
+        .map(|r| (r.id.as_str(), r.name.clone()))
+        .collect();
+    for event in events.iter().rev() {
+        if let (Some(id), AuditKind::RecipientReplaced { from, .. }) =
+            (&event.recipient_id, &event.kind)
+        {
+            holder.insert(id.as_str(), from.name.clone());
+        }
+    }
     let trail = Section {
         heading: format!("Audit trail ({} events)", events.len()),
         rows: events
             .iter()
             .map(|event| {
                 let (what, link) = describe(&event.kind);
+                let who = match &event.recipient_id {
+                    Some(id) => holder
+                        .get(id.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| id.clone()),
+                    None => "Agreement".to_string(),
+                };
+                if let (Some(id), AuditKind::RecipientReplaced { to, .. }) =
+                    (&event.recipient_id, &event.kind)
+                {
+                    holder.insert(id.as_str(), to.name.clone());
+                }
                 Row::Event {
                     utc: utc(event.at),
                     local: local(event.at),
-                    who: who(event),
+                    who,
                     what,
                     link: link.filter(|url| is_web_address(url)),
                 }
@@ -308,6 +330,50 @@ mod tests {
             recipient_id: recipient.map(str::to_string),
             kind,
         }
+    }
+
+    #[test]
+    fn events_before_a_replacement_are_the_first_persons() {
+        let person = |name: &str| Contact {
+            name: name.into(),
+            email: format!("{name}@example.com"),
+        };
+        let opened = || AuditKind::LinkOpened { method_shown: None };
+        let events = [
+            event(Some("r1"), opened()),
+            event(
+                Some("r1"),
+                AuditKind::RecipientReplaced {
+                    from: person("Ann"),
+                    to: person("Bob"),
+                    method: Method::Password,
+                    by: person("Sam"),
+                    phone: None,
+                },
+            ),
+            event(Some("r1"), opened()),
+            event(
+                Some("r1"),
+                AuditKind::RecipientReplaced {
+                    from: person("Bob"),
+                    to: person("Ада"),
+                    method: Method::Password,
+                    by: person("Sam"),
+                    phone: None,
+                },
+            ),
+            event(Some("r1"), opened()),
+        ];
+        let report = build(&status(), &events, "UTC", &|_| String::new(), 0);
+        let who: Vec<&str> = report.sections[2]
+            .rows
+            .iter()
+            .map(|row| match row {
+                Row::Event { who, .. } => who.as_str(),
+                Row::Field { .. } => "",
+            })
+            .collect();
+        assert_eq!(who, ["Ann", "Ann", "Bob", "Bob", "Ада"]);
     }
 
     #[test]

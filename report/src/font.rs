@@ -11,9 +11,12 @@ const REPLACEMENT: char = '?';
 
 /// The glyph of `c`, or of `?` when the font has none.
 pub fn glyph(c: char) -> u16 {
-    lookup(c)
-        .or_else(|| lookup(REPLACEMENT))
-        .expect("the font has a question mark")
+    lookup(printable(c)).expect("the font has a question mark")
+}
+
+/// `c` if the font has it, else `?`: what a PDF shows, and what copying its text gives.
+pub fn printable(c: char) -> char {
+    if lookup(c).is_some() { c } else { REPLACEMENT }
 }
 
 fn lookup(c: char) -> Option<u16> {

@@ -72,13 +72,6 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-/// Only `https://` (and `http://`) addresses become links; anything else stays text.
-fn is_web_address(url: &str) -> bool {
-    url.split_once("://").is_some_and(|(scheme, _)| {
-        scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http")
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,6 +70,8 @@ impl Layout {
     }
 
     fn line(&mut self, x: f32, style: Style, text: String) {
+        // A character the font lacks is a `?` on the page and in the copied text alike.
+        let text = text.chars().map(font::printable).collect();
         let leading = style.size() * 1.35;
         self.room(leading);
         self.y -= leading;
@@ -123,6 +125,21 @@ fn wrap(text: &str, width: f32, size: f32) -> Vec<String> {
     lines
 }
 
+/// `text` cut with an ellipsis to fit `width`.
+fn shortened(text: &str, width: f32, size: f32) -> String {
+    if font::width(text, size) <= width {
+        return text.to_string();
+    }
+    let mut cut = String::new();
+    for c in text.chars() {
+        if font::width(&format!("{cut}{c}…"), size) > width {
+            break;
+        }
+        cut.push(c);
+    }
+    format!("{cut}…")
+}
+
 fn lay_out(report: &Report) -> Vec<Vec<Placed>> {
     let mut layout = Layout::new();
     layout.paragraph(MARGIN, TEXT_WIDTH, Style::Title, &report.title);
@@ -146,7 +163,7 @@ fn lay_out(report: &Report) -> Vec<Vec<Placed>> {
                                 x: MARGIN + VALUE_INDENT,
                                 y,
                                 style: Style::Body,
-                                text: line,
+                                text: line.chars().map(font::printable).collect(),
                             });
                         } else {
                             layout.line(MARGIN + VALUE_INDENT, Style::Body, line);
@@ -184,11 +201,14 @@ pub fn pdf(report: &Report) -> Vec<u8> {
     let mut pages = lay_out(report);
     let total = pages.len();
     for (n, page) in pages.iter_mut().enumerate() {
+        let number = format!("  —  page {} of {total}", n + 1);
+        let room = TEXT_WIDTH - font::width(&number, Style::Small.size());
+        let title: String = report.title.chars().map(font::printable).collect();
         page.push(Placed {
             x: MARGIN,
             y: MARGIN - 10.0,
             style: Style::Small,
-            text: format!("{}  —  page {} of {total}", report.title, n + 1),
+            text: format!("{}{number}", shortened(&title, room, Style::Small.size())),
         });
     }
 
@@ -322,6 +342,26 @@ mod tests {
                     .collect(),
             }],
         }
+    }
+
+    #[test]
+    fn what_the_font_lacks_is_a_question_mark_on_the_page_and_when_copied() {
+        let report = Report {
+            title: "漢字 ".repeat(100),
+            sections: vec![],
+        };
+        let bytes = pdf(&report);
+        let text = String::from_utf8_lossy(&bytes);
+        // The ToUnicode map gives `?` for the replacement glyph, never a character it replaced.
+        assert!(remapped_glyph_of(&text, '?').is_some());
+        assert!(remapped_glyph_of(&text, '漢').is_none());
+        for page in lay_out(&report) {
+            for line in page {
+                assert!(!line.text.contains('漢'));
+            }
+        }
+        let footer = shortened(&"Long title ".repeat(50), 200.0, 8.0);
+        assert!(footer.ends_with('…') && font::width(&footer, 8.0) <= 200.0);
     }
 
     #[test]

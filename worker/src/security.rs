@@ -8,6 +8,10 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; \
 base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// The audit report's page: no script and nothing from anywhere, only its own inline style.
+pub const REPORT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; \
+form-action 'none'; frame-ancestors 'none'";
+
 const HEADERS: &[(&str, &str)] = &[
     ("content-security-policy", CONTENT_SECURITY_POLICY),
     (
@@ -32,8 +36,8 @@ pub fn harden(response: Response, is_api: bool) -> Result<Response> {
     for (name, value) in response.headers().entries() {
         headers.set(&name, &value)?;
     }
-    // A response with a policy of its own (the audit report's page) keeps it.
-    let own_policy = headers.has("content-security-policy")?;
+    // Only the audit report's page keeps a policy of its own; any other is replaced.
+    let own_policy = headers.get("content-security-policy")?.as_deref() == Some(REPORT_POLICY);
     for (name, value) in HEADERS {
         if !(own_policy && *name == "content-security-policy") {
             headers.set(name, value)?;

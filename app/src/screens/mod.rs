@@ -59,6 +59,8 @@ use signgate_core::wire::{
     CodeSent, ErrorCode, LoginOutcome, RecipientState, RecipientView, VerifiedResponse,
 };
 
+use signgate_core::validate::is_web_address;
+
 use crate::api::Failure;
 use crate::contact::HelpContact;
 use crate::i18n::{self, Key};
@@ -240,13 +242,6 @@ fn outstanding(view: &RecipientView, method: Method) -> Option<CodeSent> {
 fn continue_href(verified: &VerifiedResponse) -> Option<String> {
     let url = verified.continue_url.as_deref()?;
     is_web_address(url).then(|| format!("{url}#grant={}", verified.grant))
-}
-
-/// `http(s)://…` only: where the app sends the signer must never be a `javascript:` URL.
-fn is_web_address(url: &str) -> bool {
-    url.split_once("://").is_some_and(|(scheme, _)| {
-        scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http")
-    })
 }
 
 /// The screen's one `<h1>`. It takes focus when it appears, so screen-reader and keyboard users

@@ -2,7 +2,9 @@ use leptos::{ev, prelude::*, task::spawn_local};
 use signgate_core::policy::Method;
 use signgate_core::wire::{ErrorCode, LoginStarted, ProviderOption, RecipientView};
 
-use super::{ContactLink, Elsewhere, Heading, Screen, elsewhere, is_web_address};
+use signgate_core::validate::is_web_address;
+
+use super::{ContactLink, Elsewhere, Heading, Screen, elsewhere};
 use crate::api::{self, Failure};
 use crate::contact::HelpContact;
 use crate::i18n::{self, Key, Lang, text, tr};

@@ -198,6 +198,9 @@ impl RecipientObject {
         key: &str,
         result: std::result::Result<Identity, LoginFailure>,
     ) -> Result<Reply<LoginOutcome>> {
+        // As for passwords and codes: the verdict waits on the agreement, and a method change or
+        // replacement by the sender must not slip in between and be verified by this login.
+        let _one_check_at_a_time = self.checking.lock().await;
         let Some(mut loaded) = self.load().await? else {
             return Ok(Err(*crate::http::invalid_link()));
         };

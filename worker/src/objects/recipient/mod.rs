@@ -306,6 +306,8 @@ pub enum RecipientCall {
     ChangeMethod {
         setup: Box<MethodSetup>,
         by: Contact,
+        /// The address the route checked the change for: a replacement meanwhile refuses it.
+        email: String,
     },
     /// Someone else takes the recipient's place, with a link of their own.
     Replace {
@@ -424,8 +426,8 @@ impl DurableObject for RecipientObject {
                 self.mark_cancelled().await?;
                 reply::<()>(&Ok(()))
             }
-            RecipientCall::ChangeMethod { setup, by } => {
-                reply(&self.change_method(*setup, by).await?)
+            RecipientCall::ChangeMethod { setup, by, email } => {
+                reply(&self.change_method(*setup, by, &email).await?)
             }
             RecipientCall::Replace { replacement } => reply(&self.replace(*replacement).await?),
             RecipientCall::Preview => reply(&self.preview().await?),

@@ -1,9 +1,7 @@
 //! What a sender's preview of this recipient shows, read from the record. Nothing is written: a
 //! preview never touches the recipient's state or audit trail.
 
-use signgate_core::attempts::Attempts;
-use signgate_core::otp::CodeBook;
-use signgate_core::preview::PreviewSpec;
+use signgate_core::preview::{self, PreviewSpec};
 use worker::Result;
 
 use super::RecipientObject;
@@ -21,10 +19,6 @@ impl RecipientObject {
             )));
         };
         let record = &loaded.record;
-        let tries = match &record.code_rules {
-            Some(rules) => Some(CodeBook::default().tries_left(rules)),
-            None => Attempts::default().tries_left(record.try_limit),
-        };
         Ok(Ok(PreviewSpec {
             method: record.method,
             sender: record.sender.clone(),
@@ -33,7 +27,7 @@ impl RecipientObject {
             recipient_name: record.name.clone(),
             recipient_email: record.email.clone(),
             phone_last4: record.phone.as_deref().map(signgate_core::phone::last4),
-            tries,
+            tries: preview::full_tries(record.code_rules.as_ref(), record.try_limit),
             code_digits: record.code_rules.map(|rules| rules.digits),
             providers: record
                 .login

@@ -30,12 +30,21 @@ impl RecipientObject {
         &self,
         setup: MethodSetup,
         by: Contact,
+        checked_for: &str,
     ) -> Result<Reply<RecipientStatus>> {
         let _no_check_meanwhile = self.checking.lock().await;
         let mut loaded = match self.changeable().await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
+        // The policy was applied to the person the route read (internal or not, their address
+        // as login hint): if someone else took their place since, that no longer holds.
+        if loaded.record.email != checked_for {
+            return Ok(Err(*fail(
+                ErrorCode::Conflict,
+                "The recipient was replaced meanwhile. Read the agreement again and retry.",
+            )));
+        }
         let changed = AuditKind::MethodChanged {
             from: loaded.record.method,
             to: setup.method,
@@ -98,8 +107,8 @@ impl RecipientObject {
         }
         if crate::config::now_ms() >= loaded.record.expires_at {
             return Ok(Err(*fail(
-                ErrorCode::InvalidRequest,
-                "The agreement's links have expired.",
+                ErrorCode::Conflict,
+                "The agreement's links have expired: there is nothing left to change.",
             )));
         }
         Ok(Ok(loaded))

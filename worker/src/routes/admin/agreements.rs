@@ -16,7 +16,7 @@ use worker::{Env, Request, Response, Result};
 
 use crate::config::{self, AGREEMENTS_BINDING, RECIPIENTS_BINDING, now_ms};
 use crate::http::{self, MAX_ADMIN_BODY, fail, read_json};
-use crate::objects::agreement::{AgreementCall, AgreementRecord, AuditPage};
+use crate::objects::agreement::{AgreementCall, AgreementRecord, AgreementSummary, AuditPage};
 use crate::objects::recipient::{MethodSetup, RecipientCall, RecipientCommon, RecipientRecord};
 use crate::objects::{call, call_ok, stub};
 use crate::{accounts, crypto};
@@ -226,6 +226,34 @@ fn plan(
 
 pub fn agreement(env: &Env, id: &str) -> Option<worker::Stub> {
     stub(env, AGREEMENTS_BINDING, id).ok()
+}
+
+/// The agreement `id`, if it has the recipient `recipient_id`: an id from another agreement is
+/// not found here.
+pub async fn agreement_with(
+    env: &Env,
+    id: &str,
+    recipient_id: &str,
+) -> Result<std::result::Result<AgreementSummary, http::Failure>> {
+    let Some(agreement) = agreement(env, id) else {
+        return Ok(Err(http::agreement_not_found()));
+    };
+    let summary = match call::<_, AgreementSummary>(&agreement, &AgreementCall::Record).await? {
+        Ok(summary) => summary,
+        Err(refusal) => return Ok(Err(Box::new(refusal))),
+    };
+    if !summary
+        .record
+        .recipient_ids
+        .iter()
+        .any(|r| r == recipient_id)
+    {
+        return Ok(Err(fail(
+            ErrorCode::NotFound,
+            "The agreement has no recipient with this id.",
+        )));
+    }
+    Ok(Ok(summary))
 }
 
 pub async fn status(env: &Env, id: &str) -> Result<Response> {

@@ -2,19 +2,16 @@
 //! under an account's policy. It is signed and self-contained (`signgate_core::preview`): making
 //! one writes nothing, and opening one reads nothing but the token.
 
-use signgate_core::attempts::Attempts;
-use signgate_core::otp::CodeBook;
-use signgate_core::policy::{Account, Method, Policy};
+use signgate_core::policy::{Account, Method};
 use signgate_core::preview::{self, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, PreviewSpec};
 use signgate_core::validate;
 use signgate_core::wire::{Contact, CreatePreview, ErrorCode, PreviewCreated};
 use worker::{Env, Request, Response, Result};
 
-use super::agreements::agreement;
+use super::agreements::agreement_with;
 use crate::config::{self, RECIPIENTS_BINDING, now_ms};
 use crate::http::{self, Failure, MAX_ADMIN_BODY, fail, read_json, respond};
 use crate::login::providers;
-use crate::objects::agreement::{AgreementCall, AgreementSummary};
 use crate::objects::recipient::RecipientCall;
 use crate::objects::{call, stub};
 use crate::{accounts, crypto};
@@ -94,24 +91,10 @@ type Found = Outcome<(PreviewSpec, Account, Option<String>)>;
 
 /// What an existing recipient would see now.
 async fn of_recipient(env: &Env, agreement_id: &str, recipient_id: &str) -> Result<Found> {
-    let Some(agreement) = agreement(env, agreement_id) else {
-        return Ok(Err(http::agreement_not_found()));
-    };
-    let summary = match call::<_, AgreementSummary>(&agreement, &AgreementCall::Record).await? {
+    let summary = match agreement_with(env, agreement_id, recipient_id).await? {
         Ok(summary) => summary,
-        Err(refusal) => return Ok(Err(Box::new(refusal))),
+        Err(failure) => return Ok(Err(failure)),
     };
-    if !summary
-        .record
-        .recipient_ids
-        .iter()
-        .any(|id| id == recipient_id)
-    {
-        return Ok(Err(fail(
-            ErrorCode::NotFound,
-            "The agreement has no recipient with this id.",
-        )));
-    }
     let recipient = stub(env, RECIPIENTS_BINDING, recipient_id)?;
     let spec = match call::<_, PreviewSpec>(&recipient, &RecipientCall::Preview).await? {
         Ok(spec) => spec,
@@ -185,7 +168,7 @@ async fn of_method(env: &Env, input: &CreatePreview) -> Result<Found> {
     let spec = PreviewSpec {
         method,
         phone_last4: (method == Method::Phone).then(|| SAMPLE_PHONE_LAST4.into()),
-        tries: full_tries(policy, method),
+        tries: preview::full_tries(policy.code_rules(method).as_ref(), policy.try_limit(method)),
         code_digits: policy.code_rules(method).map(|rules| rules.digits),
         providers: policy
             .login_rules(method, &recipient.email)
@@ -203,14 +186,6 @@ async fn of_method(env: &Env, input: &CreatePreview) -> Result<Found> {
         nonce: String::new(),
     };
     Ok(Ok((spec, account, input.group.clone())))
-}
-
-/// The tries a recipient of `method` starts with under `policy`.
-fn full_tries(policy: &Policy, method: Method) -> Option<u32> {
-    match policy.code_rules(method) {
-        Some(rules) => Some(CodeBook::default().tries_left(&rules)),
-        None => Attempts::default().tries_left(policy.try_limit(method)),
-    }
 }
 
 fn invalid(message: impl Into<String>) -> Failure {

@@ -17,11 +17,11 @@ use signgate_core::wire::{
 };
 use worker::{Env, Request, Response, Result, Stub};
 
-use super::agreements::{agreement, new_link_token, signing_url};
+use super::agreements::{agreement_with, new_link_token, signing_url};
 use crate::accounts;
 use crate::config::{self, RECIPIENTS_BINDING};
 use crate::http::{self, Failure, MAX_ADMIN_BODY, fail, read_json, respond};
-use crate::objects::agreement::{AgreementCall, AgreementSummary};
+use crate::objects::agreement::AgreementSummary;
 use crate::objects::recipient::{MethodSetup, RecipientCall, Replacement};
 use crate::objects::{call, call_ok, stub};
 
@@ -86,6 +86,7 @@ async fn change(
     let changed = RecipientCall::ChangeMethod {
         setup: Box::new(setup),
         by,
+        email: current.email,
     };
     Ok(Ok(http::answer(
         call::<_, RecipientStatus>(&target.recipient, &changed).await?,
@@ -176,25 +177,10 @@ impl Target {
         agreement_id: &str,
         recipient_id: &str,
     ) -> Result<std::result::Result<Target, Failure>> {
-        let Some(agreement) = agreement(env, agreement_id) else {
-            return Ok(Err(http::agreement_not_found()));
-        };
-        let summary = match call::<_, AgreementSummary>(&agreement, &AgreementCall::Record).await? {
+        let summary = match agreement_with(env, agreement_id, recipient_id).await? {
             Ok(summary) => summary,
-            Err(refusal) => return Ok(Err(Box::new(refusal))),
+            Err(failure) => return Ok(Err(failure)),
         };
-        // Only this agreement's recipients: an id from another agreement is not found here.
-        if !summary
-            .record
-            .recipient_ids
-            .iter()
-            .any(|id| id == recipient_id)
-        {
-            return Ok(Err(fail(
-                ErrorCode::NotFound,
-                "The agreement has no recipient with this id.",
-            )));
-        }
         if summary.cancelled {
             return Ok(Err(http::cancelled()));
         }

@@ -12,11 +12,8 @@ use crate::config::now_ms;
 use crate::http;
 use crate::objects::agreement::{AgreementCall, AuditPage};
 use crate::objects::call;
+use crate::security::REPORT_POLICY;
 use crate::time_zone::LocalTime;
-
-/// No scripts, no outside resources: only the page's own inline style.
-const REPORT_POLICY: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
