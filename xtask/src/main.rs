@@ -41,24 +41,33 @@ fn main() -> ExitCode {
     }
 }
 
+/// The crates that build and test natively (the worker is wasm only).
+const NATIVE_CRATES: &[&str] = &[
+    "-p",
+    "signgate-core",
+    "-p",
+    "signgate-report",
+    "-p",
+    "signgate-app",
+    "-p",
+    "xtask",
+];
+
 /// All test layers, cheapest first, so a formatting slip fails in seconds, not minutes.
 fn test(args: &[String]) -> Result {
     let only_native = args.iter().any(|a| a == "--native");
     let deny_warnings = ["--", "-D", "warnings"];
     step("formatting", || cargo(&["fmt", "--all", "--check"]))?;
     step("clippy (native)", || {
-        let crates = [
-            "clippy",
-            "-p",
-            "signgate-core",
-            "-p",
-            "signgate-report",
-            "-p",
-            "signgate-app",
-            "-p",
-            "xtask",
-        ];
-        cargo(&[&crates[..], &["--all-targets"], &deny_warnings].concat())
+        cargo(
+            &[
+                &["clippy"][..],
+                NATIVE_CRATES,
+                &["--all-targets"],
+                &deny_warnings,
+            ]
+            .concat(),
+        )
     })?;
     step("clippy (wasm)", || {
         let crates = ["clippy", "-p", "signgate-app", "-p", "signgate-worker"];
@@ -72,17 +81,7 @@ fn test(args: &[String]) -> Result {
         )
     })?;
     step("native tests", || {
-        let crates = [
-            "-p",
-            "signgate-core",
-            "-p",
-            "signgate-report",
-            "-p",
-            "signgate-app",
-            "-p",
-            "xtask",
-        ];
-        cargo(&[&["nextest", "run", "--no-fail-fast"][..], &crates].concat())
+        cargo(&[&["nextest", "run", "--no-fail-fast"][..], NATIVE_CRATES].concat())
     })?;
     if only_native {
         return Ok(());

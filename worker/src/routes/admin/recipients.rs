@@ -51,16 +51,16 @@ async fn change(
     agreement_id: &str,
     recipient_id: &str,
 ) -> Result<Outcome> {
-    let input: ChangeMethod = match read_json(req, MAX_ADMIN_BODY).await {
-        Ok(input) => input,
-        Err(failure) => return Ok(Err(failure)),
-    };
-    let target = match Target::find(env, agreement_id, recipient_id).await? {
-        Ok(target) => target,
-        Err(failure) => return Ok(Err(failure)),
-    };
-    let by = match target.who_asked(input.by.clone()) {
-        Ok(by) => by,
+    let (input, target, by) = match begin::<ChangeMethod>(
+        req,
+        env,
+        agreement_id,
+        recipient_id,
+        |i| i.by.clone(),
+    )
+    .await?
+    {
+        Ok(begun) => begun,
         Err(failure) => return Ok(Err(failure)),
     };
     let current: RecipientStatus = call_ok(&target.recipient, &RecipientCall::Status).await?;
@@ -99,18 +99,13 @@ async fn replace_recipient(
     agreement_id: &str,
     recipient_id: &str,
 ) -> Result<Outcome> {
-    let input: ReplaceRecipient = match read_json(req, MAX_ADMIN_BODY).await {
-        Ok(input) => input,
-        Err(failure) => return Ok(Err(failure)),
-    };
-    let target = match Target::find(env, agreement_id, recipient_id).await? {
-        Ok(target) => target,
-        Err(failure) => return Ok(Err(failure)),
-    };
-    let by = match target.who_asked(input.by.clone()) {
-        Ok(by) => by,
-        Err(failure) => return Ok(Err(failure)),
-    };
+    let (input, target, by) =
+        match begin::<ReplaceRecipient>(req, env, agreement_id, recipient_id, |i| i.by.clone())
+            .await?
+        {
+            Ok(begun) => begun,
+            Err(failure) => return Ok(Err(failure)),
+        };
     let new = &input.recipient;
     let mut problems = Vec::new();
     if let Err(problem) = validate::text("recipient.name", &new.name, validate::MAX_NAME_LEN) {
@@ -162,6 +157,27 @@ async fn replace_recipient(
         signing_url: signing_url(&config::origin(env, req)?, &token),
     };
     Ok(Ok(http::json(200, &created)?))
+}
+
+/// What both changes start from: the request, the recipient it is for, and who asked.
+async fn begin<T: serde::de::DeserializeOwned>(
+    req: &mut Request,
+    env: &Env,
+    agreement_id: &str,
+    recipient_id: &str,
+    by: impl Fn(&T) -> Option<Contact>,
+) -> Result<std::result::Result<(T, Target, Contact), Failure>> {
+    let input: T = match read_json(req, MAX_ADMIN_BODY).await {
+        Ok(input) => input,
+        Err(failure) => return Ok(Err(failure)),
+    };
+    let target = match Target::find(env, agreement_id, recipient_id).await? {
+        Ok(target) => target,
+        Err(failure) => return Ok(Err(failure)),
+    };
+    Ok(target
+        .who_asked(by(&input))
+        .map(|asked| (input, target, asked)))
 }
 
 /// The recipient a change is for, in its agreement, under its account.
