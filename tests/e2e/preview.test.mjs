@@ -71,6 +71,25 @@ describe('sender previews in the browser', () => {
     await s.page.context().close();
   });
 
+  test('every method has a preview in Russian at 360 px: the banner over the real screen, axe-clean', async () => {
+    await admin.putAccount('acme', {
+      name: 'Acme Legal',
+      policy: { methods: { allowed: ['password', 'phone', 'email_code', 'social'], default: 'password' } },
+    });
+    const screens = { password: 'password', phone: 'phone', email_code: 'email-code', social: 'providers' };
+    const violations = {};
+    for (const [method, screen] of Object.entries(screens)) {
+      const s = new SigningPage(await phonePage(browser, 'en-US'));
+      await s.open(await previewUrl({ account_id: 'acme', method, language: 'ru' }));
+      await s.waitFor(screen);
+      assert.equal(await s.page.getByRole('complementary', { name: 'Предпросмотр' }).textContent(),
+        'Предпросмотр: ничего не отправляется и ничего не засчитывается.', method);
+      violations[method] = await s.axeViolations();
+      await s.page.context().close();
+    }
+    assert.deepEqual(violations, { password: [], phone: [], email_code: [], social: [] });
+  });
+
   test('a social login is simulated: the button leads straight back, verified', async () => {
     const url = await previewUrl({ account_id: 'acme', method: 'social' });
     const s = new SigningPage(await phonePage(browser, 'en-US'));
