@@ -52,12 +52,12 @@ async fn create_preview(req: &mut Request, env: &Env) -> Result<Outcome<Response
              method (optionally group, title, sender, recipient), not both",
         )),
     };
-    let (mut spec, account, group) = match found {
+    let (mut spec, account) = match found {
         Ok(found) => found,
         Err(failure) => return Ok(Err(failure)),
     };
-    let policy = account.policy_for(group.as_deref());
-    spec.support_contact = policy.support_contact.clone();
+    // As the recipient's view shows it (`routes/recipient_view.rs`): the account's contact.
+    spec.support_contact = account.policy.support_contact.clone();
     // Only the providers this deployment has, by the names their buttons carry.
     let configured = providers::all(env)?;
     spec.providers = spec
@@ -87,7 +87,7 @@ fn no_sample(input: &CreatePreview) -> bool {
         && input.recipient.is_none()
 }
 
-type Found = Outcome<(PreviewSpec, Account, Option<String>)>;
+type Found = Outcome<(PreviewSpec, Account)>;
 
 /// What an existing recipient would see now.
 async fn of_recipient(env: &Env, agreement_id: &str, recipient_id: &str) -> Result<Found> {
@@ -103,7 +103,7 @@ async fn of_recipient(env: &Env, agreement_id: &str, recipient_id: &str) -> Resu
     let account = accounts::load(env, &summary.record.account_id)
         .await?
         .ok_or_else(|| worker::Error::RustError("an agreement's account is gone".into()))?;
-    Ok(Ok((spec, account, summary.record.group)))
+    Ok(Ok((spec, account)))
 }
 
 /// What a recipient given `method` under the account's (or group's) policy would see.
@@ -185,7 +185,7 @@ async fn of_method(env: &Env, input: &CreatePreview) -> Result<Found> {
         expires_at: 0,
         nonce: String::new(),
     };
-    Ok(Ok((spec, account, input.group.clone())))
+    Ok(Ok((spec, account)))
 }
 
 fn invalid(message: impl Into<String>) -> Failure {
