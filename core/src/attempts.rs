@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 pub enum TryLimit {
     /// Lock after this many wrong entries (1..=[`TryLimit::MAX`]).
     Limited(u32),
-    /// Never lock; attempts are throttled instead.
+    /// No limit of the account's own: attempts are throttled, and still lock at NIST's
+    /// [`TryLimit::MAX`] consecutive failures, so a link that lives a year is no endless oracle.
     Unlimited,
 }
 
@@ -137,13 +138,15 @@ impl Attempts {
         }
         self.failures += 1;
         self.last_failure_ms = now_ms;
-        match limit {
-            TryLimit::Limited(n) if self.failures >= n => {
-                self.locked = true;
-                AfterFailure::Locked
-            }
-            _ => AfterFailure::TriesLeft(self.tries_left(limit)),
+        let lock_at = match limit {
+            TryLimit::Limited(n) => n,
+            TryLimit::Unlimited => TryLimit::MAX,
+        };
+        if self.failures >= lock_at {
+            self.locked = true;
+            return AfterFailure::Locked;
         }
+        AfterFailure::TriesLeft(self.tries_left(limit))
     }
 
     /// Lock from outside (the agreement was cancelled for another reason).
@@ -182,8 +185,30 @@ mod tests {
         assert_eq!(a.failures(), 5);
     }
 
+    /// NIST SP 800-63B-4: an "unlimited" limit still locks at 100 consecutive failures, however
+    /// patiently they are spread over the throttle's waits.
     #[test]
-    fn unlimited_never_locks_but_throttles_with_growing_waits() {
+    fn unlimited_locks_at_the_hundredth_consecutive_failure() {
+        let mut a = Attempts::default();
+        let mut now = 0;
+        for _ in 1..TryLimit::MAX {
+            now += MAX_THROTTLE_MS;
+            assert_eq!(
+                a.record_failure(TryLimit::Unlimited, now),
+                AfterFailure::TriesLeft(None)
+            );
+        }
+        now += MAX_THROTTLE_MS;
+        assert_eq!(
+            a.record_failure(TryLimit::Unlimited, now),
+            AfterFailure::Locked
+        );
+        assert_eq!(a.gate(u64::MAX), Gate::Locked);
+        assert_eq!(a.failures(), TryLimit::MAX);
+    }
+
+    #[test]
+    fn unlimited_throttles_with_growing_waits() {
         let mut a = Attempts::default();
         let mut now = 0;
         for _ in 0..THROTTLE_AFTER {
