@@ -89,9 +89,31 @@ pub fn is_web_address(url: &str) -> bool {
     })
 }
 
+/// A person's name and address, each problem named under `field` (`sender.name`,
+/// `recipients[2].email`).
+pub fn person(field: &str, name: &str, email_address: &str) -> Vec<String> {
+    let name = text(&format!("{field}.name"), name, MAX_NAME_LEN).err();
+    let address = email(email_address)
+        .err()
+        .map(|e| format!("{field}.email: {e}"));
+    name.into_iter().chain(address).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_persons_problems_are_named_under_their_field() {
+        assert!(person("sender", "Sam", "sam@acme.example").is_empty());
+        assert_eq!(
+            person("recipients[2]", " ", "not an address"),
+            [
+                "recipients[2].name must not be empty",
+                "recipients[2].email: \"not an address\" is not an e-mail address"
+            ]
+        );
+    }
 
     #[test]
     fn emails() {

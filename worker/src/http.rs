@@ -39,6 +39,30 @@ pub fn cancelled() -> Failure {
     )
 }
 
+/// A wrong password (`WrongPassword`) or code (`WrongCode`), and the tries left: the same words on
+/// a real link and in a preview.
+pub fn wrong_entry(code: ErrorCode, tries_left: Option<u32>) -> ApiError {
+    let message = match code {
+        ErrorCode::WrongPassword => "That password is not right.",
+        _ => "That code is not right.",
+    };
+    let mut error = *fail(code, message);
+    error.tries_left = tries_left;
+    error
+}
+
+/// What was typed cannot be a password (`InvalidPassword`) or code (`InvalidCode`): refused
+/// without being counted, with the tries still left.
+pub fn not_counted(
+    code: ErrorCode,
+    problem: impl std::fmt::Display,
+    tries_left: Option<u32>,
+) -> ApiError {
+    let mut error = *fail(code, format!("Not counted as a try: {problem}."));
+    error.tries_left = tries_left;
+    error
+}
+
 pub fn agreement_not_found() -> Failure {
     fail(ErrorCode::NotFound, "No agreement has this id.")
 }

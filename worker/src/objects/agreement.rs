@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use signgate_core::audit::{AuditEvent, AuditKind, CancelReason, Cursor, merge_page};
 use signgate_core::policy::Method;
 use signgate_core::wire::{
-    AgreementState, AgreementStatus, Contact, ErrorCode, RecipientStatus, WebhookKind,
+    AgreementState, AgreementStatus, AuditTrail, Contact, ErrorCode, RecipientStatus, WebhookKind,
     WebhookPayload,
 };
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
@@ -77,13 +77,6 @@ pub enum AgreementCall {
 pub struct AgreementSummary {
     pub record: AgreementRecord,
     pub cancelled: bool,
-}
-
-/// One page of the audit trail.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct AuditPage {
-    pub events: Vec<AuditEvent>,
-    pub next_cursor: Option<String>,
 }
 
 /// A webhook waiting to be delivered.
@@ -316,7 +309,7 @@ impl AgreementObject {
     /// stamps its own events, so order across objects is as good as their clocks. Each source is
     /// read from where the cursor left it, `limit + 1` events at most, so a page takes memory in
     /// proportion to its size, however long the trail.
-    async fn audit_trail(&self, cursor: Option<&str>, limit: u32) -> Result<Reply<AuditPage>> {
+    async fn audit_trail(&self, cursor: Option<&str>, limit: u32) -> Result<Reply<AuditTrail>> {
         let Some(record) = self.record().await? else {
             return Ok(Err(*http::agreement_not_found()));
         };
@@ -354,7 +347,8 @@ impl AgreementObject {
         let own_from = cursor.0[sources - 1];
         next.push(AuditLog::read(&self.state.storage(), own_from, read).await?);
         let (events, after) = merge_page(next, &cursor, limit as usize);
-        Ok(Ok(AuditPage {
+        Ok(Ok(AuditTrail {
+            agreement_id: self.state.id().to_string(),
             events,
             next_cursor: after.map(|c| c.encode()),
         }))

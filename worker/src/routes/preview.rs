@@ -12,7 +12,10 @@ use signgate_core::wire::{
 use worker::{Env, Method as Verb, Request, Response, Result};
 
 use crate::config::{self, now_ms};
-use crate::http::{self, Failure, MAX_RECIPIENT_BODY, bearer, fail, invalid_link, read_json};
+use crate::http::{
+    self, Failure, MAX_RECIPIENT_BODY, bearer, fail, invalid_link, not_counted, read_json,
+    wrong_entry,
+};
 
 pub async fn dispatch(mut req: Request, env: &Env, path: &[&str]) -> Result<Response> {
     let key = preview::key(&config::grant_signing_key(env)?);
@@ -75,22 +78,18 @@ fn answer(
             http::json(200, &LoginStarted { authorization_url })
         })),
         PreviewAnswer::Wrong { tries_left } => {
-            let (code, message) = match spec.method {
-                Method::Password => (ErrorCode::WrongPassword, "That password is not right."),
-                _ => (ErrorCode::WrongCode, "That code is not right."),
+            let code = match spec.method {
+                Method::Password => ErrorCode::WrongPassword,
+                _ => ErrorCode::WrongCode,
             };
-            let mut failure = fail(code, message);
-            failure.tries_left = tries_left;
-            Err(failure)
+            Err(Box::new(wrong_entry(code, tries_left)))
         }
         PreviewAnswer::Invalid(problem) => {
             let code = match spec.method {
                 Method::Password => ErrorCode::InvalidPassword,
                 _ => ErrorCode::InvalidCode,
             };
-            let mut failure = fail(code, format!("Not counted as a try: {problem}."));
-            failure.tries_left = spec.tries;
-            Err(failure)
+            Err(Box::new(not_counted(code, problem, spec.tries)))
         }
         PreviewAnswer::WrongMethod => Err(fail(
             ErrorCode::WrongMethod,

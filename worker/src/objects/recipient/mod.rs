@@ -45,7 +45,7 @@ pub use sender_changes::Replacement;
 use super::agreement::AgreementCall;
 use super::{AuditLog, Reply, call, call_ok, reply, stub};
 use crate::config::{self, AGREEMENTS_BINDING, now_ms};
-use crate::http::{cancelled, fail, invalid_link};
+use crate::http::{cancelled, fail, invalid_link, not_counted, wrong_entry};
 use crate::{accounts, codes, crypto};
 
 /// What the agreement's creator stores about a recipient. The password is only ever a hash.
@@ -609,12 +609,12 @@ impl RecipientObject {
             RecipientState::Pending => {}
         }
         if let Err(problem) = signgate_core::password::check_entry(password) {
-            let mut error = *fail(
+            let tries_left = loaded.progress.attempts.tries_left(loaded.record.try_limit);
+            return Ok(Err(not_counted(
                 ErrorCode::InvalidPassword,
-                format!("Not counted as a try: {problem}."),
-            );
-            error.tries_left = loaded.progress.attempts.tries_left(loaded.record.try_limit);
-            return Ok(Err(error));
+                problem,
+                tries_left,
+            )));
         }
         if let Gate::Throttled { .. } = loaded.progress.attempts.gate(now_ms()) {
             return self.refuse(loaded, RefusalReason::Throttled).await;
@@ -706,9 +706,7 @@ impl RecipientObject {
         match outcome {
             AfterFailure::TriesLeft(tries_left) => {
                 self.save(loaded, vec![failed]).await?;
-                let mut error = *fail(ErrorCode::WrongPassword, "That password is not right.");
-                error.tries_left = tries_left;
-                Ok(Err(error))
+                Ok(Err(wrong_entry(ErrorCode::WrongPassword, tries_left)))
             }
             AfterFailure::Locked => {
                 loaded.progress.state = RecipientState::Cancelled;

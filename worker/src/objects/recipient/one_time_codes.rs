@@ -11,7 +11,7 @@ use worker::Result;
 use super::{Loaded, RecipientObject, already_verified};
 use crate::config::{self, now_ms};
 use crate::delivery::Courier;
-use crate::http::{cancelled, fail};
+use crate::http::{cancelled, fail, not_counted, wrong_entry};
 use crate::objects::Reply;
 use crate::{codes, crypto};
 
@@ -194,12 +194,12 @@ impl RecipientObject {
         let entry = match signgate_core::otp::normalize_entry(entry, rules.digits) {
             Ok(entry) => entry,
             Err(problem) => {
-                let mut error = *fail(
+                let tries_left = self.tries_left(&loaded);
+                return Ok(Err(not_counted(
                     ErrorCode::InvalidCode,
-                    format!("Not counted as a try: {problem}."),
-                );
-                error.tries_left = self.tries_left(&loaded);
-                return Ok(Err(error));
+                    problem,
+                    tries_left,
+                )));
             }
         };
         let now = now_ms();
@@ -283,9 +283,7 @@ impl RecipientObject {
         match outcome {
             AfterWrong::TriesLeft(tries_left) => {
                 self.save(loaded, vec![failed]).await?;
-                let mut error = *fail(ErrorCode::WrongCode, "That code is not right.");
-                error.tries_left = Some(tries_left);
-                Ok(Err(error))
+                Ok(Err(wrong_entry(ErrorCode::WrongCode, Some(tries_left))))
             }
             AfterWrong::Voided { voided } => {
                 self.save(loaded, vec![failed, AuditKind::CodesVoided { method }])

@@ -16,7 +16,7 @@ use worker::{Env, Request, Response, Result};
 
 use crate::config::{self, AGREEMENTS_BINDING, RECIPIENTS_BINDING, now_ms};
 use crate::http::{self, MAX_ADMIN_BODY, fail, read_json};
-use crate::objects::agreement::{AgreementCall, AgreementRecord, AgreementSummary, AuditPage};
+use crate::objects::agreement::{AgreementCall, AgreementRecord, AgreementSummary};
 use crate::objects::recipient::{MethodSetup, RecipientCall, RecipientCommon, RecipientRecord};
 use crate::objects::{call, call_ok, stub};
 use crate::{accounts, crypto};
@@ -162,12 +162,9 @@ fn plan(
         &input.title,
         validate::MAX_TITLE_LEN,
     ));
-    note(validate::text(
-        "sender.name",
-        &input.sender.name,
-        validate::MAX_NAME_LEN,
-    ));
-    note(validate::email(&input.sender.email).map_err(|e| format!("sender.email: {e}")));
+    validate::person("sender", &input.sender.name, &input.sender.email)
+        .into_iter()
+        .for_each(|problem| note(Err(problem)));
     if let Some(url) = &input.continue_url {
         note(validate::url("continue_url", url, allow_loopback_http));
         if url.contains('#') {
@@ -195,12 +192,9 @@ fn plan(
     let mut planned = Vec::new();
     for (index, recipient) in input.recipients.iter().enumerate() {
         let at = format!("recipients[{index}]");
-        note(validate::text(
-            &format!("{at}.name"),
-            &recipient.name,
-            validate::MAX_NAME_LEN,
-        ));
-        note(validate::email(&recipient.email).map_err(|e| format!("{at}.email: {e}")));
+        validate::person(&at, &recipient.name, &recipient.email)
+            .into_iter()
+            .for_each(|problem| note(Err(problem)));
         let internal = account.is_internal(&recipient.email);
         match method_setup::plan(
             policy,
@@ -289,10 +283,5 @@ pub async fn audit(req: &Request, env: &Env, id: &str) -> Result<Response> {
             }
         }
     }
-    let page = call::<_, AuditPage>(&agreement, &AgreementCall::Audit { cursor, limit }).await?;
-    http::answer(page.map(|page| AuditTrail {
-        agreement_id: id.to_string(),
-        events: page.events,
-        next_cursor: page.next_cursor,
-    }))
+    http::answer(call::<_, AuditTrail>(&agreement, &AgreementCall::Audit { cursor, limit }).await?)
 }

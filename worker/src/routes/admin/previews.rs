@@ -137,26 +137,16 @@ async fn of_method(env: &Env, input: &CreatePreview) -> Result<Found> {
         email: "alex@example.com".into(),
     });
     let title = input.title.clone().unwrap_or_else(|| SAMPLE_TITLE.into());
-    let mut problems = Vec::new();
-    for (field, text) in [
-        ("title", &title),
-        ("sender.name", &sender.name),
-        ("recipient.name", &recipient.name),
-    ] {
-        let max = if field == "title" {
-            validate::MAX_TITLE_LEN
-        } else {
-            validate::MAX_NAME_LEN
-        };
-        problems.extend(validate::text(field, text, max).err());
-    }
-    for (field, email) in [("sender", &sender.email), ("recipient", &recipient.email)] {
-        problems.extend(
-            validate::email(email)
-                .err()
-                .map(|e| format!("{field}.email: {e}")),
-        );
-    }
+    let mut problems: Vec<String> = validate::text("title", &title, validate::MAX_TITLE_LEN)
+        .err()
+        .into_iter()
+        .chain(validate::person("sender", &sender.name, &sender.email))
+        .chain(validate::person(
+            "recipient",
+            &recipient.name,
+            &recipient.email,
+        ))
+        .collect();
     let policy = account.policy_for(input.group.as_deref());
     let internal = account.is_internal(&recipient.email);
     if let Err(problem) = policy.choose_method(internal, Some(method)) {

@@ -107,13 +107,7 @@ async fn replace_recipient(
             Err(failure) => return Ok(Err(failure)),
         };
     let new = &input.recipient;
-    let mut problems = Vec::new();
-    if let Err(problem) = validate::text("recipient.name", &new.name, validate::MAX_NAME_LEN) {
-        problems.push(problem);
-    }
-    if let Err(problem) = validate::email(&new.email) {
-        problems.push(format!("recipient.email: {problem}"));
-    }
+    let mut problems = validate::person("recipient", &new.name, &new.email);
     let internal = target.account.is_internal(&new.email);
     let policy = target.policy();
     let planned = method_setup::plan(
@@ -221,13 +215,7 @@ impl Target {
         let Some(by) = by else {
             return Ok(self.summary.record.sender.clone());
         };
-        let mut problems = Vec::new();
-        if let Err(problem) = validate::text("by.name", &by.name, validate::MAX_NAME_LEN) {
-            problems.push(problem);
-        }
-        if let Err(problem) = validate::email(&by.email) {
-            problems.push(format!("by.email: {problem}"));
-        }
+        let problems = validate::person("by", &by.name, &by.email);
         if problems.is_empty() {
             Ok(by)
         } else {

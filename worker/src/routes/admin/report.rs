@@ -3,14 +3,14 @@
 //! made here, from the agreement's state and its whole trail, read page by page.
 
 use signgate_core::audit::AuditEvent;
-use signgate_core::wire::{AUDIT_PAGE_MAX, AgreementStatus};
+use signgate_core::wire::{AUDIT_PAGE_MAX, AgreementStatus, AuditTrail};
 use worker::{Env, Response, Result};
 
 use super::agreements::agreement;
 use crate::accounts;
 use crate::config::now_ms;
 use crate::http;
-use crate::objects::agreement::{AgreementCall, AuditPage};
+use crate::objects::agreement::AgreementCall;
 use crate::objects::call;
 use crate::security::REPORT_POLICY;
 use crate::time_zone::LocalTime;
@@ -36,7 +36,7 @@ pub async fn get(env: &Env, id: &str, format: Format) -> Result<Response> {
             cursor: cursor.take(),
             limit: AUDIT_PAGE_MAX,
         };
-        let page = match call::<_, AuditPage>(&stub, &page).await? {
+        let page = match call::<_, AuditTrail>(&stub, &page).await? {
             Ok(page) => page,
             Err(refusal) => return http::error_response(&refusal),
         };
