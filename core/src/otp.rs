@@ -3,10 +3,10 @@
 //! ```text
 //!   issue ──▶ live codes (at most `max_valid`; the oldest is voided to make room)
 //!               │ a right entry for a live, unexpired code ──▶ accepted: every code voided
-//!               │ a wrong entry ──▶ counted
+//!               │ a wrong entry ──▶ counted, once per code it was compared with
 //!               │     e-mail: every `void_after` wrong entries void all live codes
 //!               │     any method: `lock_after` consecutive wrong entries lock (the agreement is
-//!               │     cancelled)
+//!               │     cancelled), and so does the [`GUESS_BUDGET`]
 //!               └ expiry (checked on every step; the stores' TTLs only clean up)
 //!   sends: a cooldown between two, and at most `max_sends_per_hour` in any hour
 //! ```
@@ -57,6 +57,13 @@ impl Channel {
         }
     }
 }
+
+/// Codes one recipient may be guessed against in all, however many are live at once: an entry
+/// is compared with every live code, so with N live codes it is N guesses, and without this budget
+/// the odds would grow with N (10 live 5-digit codes and 100 wrong entries: 1 %). Spent, the method
+/// locks. With it, no recipient's odds are worse than 100 / 10^digits (NIST SP 800-63B's 100
+/// failures against one code): 1 in 1,000 at the policy's fewest 5 digits, 1 in 10,000 at 6.
+pub const GUESS_BUDGET: u32 = crate::attempts::TryLimit::MAX;
 
 pub const MIN_DIGITS: u8 = 5;
 pub const MAX_DIGITS: u8 = 8;
@@ -139,6 +146,9 @@ pub struct CodeBook {
     sends: Vec<u64>,
     /// Consecutive wrong entries (a right one ends the method anyway).
     failures: u32,
+    /// What those wrong entries cost: the codes each was compared with, summed.
+    #[serde(default)]
+    guesses: u32,
     wrong_since_void: u32,
     locked: bool,
 }
@@ -157,9 +167,21 @@ impl CodeBook {
         self.live.iter().filter(move |c| now_ms < c.expires_at)
     }
 
-    /// Wrong entries left before something happens (codes voided or the method locked).
+    /// The codes an entry is compared with at `now`: the live ones, newest first, but never more
+    /// than the guesses left, so the [`GUESS_BUDGET`] holds exactly.
+    pub fn candidates(&self, now_ms: u64) -> impl Iterator<Item = &LiveCode> {
+        let left = GUESS_BUDGET.saturating_sub(self.guesses) as usize;
+        self.live.iter().rev().filter(move |c| now_ms < c.expires_at).take(left)
+    }
+
+    /// Wrong entries left before something happens (codes voided or the method locked), each
+    /// entry costing as many guesses as there are codes live now.
     pub fn tries_left(&self, rules: &CodeRules) -> u32 {
-        let to_lock = rules.lock_after.saturating_sub(self.failures);
+        let per_entry = (self.live.len() as u32).max(1);
+        let to_lock = rules
+            .lock_after
+            .saturating_sub(self.failures)
+            .min(GUESS_BUDGET.saturating_sub(self.guesses).div_ceil(per_entry));
         match rules.void_after {
             Some(n) => to_lock.min(n.saturating_sub(self.wrong_since_void)),
             None => to_lock,
@@ -256,22 +278,26 @@ impl CodeBook {
         if self.locked {
             return None;
         }
-        let channel = self.live(now_ms).find(|c| c.id == id)?.channel;
+        let channel = self.candidates(now_ms).find(|c| c.id == id)?.channel;
         self.live.clear();
         self.failures = 0;
+        self.guesses = 0;
         self.wrong_since_void = 0;
         Some(channel)
     }
 
-    /// Counts a wrong entry, if the gate is open.
+    /// Counts a wrong entry compared with the [`Self::candidates`] at `now_ms`, if the gate is
+    /// open.
     pub fn record_wrong(&mut self, rules: &CodeRules, now_ms: u64) -> AfterWrong {
         let gate = self.gate(now_ms);
         if gate != EntryGate::Open {
             return AfterWrong::Refused(gate);
         }
+        let compared = self.candidates(now_ms).count() as u32;
         self.failures += 1;
+        self.guesses += compared;
         self.wrong_since_void += 1;
-        if self.failures >= rules.lock_after {
+        if self.failures >= rules.lock_after || self.guesses >= GUESS_BUDGET {
             return AfterWrong::Locked {
                 voided: self.lock(),
             };
@@ -603,6 +629,78 @@ mod tests {
     }
 
     #[test]
+    fn many_live_codes_do_not_buy_more_than_the_guess_budget() {
+        // The policy's worst case: 5 digits, 10 live codes, e-mail's 100-failure lock.
+        let rules = CodeRules {
+            digits: 5,
+            max_valid: 10,
+            cooldown_ms: 0,
+            max_sends_per_hour: 1_000,
+            ..email_rules()
+        };
+        let mut book = CodeBook::default();
+        for i in 0..10u64 {
+            issue(&mut book, &rules, &format!("c{i}"), i);
+        }
+        // Each entry is 10 guesses: 10 entries, not 100, spend the budget.
+        assert_eq!(book.tries_left(&rules), 10);
+        assert_eq!(book.candidates(10).count(), 10);
+        for _ in 0..9 {
+            assert!(matches!(
+                book.record_wrong(&rules, 10),
+                AfterWrong::TriesLeft(_)
+            ));
+        }
+        assert_eq!(book.tries_left(&rules), 1);
+        assert!(matches!(
+            book.record_wrong(&rules, 10),
+            AfterWrong::Locked { .. }
+        ));
+        assert_eq!(book.failures(), 10);
+        assert_eq!(book.accept("c9", 10), None);
+    }
+
+    #[test]
+    fn the_last_guesses_are_spent_on_the_newest_codes_only() {
+        let rules = CodeRules {
+            max_valid: 3,
+            lock_after: 100,
+            cooldown_ms: 0,
+            max_sends_per_hour: 1_000,
+            ..phone_rules()
+        };
+        let mut book = CodeBook::default();
+        issue(&mut book, &rules, "a", 0);
+        for _ in 0..99 {
+            book.record_wrong(&rules, 0);
+        }
+        issue(&mut book, &rules, "b", 1);
+        issue(&mut book, &rules, "c", 2);
+        // One guess is left: the newest code alone is compared, and an older one is not taken.
+        let compared: Vec<_> = book.candidates(3).map(|c| c.id.as_str()).collect();
+        assert_eq!(compared, ["c"]);
+        assert_eq!(book.accept("a", 3), None);
+        assert!(matches!(
+            book.record_wrong(&rules, 3),
+            AfterWrong::Locked { .. }
+        ));
+    }
+
+    #[test]
+    fn a_typo_with_several_live_codes_costs_one_phone_try() {
+        let rules = phone_rules();
+        let mut book = CodeBook::default();
+        for (i, id) in ["a", "b", "c"].into_iter().enumerate() {
+            issue(&mut book, &rules, id, i as u64 * 30_000);
+        }
+        assert_eq!(book.tries_left(&rules), 5);
+        assert_eq!(
+            book.record_wrong(&rules, 60_000),
+            AfterWrong::TriesLeft(4)
+        );
+    }
+
+    #[test]
     fn sends_wait_for_the_cooldown_and_the_hourly_cap() {
         let rules = phone_rules();
         let mut book = CodeBook::default();
@@ -664,8 +762,8 @@ mod tests {
 
     fn rules() -> impl Strategy<Value = CodeRules> {
         (
-            1u32..=4,
-            1u32..=8,
+            1u32..=10,
+            prop_oneof![1u32..=8, Just(crate::attempts::TryLimit::MAX)],
             prop::option::of(1u32..=10),
             0u64..60_000,
             1u32..=6,
@@ -688,6 +786,7 @@ mod tests {
     struct Model {
         live: Vec<(String, u64)>,
         failures: u32,
+        guesses: u32,
         round: u32,
         locked: bool,
     }
@@ -700,13 +799,22 @@ mod tests {
                 .map(|(id, _)| id.clone())
                 .collect()
         }
+
+        /// The codes an entry is compared with: the newest live ones, as many as guesses remain.
+        fn compared_at(&self, now: u64) -> Vec<String> {
+            let mut live = self.live_at(now);
+            live.reverse();
+            live.truncate((GUESS_BUDGET - self.guesses) as usize);
+            live
+        }
     }
 
     proptest! {
         /// Whatever happens in whatever order, the engine does what the model says: never more
         /// than N valid codes (the oldest pushed out first), a code accepted only while it is
         /// live, unexpired and unused and the method unlocked, and exactly the wrong entries the
-        /// rules count (never more than the lock limit), voiding and locking when they say.
+        /// rules count (never more than the lock limit), each compared with at most the guesses
+        /// left (never more than the budget in all), voiding and locking when they say.
         #[test]
         fn the_engine_follows_the_rules(rules in rules(), steps in prop::collection::vec(step(), 0..120)) {
             let mut book = CodeBook::default();
@@ -740,11 +848,12 @@ mod tests {
                     }
                     Step::EnterRight(pick) => {
                         if let Some(id) = sent.get(pick % sent.len().max(1)).cloned() {
-                            let expected = !model.locked && model.live_at(now).contains(&id);
+                            let expected = !model.locked && model.compared_at(now).contains(&id);
                             prop_assert_eq!(book.accept(&id, now).is_some(), expected, "accepting {}", id);
                             if expected {
                                 model.live.clear();
                                 model.failures = 0;
+                                model.guesses = 0;
                                 model.round = 0;
                             }
                         }
@@ -759,9 +868,15 @@ mod tests {
                             prop_assert_eq!(outcome, AfterWrong::Refused(EntryGate::NoCode));
                             prop_assert_eq!(&book, &before);
                         } else {
+                            let compared = model.compared_at(now);
+                            prop_assert_eq!(
+                                before.candidates(now).map(|c| c.id.clone()).collect::<Vec<_>>(),
+                                compared.clone()
+                            );
                             model.failures += 1;
+                            model.guesses += compared.len() as u32;
                             model.round += 1;
-                            if model.failures >= rules.lock_after {
+                            if model.failures >= rules.lock_after || model.guesses >= GUESS_BUDGET {
                                 prop_assert!(matches!(outcome, AfterWrong::Locked { .. }), "{:?}", outcome);
                                 model.locked = true;
                                 model.live.clear();
@@ -778,6 +893,7 @@ mod tests {
                 prop_assert!(model.live_at(now).len() <= rules.max_valid as usize);
                 prop_assert_eq!(book.failures(), model.failures);
                 prop_assert!(model.failures <= rules.lock_after);
+                prop_assert!(model.guesses <= GUESS_BUDGET, "never more guesses than the budget");
             }
         }
     }

@@ -231,6 +231,32 @@ describe('one-time codes under workerd', () => {
     }
   });
 
+  test('many live codes buy no more guesses: 4 live codes and "unlimited" tries lock after 25 entries, not 100', async () => {
+    const { api, agreementId, to } = await link('phone', {
+      policy: {
+        phone: {
+          default_country_code: '49', code_digits: 5, max_valid_codes: 4, max_tries: 'unlimited',
+          resend: { cooldown_seconds: 1, max_per_hour: 20 },
+        },
+      },
+    });
+    for (let i = 0; i < 4; i++) {
+      if (i > 0) await sleep(1100);
+      await send(api, 'sms');
+    }
+    const sent = (await stack.outbox()).filter((m) => m.to === to).map(codeIn);
+    const wrong = ['00000', '11111', '22222', '33333', '44444'].find((c) => !sent.includes(c));
+    // Each wrong entry is compared with the 4 live codes: 4 of the recipient's 100 guesses.
+    assert.equal((await (await api.view()).json()).tries_left, 25);
+    let last;
+    for (let i = 1; i <= 25; i++) {
+      last = await (await api.code(wrong)).json();
+      if (i < 25) assert.deepEqual([last.code, last.tries_left], ['wrong_code', 25 - i], `entry ${i}`);
+    }
+    assert.deepEqual([last.code, last.tries_left], ['cancelled', 0]);
+    assert.equal((await admin.agreement(agreementId)).state, 'cancelled');
+  });
+
   test('resending waits for the cooldown and stops at the hourly cap; the answer says when', async () => {
     const { api } = await link('phone', {
       policy: { phone: { default_country_code: '49', resend: { cooldown_seconds: 2, max_per_hour: 3 } } },

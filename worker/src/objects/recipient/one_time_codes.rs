@@ -210,9 +210,10 @@ impl RecipientObject {
         }
 
         let pepper = config::code_pepper(&self.env)?;
-        let candidates: Vec<_> = loaded.progress.codes.live(now).cloned().collect();
+        let compared_at = now;
+        let candidates: Vec<_> = loaded.progress.codes.candidates(now).cloned().collect();
         let id = self.id();
-        // Every live code is compared, matched or not (so timing says nothing about which), and
+        // Every candidate is compared, matched or not (so timing says nothing about which), and
         // their digests are read from KV at once.
         let verdicts = join_all(
             candidates
@@ -260,17 +261,18 @@ impl RecipientObject {
             }
             return Ok(response);
         }
-        self.wrong_code(loaded, &rules, now).await
+        self.wrong_code(loaded, &rules, compared_at).await
     }
 
+    /// Counts a wrong entry that was compared with the candidates at `compared_at`.
     async fn wrong_code(
         &self,
         mut loaded: Loaded,
         rules: &CodeRules,
-        now: u64,
+        compared_at: u64,
     ) -> Result<Reply<VerifiedResponse>> {
         let method = loaded.record.method;
-        let outcome = loaded.progress.codes.record_wrong(rules, now);
+        let outcome = loaded.progress.codes.record_wrong(rules, compared_at);
         let tries_left = match outcome {
             AfterWrong::TriesLeft(n) => n,
             _ => 0,
