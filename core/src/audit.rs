@@ -84,6 +84,15 @@ pub enum AuditKind {
         method: Method,
         reason: RefusalReason,
     },
+    /// More entries refused like the last `attempt_refused`, in the hour after it: counted, not
+    /// written one by one, so a link held by a script cannot grow the trail without bound.
+    RefusalsRepeated {
+        method: Method,
+        reason: RefusalReason,
+        count: u32,
+        /// When the first of them (the one written) was refused.
+        since: u64,
+    },
     AgreementCancelled {
         reason: CancelReason,
     },
@@ -123,6 +132,70 @@ pub enum AuditKind {
 pub enum RefusalReason {
     Cancelled,
     Throttled,
+}
+
+/// Refused entries of one link, collapsed: the first of a window is an `attempt_refused` event at
+/// once; the ones after it in the same window (same method and reason) are only counted, and the
+/// count is one `refusals_repeated` event when the window ends. A link's trail grows by at most
+/// two refusal events an hour, however it is hammered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusalWindow {
+    pub method: Method,
+    pub reason: RefusalReason,
+    pub started_at: u64,
+    /// Refusals after the first, not yet written.
+    pub repeated: u32,
+}
+
+impl RefusalWindow {
+    pub const LENGTH_MS: u64 = 60 * 60 * 1000;
+
+    pub fn ends_at(&self) -> u64 {
+        self.started_at.saturating_add(Self::LENGTH_MS)
+    }
+
+    /// One refusal at `now`: the events to write (none while it only adds to the count).
+    pub fn refuse(
+        window: &mut Option<Self>,
+        method: Method,
+        reason: RefusalReason,
+        now: u64,
+    ) -> Vec<AuditKind> {
+        if let Some(open) = window
+            && now < open.ends_at()
+            && (open.method, open.reason) == (method, reason)
+        {
+            open.repeated = open.repeated.saturating_add(1);
+            return Vec::new();
+        }
+        let mut events: Vec<AuditKind> = Self::close(window).into_iter().collect();
+        events.push(AuditKind::AttemptRefused { method, reason });
+        *window = Some(Self {
+            method,
+            reason,
+            started_at: now,
+            repeated: 0,
+        });
+        events
+    }
+
+    /// Ends the window if it has ended by `now`: the count of its repeats to write, if any.
+    pub fn close_if_ended(window: &mut Option<Self>, now: u64) -> Option<AuditKind> {
+        match window {
+            Some(open) if now >= open.ends_at() => Self::close(window),
+            _ => None,
+        }
+    }
+
+    fn close(window: &mut Option<Self>) -> Option<AuditKind> {
+        let closed = window.take()?;
+        (closed.repeated > 0).then_some(AuditKind::RefusalsRepeated {
+            method: closed.method,
+            reason: closed.reason,
+            count: closed.repeated,
+            since: closed.started_at,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,6 +274,78 @@ pub fn merge_page(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn counted(events: &[AuditKind]) -> u64 {
+        events
+            .iter()
+            .map(|e| match e {
+                AuditKind::AttemptRefused { .. } => 1,
+                AuditKind::RefusalsRepeated { count, .. } => u64::from(*count),
+                _ => 0,
+            })
+            .sum()
+    }
+
+    #[test]
+    fn a_hammered_link_writes_one_refusal_and_then_its_count() {
+        let mut window = None;
+        let (method, reason) = (Method::Password, RefusalReason::Cancelled);
+        let mut events = RefusalWindow::refuse(&mut window, method, reason, 1_000);
+        for i in 0..10_000 {
+            events.extend(RefusalWindow::refuse(
+                &mut window,
+                method,
+                reason,
+                1_000 + i,
+            ));
+        }
+        assert_eq!(events, [AuditKind::AttemptRefused { method, reason }]);
+        let end = 1_000 + RefusalWindow::LENGTH_MS;
+        assert_eq!(RefusalWindow::close_if_ended(&mut window, end - 1), None);
+        assert_eq!(
+            RefusalWindow::close_if_ended(&mut window, end),
+            Some(AuditKind::RefusalsRepeated {
+                method,
+                reason,
+                count: 10_000,
+                since: 1_000
+            })
+        );
+        assert_eq!(RefusalWindow::close_if_ended(&mut window, end), None);
+        // Another reason starts its own window at once, writing the first's count.
+        let mut window = None;
+        RefusalWindow::refuse(&mut window, method, reason, 0);
+        RefusalWindow::refuse(&mut window, method, reason, 1);
+        let throttled = RefusalWindow::refuse(&mut window, method, RefusalReason::Throttled, 2);
+        assert_eq!(throttled.len(), 2);
+        assert_eq!(counted(&throttled), 2);
+    }
+
+    proptest! {
+        /// Every refusal is counted exactly once (written, in a count, or still open), and one
+        /// kind of refusal writes at most two events per window of time, however many arrive.
+        #[test]
+        fn refusals_are_all_counted_and_the_trail_stays_small(
+            refusals in prop::collection::vec((0u64..600_000, any::<bool>()), 0..2_000),
+            one_reason in any::<bool>(),
+        ) {
+            let mut window = None;
+            let mut events = Vec::new();
+            let mut now = 0u64;
+            for (gap, throttled) in &refusals {
+                now += gap;
+                let reason = if *throttled && !one_reason { RefusalReason::Throttled } else { RefusalReason::Cancelled };
+                events.extend(RefusalWindow::close_if_ended(&mut window, now));
+                events.extend(RefusalWindow::refuse(&mut window, Method::Phone, reason, now));
+            }
+            let open = window.map_or(0, |w| u64::from(w.repeated));
+            prop_assert_eq!(counted(&events) + open, refusals.len() as u64);
+            if one_reason {
+                let windows = now / RefusalWindow::LENGTH_MS + 1;
+                prop_assert!(events.len() as u64 <= 2 * windows, "{} events over {} windows", events.len(), windows);
+            }
+        }
+    }
 
     fn event(at: u64, source: usize, seq: usize) -> AuditEvent {
         AuditEvent {

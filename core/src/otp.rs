@@ -171,17 +171,22 @@ impl CodeBook {
     /// than the guesses left, so the [`GUESS_BUDGET`] holds exactly.
     pub fn candidates(&self, now_ms: u64) -> impl Iterator<Item = &LiveCode> {
         let left = GUESS_BUDGET.saturating_sub(self.guesses) as usize;
-        self.live.iter().rev().filter(move |c| now_ms < c.expires_at).take(left)
+        self.live
+            .iter()
+            .rev()
+            .filter(move |c| now_ms < c.expires_at)
+            .take(left)
     }
 
     /// Wrong entries left before something happens (codes voided or the method locked), each
     /// entry costing as many guesses as there are codes live now.
     pub fn tries_left(&self, rules: &CodeRules) -> u32 {
         let per_entry = (self.live.len() as u32).max(1);
-        let to_lock = rules
-            .lock_after
-            .saturating_sub(self.failures)
-            .min(GUESS_BUDGET.saturating_sub(self.guesses).div_ceil(per_entry));
+        let to_lock = rules.lock_after.saturating_sub(self.failures).min(
+            GUESS_BUDGET
+                .saturating_sub(self.guesses)
+                .div_ceil(per_entry),
+        );
         match rules.void_after {
             Some(n) => to_lock.min(n.saturating_sub(self.wrong_since_void)),
             None => to_lock,
@@ -694,10 +699,7 @@ mod tests {
             issue(&mut book, &rules, id, i as u64 * 30_000);
         }
         assert_eq!(book.tries_left(&rules), 5);
-        assert_eq!(
-            book.record_wrong(&rules, 60_000),
-            AfterWrong::TriesLeft(4)
-        );
+        assert_eq!(book.record_wrong(&rules, 60_000), AfterWrong::TriesLeft(4));
     }
 
     #[test]

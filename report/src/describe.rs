@@ -195,10 +195,18 @@ fn describe(kind: &AuditKind) -> (String, Option<String>) {
         AuditKind::AttemptRefused { method: m, reason } => format!(
             "An entry ({}) was refused unchecked: {}",
             method(*m),
-            match reason {
-                RefusalReason::Cancelled => "the agreement is cancelled",
-                RefusalReason::Throttled => "too many tries in a row",
-            }
+            refusal(*reason)
+        ),
+        AuditKind::RefusalsRepeated {
+            method: m,
+            reason,
+            count,
+            since: _,
+        } => format!(
+            "{count} more {} ({}) refused unchecked within the hour: {}",
+            if *count == 1 { "entry" } else { "entries" },
+            method(*m),
+            refusal(*reason)
         ),
         AuditKind::AgreementCancelled { reason } => {
             format!("Agreement cancelled: {}", cancel(*reason))
@@ -271,6 +279,13 @@ fn recipient_state(state: RecipientState) -> &'static str {
         RecipientState::Pending => "pending",
         RecipientState::Verified => "verified",
         RecipientState::Cancelled => "cancelled",
+    }
+}
+
+fn refusal(reason: RefusalReason) -> &'static str {
+    match reason {
+        RefusalReason::Cancelled => "the agreement is cancelled",
+        RefusalReason::Throttled => "too many tries in a row",
     }
 }
 

@@ -244,26 +244,34 @@ export class Admin {
   }
 }
 
+/// A client address from 198.18.0.0/15, the range RFC 2544 sets aside for tests.
+function randomIp() {
+  const n = Math.floor(Math.random() * 65536);
+  return `198.18.${n >> 8}.${n & 255}`;
+}
+
 /// The app's side: the recipient API with a link token.
 /// `ip` stands in for the client's address (locally the runtime passes `CF-Connecting-IP` through;
-/// on Cloudflare the edge sets it), so tests do not share the per-IP send throttle by accident.
-export function recipientApi(origin, token, { ip } = {}) {
-  const auth = { authorization: `Bearer ${token}`, ...(ip ? { 'cf-connecting-ip': ip } : {}) };
+/// on Cloudflare the edge sets it): by default one of its own for each signer, so tests do not
+/// share the per-IP throttles by accident; `'each'` gives every request another, as a botnet would.
+export function recipientApi(origin, token, { ip = randomIp() } = {}) {
+  const address = () => (ip === 'each' ? randomIp() : ip);
+  const base = () => ({ authorization: `Bearer ${token}`, 'cf-connecting-ip': address() });
   return {
-    view: () => fetch(`${origin}/api/v1/recipient`, { headers: auth }),
+    view: () => fetch(`${origin}/api/v1/recipient`, { headers: base() }),
     password: (password) => fetch(`${origin}/api/v1/recipient/password`, {
       method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
+      headers: { ...base(), 'content-type': 'application/json' },
       body: JSON.stringify({ password }),
     }),
     sendCode: (channel, language, headers = {}) => fetch(`${origin}/api/v1/recipient/code/send`, {
       method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json', ...headers },
+      headers: { ...base(), 'content-type': 'application/json', ...headers },
       body: JSON.stringify(language ? { channel, language } : { channel }),
     }),
     code: (code) => fetch(`${origin}/api/v1/recipient/code`, {
       method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
+      headers: { ...base(), 'content-type': 'application/json' },
       body: JSON.stringify({ code }),
     }),
   };

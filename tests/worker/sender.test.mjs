@@ -255,26 +255,36 @@ describe("the sender's side under workerd", () => {
   });
 
   test('the audit trail comes in pages that put together are the whole trail', async () => {
-    // Unlimited tries: every wrong password is an event (a failure or a throttled refusal).
-    const account = { policy: { password: { max_tries: 'unlimited' } } };
-    await admin.putAccount('paged', { name: 'Paged', ...account });
+    // E-mail codes: every wrong entry is an event, and every tenth voids the code (one more).
+    const policy = { methods: { allowed: ['email_code'], default: 'email_code' }, email_code: { resend: { cooldown_seconds: 1, max_per_hour: 20 } } };
+    await admin.putAccount('paged', { name: 'Paged', policy });
+    const tag = Math.random().toString(36).slice(2);
+    const addresses = ['ada', 'bo', 'cy'].map((name) => `${name}-${tag}@example.com`);
     const created = await admin.createAgreement({
       account_id: 'paged',
       title: 'Lease',
       sender: { name: 'Sam Sender', email: 'sam@acme.example' },
-      recipients: ['ada', 'bo', 'cy'].map((name) => (
-        { name, email: `${name}@example.com`, method: 'password', password: 'Sunrise2026' })),
+      recipients: addresses.map((email) => ({ name: email.split('-')[0], email, method: 'email_code' })),
     });
     const agreementId = created.id;
     const apis = created.recipients.map((r) => recipientApi(stack.origin, r.signing_url.split('#')[1]));
     // Interleaved across the three recipients' objects, so pages merge several sources.
-    for (let i = 0; i < 25; i++) {
-      for (const api of apis) await api.password('Wrong1234');
+    for (let round = 0; round < 4; round++) {
+      if (round > 0) await new Promise((r) => setTimeout(r, 1100));
+      const wrong = [];
+      for (const [i, api] of apis.entries()) {
+        assert.equal((await api.sendCode('email')).status, 200);
+        const code = await stack.latestCode(addresses[i]);
+        wrong.push(code === '000000' ? '111111' : '000000');
+      }
+      for (let n = 0; n < 10; n++) {
+        for (const [i, api] of apis.entries()) await api.code(wrong[i]);
+      }
     }
 
     const whole = await admin.request('GET', `/agreements/${agreementId}/audit?limit=500`);
     assert.equal(whole.next_cursor, null);
-    assert.ok(whole.events.length > 75, `${whole.events.length} events`);
+    assert.ok(whole.events.length > 140, `${whole.events.length} events`);
     assert.equal(new Set(whole.events.map((e) => e.recipient_id)).size, 4, 'three recipients and the agreement');
     for (const limit of [1, 7, 100]) {
       const paged = await admin.audit(agreementId, { limit });

@@ -11,6 +11,7 @@ pub const DEV_OUTBOX_BINDING: &str = "DEV_OUTBOX";
 /// Cloudflare's rate limiter: sends per client IP, an outer throttle only (per location,
 /// approximate); the exact per-recipient limits live in the recipient's object.
 pub const SEND_LIMITER_BINDING: &str = "CODE_SEND_LIMITER";
+pub const CHECK_LIMITER_BINDING: &str = "CHECK_LIMITER";
 
 /// Stored in every hash. Rotating the pepper (not built yet) would keep the old one under its
 /// version so old hashes still check.

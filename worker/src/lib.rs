@@ -12,6 +12,7 @@ mod login;
 mod objects;
 mod routes;
 mod security;
+mod throttle;
 mod time_zone;
 mod webhook;
 

@@ -1,21 +1,19 @@
 //! `POST /api/v1/recipient/code/send`: send a code by SMS, voice call or e-mail.
 //! `POST /api/v1/recipient/code`: one code entry.
 //!
-//! The recipient's object decides both (and counts); sends also pass an outer per-IP throttle
-//! first, so one client cannot pump messages through many links.
+//! The recipient's object decides both (and counts); both pass an outer per-IP throttle first
+//! (`crate::throttle`).
 
 use signgate_core::outgoing::Language;
-use signgate_core::wire::{CodeAttempt, CodeSent, ErrorCode, SendCode, VerifiedResponse};
+use signgate_core::wire::{CodeAttempt, CodeSent, SendCode, VerifiedResponse};
 use worker::{Env, Request, Response, Result};
 
 use super::recipient_view::recipient_for;
-use crate::config::{self, SEND_LIMITER_BINDING};
-use crate::http::{self, Failure, MAX_RECIPIENT_BODY, fail, invalid_link, read_json, respond};
+use crate::config;
+use crate::http::{self, Failure, MAX_RECIPIENT_BODY, invalid_link, read_json, respond};
 use crate::objects::call;
 use crate::objects::recipient::RecipientCall;
-
-/// The limiter's period (wrangler.toml): what a refused client is told to wait at most.
-const LIMITER_PERIOD_SECS: u64 = 60;
+use crate::throttle::{Throttle, throttled};
 
 pub async fn send(mut req: Request, env: &Env) -> Result<Response> {
     respond(send_code(&mut req, env).await?)
@@ -33,7 +31,7 @@ async fn send_code(req: &mut Request, env: &Env) -> Result<std::result::Result<R
         Ok(input) => input,
         Err(failure) => return Ok(Err(failure)),
     };
-    if let Some(failure) = throttled(req, env, "send").await? {
+    if let Some(failure) = throttled(req, env, Throttle::Sends).await? {
         return Ok(Err(failure));
     }
     let host = match config::public_origin(env) {
@@ -56,25 +54,6 @@ async fn send_code(req: &mut Request, env: &Env) -> Result<std::result::Result<R
     )?))
 }
 
-/// The outer per-IP throttle (Cloudflare's rate limiter, per location) on requests that make the
-/// worker send or store something for a stranger: code sends and login starts.
-pub async fn throttled(req: &Request, env: &Env, what: &str) -> Result<Option<Failure>> {
-    let client = req
-        .headers()
-        .get("cf-connecting-ip")?
-        .unwrap_or_else(|| "unknown".into());
-    let limiter = env.rate_limiter(SEND_LIMITER_BINDING)?;
-    if limiter.limit(format!("{what}:{client}")).await?.success {
-        return Ok(None);
-    }
-    let mut failure = fail(
-        ErrorCode::Throttled,
-        "Too many requests from your network. Please wait a minute.",
-    );
-    failure.retry_after_secs = Some(LIMITER_PERIOD_SECS);
-    Ok(Some(failure))
-}
-
 async fn check_code(
     req: &mut Request,
     env: &Env,
@@ -86,6 +65,9 @@ async fn check_code(
         Ok(attempt) => attempt,
         Err(failure) => return Ok(Err(failure)),
     };
+    if let Some(failure) = throttled(req, env, Throttle::Checks).await? {
+        return Ok(Err(failure));
+    }
     let entry = RecipientCall::CheckCode {
         token,
         code: attempt.code,

@@ -7,7 +7,6 @@ use signgate_core::token::LinkToken;
 use signgate_core::wire::{ErrorCode, LoginStarted, StartLogin, VerifiedResponse};
 use worker::{Env, Request, Response, Result};
 
-use super::code::throttled;
 use super::recipient_view::recipient_for;
 use crate::config::{self, now_ms};
 use crate::http::{self, Failure, MAX_RECIPIENT_BODY, fail, invalid_link, read_json, respond};
@@ -15,6 +14,7 @@ use crate::login::flow::{self, Flow};
 use crate::login::{oidc, providers};
 use crate::objects::call;
 use crate::objects::recipient::{LoginPlan, RecipientCall};
+use crate::throttle::{Throttle, throttled};
 
 pub const CALLBACK_PATH: &str = "/api/v1/oauth/callback";
 
@@ -44,7 +44,7 @@ async fn start_login(
     };
     // Each start is a KV write, an audit event and maybe a fetch: the per-IP throttle of sends
     // covers starts too.
-    if let Some(failure) = throttled(req, env, "login").await? {
+    if let Some(failure) = throttled(req, env, Throttle::LoginStarts).await? {
         return Ok(Err(failure));
     }
     let Some(provider) = providers::get(env, &input.provider)? else {

@@ -1,5 +1,6 @@
 //! `POST /api/v1/recipient/password` with the link token: one password entry. The recipient's
-//! object decides (and counts); this route only parses and passes the answer on.
+//! object decides (and counts); this route parses, passes the per-IP throttle and passes the
+//! answer on.
 
 use signgate_core::wire::{PasswordAttempt, VerifiedResponse};
 use worker::{Env, Request, Response, Result};
@@ -8,6 +9,7 @@ use super::recipient_view::recipient_for;
 use crate::http::{self, Failure, MAX_RECIPIENT_BODY, invalid_link, read_json, respond};
 use crate::objects::call;
 use crate::objects::recipient::RecipientCall;
+use crate::throttle::{Throttle, throttled};
 
 pub async fn post(mut req: Request, env: &Env) -> Result<Response> {
     respond(check(&mut req, env).await?)
@@ -21,6 +23,9 @@ async fn check(req: &mut Request, env: &Env) -> Result<std::result::Result<Respo
         Ok(attempt) => attempt,
         Err(failure) => return Ok(Err(failure)),
     };
+    if let Some(failure) = throttled(req, env, Throttle::Checks).await? {
+        return Ok(Err(failure));
+    }
     let entry = RecipientCall::CheckPassword {
         token,
         password: attempt.password,

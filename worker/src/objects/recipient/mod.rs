@@ -20,7 +20,7 @@ use std::time::Duration;
 use futures_util::lock::Mutex;
 use serde::{Deserialize, Serialize};
 use signgate_core::attempts::{AfterFailure, Attempts, Gate, TryLimit};
-use signgate_core::audit::{AuditEvent, AuditKind, RefusalReason};
+use signgate_core::audit::{AuditEvent, AuditKind, RefusalReason, RefusalWindow};
 use signgate_core::grant::{self, GrantClaims};
 use signgate_core::login::{Identity, LoginFailure};
 use signgate_core::method_setup::PlannedMethod;
@@ -224,6 +224,9 @@ struct Progress {
     /// The last login brought the wrong account: the next one asks the provider to sign in anew.
     #[serde(default)]
     login_mismatched: bool,
+    /// Refusals being counted rather than written one by one.
+    #[serde(default)]
+    refusals: Option<RefusalWindow>,
 }
 
 impl Default for Progress {
@@ -238,6 +241,7 @@ impl Default for Progress {
             collectable: None,
             signature_name: None,
             login_mismatched: false,
+            refusals: None,
         }
     }
 }
@@ -362,7 +366,7 @@ pub struct ViewReply {
 const RECORD: &str = "record";
 const PROGRESS: &str = "progress";
 const REOPEN_WINDOW_MS: u64 = 60_000;
-const RETRY_TELLING_AFTER: Duration = Duration::from_secs(10);
+const RETRY_TELLING_AFTER_MS: u64 = 10_000;
 
 #[durable_object]
 #[allow(
@@ -440,11 +444,20 @@ impl DurableObject for RecipientObject {
         }
     }
 
-    /// Retries telling the agreement about a lock until it confirms.
+    /// Retries telling the agreement about a lock until it confirms, and writes the count of a
+    /// window of refusals once it has ended.
     async fn alarm(&self) -> Result<Response> {
-        if let Some(loaded) = self.load().await? {
-            self.tell_agreement_locked(loaded).await?;
+        let Some(mut loaded) = self.load().await? else {
+            return Response::ok("done");
+        };
+        let now = now_ms();
+        if let Some(repeated) = RefusalWindow::close_if_ended(&mut loaded.progress.refusals, now) {
+            loaded = self.save(loaded, vec![repeated]).await?;
         }
+        if let Some(window) = loaded.progress.refusals {
+            self.alarm_by(window.ends_at()).await?;
+        }
+        self.tell_agreement_locked(loaded).await?;
         Response::ok("done")
     }
 }
@@ -746,25 +759,32 @@ impl RecipientObject {
                 worker::console_error!(
                     "telling the agreement about a lock failed, retrying: {error}"
                 );
-                self.state.storage().set_alarm(RETRY_TELLING_AFTER).await?;
+                self.alarm_by(now_ms() + RETRY_TELLING_AFTER_MS).await?;
             }
         }
         Ok(())
     }
 
     /// Refuses an entry without checking it, so a cancelled link says nothing about the password.
+    /// Repeated refusals are counted in a window ([`RefusalWindow`]), whose count the alarm writes
+    /// when it ends.
     async fn refuse(
         &self,
-        loaded: Loaded,
+        mut loaded: Loaded,
         reason: RefusalReason,
     ) -> Result<Reply<VerifiedResponse>> {
-        let retry_after_ms = match loaded.progress.attempts.gate(now_ms()) {
+        let now = now_ms();
+        let retry_after_ms = match loaded.progress.attempts.gate(now) {
             Gate::Throttled { retry_after_ms } => Some(retry_after_ms),
             _ => None,
         };
         let method = loaded.record.method;
-        self.record_events(loaded, vec![AuditKind::AttemptRefused { method, reason }])
-            .await?;
+        let events = RefusalWindow::refuse(&mut loaded.progress.refusals, method, reason, now);
+        let window_opened = !events.is_empty();
+        let loaded = self.save(loaded, events).await?;
+        if let (true, Some(window)) = (window_opened, loaded.progress.refusals) {
+            self.alarm_by(window.ends_at()).await?;
+        }
         Ok(Err(match reason {
             RefusalReason::Cancelled => *cancelled(),
             RefusalReason::Throttled => {
@@ -776,6 +796,21 @@ impl RecipientObject {
                 error
             }
         }))
+    }
+
+    /// Makes the alarm ring by `at_ms` at the latest, keeping an earlier one.
+    async fn alarm_by(&self, at_ms: u64) -> Result<()> {
+        let storage = self.state.storage();
+        if storage
+            .get_alarm()
+            .await?
+            .is_some_and(|due| (due as u64) <= at_ms)
+        {
+            return Ok(());
+        }
+        storage
+            .set_alarm(Duration::from_millis(at_ms.saturating_sub(now_ms())))
+            .await
     }
 
     fn grant(&self, record: &RecipientRecord, amr: &str) -> Result<VerifiedResponse> {
