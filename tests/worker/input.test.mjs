@@ -53,6 +53,33 @@ describe('bad input and security headers', () => {
     await unchanged();
   });
 
+  /// A chunked body that never ends: JSON whitespace, 16 KB every 20 ms, forever.
+  const endless = () => new ReadableStream({
+    async pull(controller) {
+      await new Promise((r) => setTimeout(r, 20));
+      controller.enqueue(new Uint8Array(16 * 1024).fill(0x20));
+    },
+  });
+
+  test('a body without a length that never ends is refused once it passes the cap, not read to its end', { timeout: 60_000 }, async () => {
+    // Only a reader that counts while it reads can answer at all: one that reads to the end waits
+    // forever (and this test times out).
+    for (const [method, path, key, cap] of [
+      ['POST', '/api/v1/recipient/password', agreement.token, 4 * 1024],
+      ['PUT', '/admin/v1/accounts/acme', admin.key, 256 * 1024],
+    ]) {
+      const res = await fetch(`${stack.origin}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: endless(),
+        duplex: 'half',
+      });
+      const body = await expectError(res, 413, 'body_too_large');
+      assert.equal(body.message, `The body must be at most ${cap} bytes.`);
+    }
+    await unchanged();
+  });
+
   test('unknown, damaged and missing tokens are all the same invalid link', async () => {
     // The same recipient id with another secret: valid base64, so it reaches the digest check.
     const other = agreement.token.slice(0, 43) + 'A'.repeat(43);

@@ -134,13 +134,7 @@ pub async fn read_json<T: DeserializeOwned>(
     if declared.is_some_and(|n| n > max) {
         return Err(too_large());
     }
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|_| fail(ErrorCode::MalformedJson, "The body could not be read."))?;
-    if bytes.len() > max {
-        return Err(too_large());
-    }
+    let bytes = read_at_most(req, max).await?.ok_or_else(too_large)?;
     serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => fail(
             ErrorCode::InvalidRequest,
@@ -151,6 +145,29 @@ pub async fn read_json<T: DeserializeOwned>(
             format!("The body is not valid JSON: {e}"),
         ),
     })
+}
+
+/// The body, read chunk by chunk and dropped as soon as it passes `max` bytes (`None`), so a body
+/// without a length, or with a false one, cannot hold more than `max` of the isolate's memory.
+async fn read_at_most(
+    req: &mut Request,
+    max: usize,
+) -> std::result::Result<Option<Vec<u8>>, Failure> {
+    use futures_util::StreamExt;
+    let unreadable = || fail(ErrorCode::MalformedJson, "The body could not be read.");
+    if req.inner().body().is_none() {
+        return Ok(Some(Vec::new()));
+    }
+    let mut stream = req.stream().map_err(|_| unreadable())?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| unreadable())?;
+        if bytes.len() + chunk.len() > max {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Some(bytes))
 }
 
 /// The credential after `Authorization: Bearer `.
