@@ -125,6 +125,17 @@ pub enum AuditKind {
         attempt: u32,
         error: String,
     },
+    /// Given up after a day of failures, or never sent because the account has no webhook URL:
+    /// kept for the sender to re-send.
+    WebhookUndeliverable {
+        event: String,
+        attempts: u32,
+        reason: String,
+    },
+    /// The sender asked for an event to be delivered again.
+    WebhookResent {
+        event: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

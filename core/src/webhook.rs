@@ -58,9 +58,83 @@ pub fn verify(
     Ok(())
 }
 
+/// How a failed delivery is tried again: `first_gap_ms` after the first failure, doubling, never
+/// more than `max_gap_ms` apart, until `give_up_after_ms` have passed since it was queued; then it
+/// is undeliverable (audited, and kept for the sender to re-send).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryRules {
+    pub first_gap_ms: u64,
+    pub max_gap_ms: u64,
+    pub give_up_after_ms: u64,
+}
+
+impl RetryRules {
+    /// 10 s, 20 s, 40 s, … then hourly, for a day: a receiver down for a day still gets every
+    /// event, about 30 tries each.
+    pub const DEFAULT: Self = Self {
+        first_gap_ms: 10_000,
+        max_gap_ms: 60 * 60 * 1000,
+        give_up_after_ms: 24 * 60 * 60 * 1000,
+    };
+
+    /// After the `attempts`-th failed try (1 for the first) at `now` of a delivery queued at
+    /// `queued_at`: when to try next, or `None` to give up.
+    pub fn next_attempt(&self, queued_at: u64, attempts: u32, now: u64) -> Option<u64> {
+        if now >= queued_at.saturating_add(self.give_up_after_ms) {
+            return None;
+        }
+        let doublings = attempts.saturating_sub(1).min(40);
+        let gap = self
+            .first_gap_ms
+            .saturating_mul(1 << doublings)
+            .min(self.max_gap_ms);
+        Some(now.saturating_add(gap))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_day_of_hourly_tries_after_a_quick_start() {
+        let rules = RetryRules::DEFAULT;
+        let (mut now, mut attempts, mut gaps) = (0, 0, Vec::new());
+        while let Some(next) = rules.next_attempt(0, attempts + 1, now) {
+            attempts += 1;
+            gaps.push(next - now);
+            now = next;
+        }
+        assert_eq!(&gaps[..3], [10_000, 20_000, 40_000]);
+        assert_eq!(gaps.last(), Some(&3_600_000));
+        assert!(
+            now >= 24 * 3_600_000,
+            "the last try is a day after the event"
+        );
+        assert!((25..=40).contains(&attempts), "{attempts} tries");
+    }
+
+    proptest! {
+        /// Whatever the receiver does, a delivery is tried until a day has passed and never given
+        /// up sooner, and no two tries are more than the cap apart.
+        #[test]
+        fn never_given_up_before_a_day_and_never_an_hour_idle(
+            queued_at in 0u64..1 << 45,
+            attempts in 1u32..1_000,
+            elapsed in 0u64..3 * 24 * 3_600_000,
+        ) {
+            let rules = RetryRules::DEFAULT;
+            let now = queued_at + elapsed;
+            match rules.next_attempt(queued_at, attempts, now) {
+                None => prop_assert!(elapsed >= rules.give_up_after_ms),
+                Some(next) => {
+                    prop_assert!(elapsed < rules.give_up_after_ms);
+                    prop_assert!(next > now && next - now <= rules.max_gap_ms);
+                }
+            }
+        }
+    }
 
     #[test]
     fn signatures_verify_and_bind_body_and_time() {

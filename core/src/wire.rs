@@ -524,6 +524,37 @@ pub struct WebhookPayload {
     pub reason: Option<CancelReason>,
 }
 
+/// `GET /admin/v1/agreements/{id}/webhooks`: the agreement's events not delivered (yet).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookDeliveries {
+    pub agreement_id: String,
+    pub deliveries: Vec<WebhookDelivery>,
+}
+
+/// One event on its way to the account's webhook URL, or given up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookDelivery {
+    pub event: WebhookPayload,
+    pub state: DeliveryState,
+    /// Tries so far.
+    pub attempts: u32,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// Milliseconds since the Unix epoch; none once undeliverable.
+    #[serde(default)]
+    pub next_attempt_at: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Being tried, with backoff.
+    Retrying,
+    /// Given up (a day of failures, or no webhook URL): `POST …/webhooks/{event_id}/resend`
+    /// tries again.
+    Undeliverable,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum WebhookKind {
     #[serde(rename = "agreement.cancelled")]

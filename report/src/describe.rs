@@ -245,6 +245,12 @@ fn describe(kind: &AuditKind) -> (String, Option<String>) {
             attempt,
             error,
         } => format!("Webhook {event} failed (attempt {attempt}): {error}"),
+        AuditKind::WebhookUndeliverable {
+            event,
+            attempts,
+            reason,
+        } => format!("Webhook {event} undeliverable after {attempts} tries: {reason}"),
+        AuditKind::WebhookResent { event } => format!("Webhook {event} sent again on request"),
     };
     (text, None)
 }

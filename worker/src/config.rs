@@ -75,6 +75,25 @@ pub fn dev_code_lifetime_ms(env: &Env) -> Option<u64> {
     positive_number(env, "DEV_CODE_LIFETIME_SECONDS").map(|secs| secs * 1000)
 }
 
+/// How failed webhooks are retried. Tests may make a day last `DEV_WEBHOOK_GIVE_UP_SECONDS`
+/// (retries a second apart), on a development stack only.
+pub fn webhook_retry_rules(env: &Env) -> signgate_core::webhook::RetryRules {
+    match positive_number(env, "DEV_WEBHOOK_GIVE_UP_SECONDS") {
+        Some(secs) if allow_loopback_http(env) => signgate_core::webhook::RetryRules {
+            first_gap_ms: 1000,
+            max_gap_ms: 1000,
+            give_up_after_ms: secs * 1000,
+        },
+        _ => signgate_core::webhook::RetryRules::DEFAULT,
+    }
+}
+
+/// A fault a test injects by name (`DEV_FAULT`), on a development stack only: the code fails at
+/// that point as a crash would, to prove what survives it.
+pub fn dev_fault(env: &Env, name: &str) -> bool {
+    allow_loopback_http(env) && setting(env, "DEV_FAULT").is_some_and(|fault| fault == name)
+}
+
 /// An optional setting (a var or a secret); `None` when unset or empty.
 pub fn setting(env: &Env, name: &str) -> Option<String> {
     env.secret(name)

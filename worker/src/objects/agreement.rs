@@ -1,9 +1,10 @@
 //! One agreement: its recipients, whether it is cancelled, webhook deliveries and its audit events.
 //!
 //! Cancellation is decided here once (the first locked recipient wins) and fanned out to every
-//! recipient object, so a cancelled agreement refuses all of its links. Webhooks go through an
-//! outbox in storage and the object's alarm, so a slow or failing receiver never delays a signer
-//! and deliveries are retried with backoff.
+//! recipient object, so a cancelled agreement refuses all of its links. Its state, audit event and
+//! webhook are one storage write. Webhooks go through an outbox in storage and the object's alarm,
+//! so a slow or failing receiver never delays a signer; failed deliveries are retried for a day
+//! (`RetryRules`), then kept as undeliverable for the sender to list and re-send.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -14,15 +15,16 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use signgate_core::audit::{AuditEvent, AuditKind, CancelReason, Cursor, merge_page};
 use signgate_core::policy::Method;
+use signgate_core::webhook::RetryRules;
 use signgate_core::wire::{
-    AgreementState, AgreementStatus, AuditTrail, Contact, ErrorCode, RecipientStatus, WebhookKind,
-    WebhookPayload,
+    AgreementState, AgreementStatus, AuditTrail, Contact, DeliveryState, ErrorCode,
+    RecipientStatus, WebhookDeliveries, WebhookDelivery, WebhookKind, WebhookPayload,
 };
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
 use super::recipient::RecipientCall;
-use super::{AuditLog, Reply, call_ok, reply, stub};
-use crate::config::{RECIPIENTS_BINDING, now_ms};
+use super::{AuditLog, Reply, batch_put, call_ok, reply, stub};
+use crate::config::{self, RECIPIENTS_BINDING, now_ms};
 use crate::{accounts, crypto, http, webhook};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -70,6 +72,12 @@ pub enum AgreementCall {
         cursor: Option<String>,
         limit: u32,
     },
+    /// The events not delivered (yet).
+    Webhooks,
+    /// Deliver an undelivered event again, from a fresh day of retries.
+    ResendWebhook {
+        event_id: String,
+    },
 }
 
 /// What the sender's changes need to know about the agreement.
@@ -79,19 +87,60 @@ pub struct AgreementSummary {
     pub cancelled: bool,
 }
 
-/// A webhook waiting to be delivered.
+/// A webhook waiting to be delivered, or given up; deleted once delivered.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Delivery {
     payload: WebhookPayload,
     attempts: u32,
     due_at: u64,
+    /// When it was queued or re-sent: its day of retries counts from here (0 in deliveries queued
+    /// before this was kept: from the event's time).
+    #[serde(default)]
+    queued_at: u64,
+    #[serde(default)]
+    last_error: Option<String>,
+    #[serde(default)]
+    undeliverable: bool,
+}
+
+impl Delivery {
+    fn new(payload: WebhookPayload, now: u64) -> Self {
+        Self {
+            payload,
+            attempts: 0,
+            due_at: now,
+            queued_at: now,
+            last_error: None,
+            undeliverable: false,
+        }
+    }
+
+    fn key(&self) -> String {
+        outbox_key(&self.payload.id)
+    }
+
+    fn wire(&self) -> WebhookDelivery {
+        WebhookDelivery {
+            event: self.payload.clone(),
+            state: if self.undeliverable {
+                DeliveryState::Undeliverable
+            } else {
+                DeliveryState::Retrying
+            },
+            attempts: self.attempts,
+            last_error: self.last_error.clone(),
+            next_attempt_at: (!self.undeliverable).then_some(self.due_at),
+        }
+    }
+}
+
+fn outbox_key(event_id: &str) -> String {
+    format!("{OUTBOX_PREFIX}{event_id}")
 }
 
 const RECORD: &str = "record";
 const PROGRESS: &str = "progress";
 const OUTBOX_PREFIX: &str = "outbox:";
-/// Deliveries are tried this often before they are given up (and audited as failed).
-const MAX_DELIVERY_ATTEMPTS: u32 = 8;
 
 #[durable_object]
 #[allow(
@@ -132,6 +181,10 @@ impl DurableObject for AgreementObject {
             AgreementCall::Audit { cursor, limit } => {
                 reply(&self.audit_trail(cursor.as_deref(), limit).await?)
             }
+            AgreementCall::Webhooks => reply(&self.webhooks().await?),
+            AgreementCall::ResendWebhook { event_id } => {
+                reply(&self.resend_webhook(&event_id).await?)
+            }
         }
     }
 
@@ -160,22 +213,32 @@ impl AgreementObject {
     }
 
     async fn audit(&self, recipient_id: Option<String>, kind: AuditKind) -> Result<()> {
+        self.audit_with(recipient_id, kind, js_sys::Object::new())
+            .await
+    }
+
+    /// Appends an audit event in one storage write with the other writes `batch` holds.
+    async fn audit_with(
+        &self,
+        recipient_id: Option<String>,
+        kind: AuditKind,
+        batch: js_sys::Object,
+    ) -> Result<()> {
         let storage = self.state.storage();
         let cached = *self.audit.borrow();
-        let mut log = match cached {
+        let log = match cached {
             Some(log) => log,
             None => AuditLog::load(&storage).await?,
         };
-        log.append(
-            &storage,
-            vec![AuditEvent {
-                at: now_ms(),
-                recipient_id,
-                kind,
-            }],
-        )
-        .await?;
-        *self.audit.borrow_mut() = Some(log);
+        let event = AuditEvent {
+            at: now_ms(),
+            recipient_id,
+            kind,
+        };
+        // The cache moves on only once the write is done: a failed one leaves no gap.
+        let mut written = log;
+        written.append_with(&storage, vec![event], batch).await?;
+        *self.audit.borrow_mut() = Some(written);
         Ok(())
     }
 
@@ -201,14 +264,22 @@ impl AgreementObject {
             return Ok(Err(*http::cancelled()));
         }
         if progress.verified.insert(recipient_id.clone()) {
-            self.state.storage().put(PROGRESS, &progress).await?;
-            self.enqueue(
+            let Some(record) = self.record().await? else {
+                return Ok(Err(*http::agreement_not_found()));
+            };
+            let delivery = self.queued(
+                &record,
                 WebhookKind::RecipientVerified,
                 Some(recipient_id),
                 Some(method),
                 None,
-            )
-            .await?;
+            )?;
+            // The state and its webhook in one write.
+            let batch = js_sys::Object::new();
+            batch_put(&batch, PROGRESS, &progress)?;
+            batch_put(&batch, &delivery.key(), &delivery)?;
+            self.state.storage().put_multiple_raw(batch).await?;
+            self.deliver_soon().await?;
         }
         Ok(Ok(()))
     }
@@ -231,20 +302,33 @@ impl AgreementObject {
         if progress.cancelled.is_none() {
             let reason = CancelReason::TooManyFailedAttempts;
             progress.cancelled = Some(reason);
-            self.state.storage().put(PROGRESS, &progress).await?;
-            self.audit(
-                Some(recipient_id.clone()),
-                AuditKind::AgreementCancelled { reason },
-            )
-            .await?;
-            self.enqueue(
+            let delivery = self.queued(
+                &record,
                 WebhookKind::AgreementCancelled,
                 Some(recipient_id.clone()),
                 Some(method),
                 Some(reason),
+            )?;
+            // State, audit event and webhook in one write: a crash before it leaves nothing
+            // done (the recipient tells us again), a crash after it leaves everything owed.
+            let batch = js_sys::Object::new();
+            batch_put(&batch, PROGRESS, &progress)?;
+            batch_put(&batch, &delivery.key(), &delivery)?;
+            self.audit_with(
+                Some(recipient_id.clone()),
+                AuditKind::AgreementCancelled { reason },
+                batch,
             )
             .await?;
+            if config::dev_fault(&self.env, "agreement_cancel_written") {
+                return Err(worker::Error::RustError(
+                    "injected fault: the agreement object stops after writing its cancellation"
+                        .into(),
+                ));
+            }
         }
+        // On every call, also a recipient's retry after a crash: the outbox is being worked.
+        self.deliver_soon().await?;
         let others = record
             .recipient_ids
             .iter()
@@ -354,97 +438,73 @@ impl AgreementObject {
         }))
     }
 
-    async fn enqueue(
+    /// A new webhook for the outbox, due now.
+    fn queued(
         &self,
+        record: &AgreementRecord,
         kind: WebhookKind,
         recipient_id: Option<String>,
         method: Option<Method>,
         reason: Option<CancelReason>,
-    ) -> Result<()> {
-        let Some(record) = self.record().await? else {
-            return Ok(());
-        };
+    ) -> Result<Delivery> {
         let now = now_ms();
         let payload = WebhookPayload {
             id: crypto::random_id()?,
             kind,
             created_at: now,
-            account_id: record.account_id,
+            account_id: record.account_id.clone(),
             agreement_id: self.state.id().to_string(),
             recipient_id,
             method,
             reason,
         };
-        let key = format!("{OUTBOX_PREFIX}{}", payload.id);
-        self.state
-            .storage()
-            .put(
-                &key,
-                &Delivery {
-                    payload,
-                    attempts: 0,
-                    due_at: now,
-                },
-            )
-            .await?;
-        // An offset from now (workers-rs reads a bare number as one): deliver straight away.
+        Ok(Delivery::new(payload, now))
+    }
+
+    /// Rings the alarm now, to deliver what is due.
+    async fn deliver_soon(&self) -> Result<()> {
+        // An offset from now (workers-rs reads a bare number as one).
         self.state.storage().set_alarm(Duration::ZERO).await
     }
 
-    async fn deliver_due_webhooks(&self) -> Result<()> {
-        let storage = self.state.storage();
-        let outbox = storage
+    async fn outbox(&self) -> Result<Vec<Delivery>> {
+        let entries = self
+            .state
+            .storage()
             .list_with_options(worker::ListOptions::new().prefix(OUTBOX_PREFIX))
             .await?;
+        let mut deliveries = Vec::new();
+        for value in entries.values() {
+            deliveries.push(serde_wasm_bindgen::from_value(value?)?);
+        }
+        Ok(deliveries)
+    }
+
+    /// Tries every due delivery. One that fails, even for want of the account's settings, is
+    /// rescheduled without stopping the others, and the alarm is always set for the next due.
+    async fn deliver_due_webhooks(&self) -> Result<()> {
+        let rules = config::webhook_retry_rules(&self.env);
         let mut next_due: Option<u64> = None;
-        for entry in outbox.entries() {
-            let entry: js_sys::Array = entry?.into();
-            let key = entry.get(0).as_string().unwrap_or_default();
-            let mut delivery: Delivery = serde_wasm_bindgen::from_value(entry.get(1))?;
-            if delivery.due_at > now_ms() {
-                next_due = Some(next_due.map_or(delivery.due_at, |d| d.min(delivery.due_at)));
+        for delivery in self.outbox().await? {
+            if delivery.undeliverable {
                 continue;
             }
-            let event = delivery.payload.kind.name().to_string();
-            let recipient_id = delivery.payload.recipient_id.clone();
-            let Some(url) = accounts::load(&self.env, &delivery.payload.account_id)
-                .await?
-                .and_then(|a| a.webhook_url)
-            else {
-                storage.delete(&key).await?;
-                continue;
-            };
-            delivery.attempts += 1;
-            match webhook::deliver(&self.env, &url, &delivery.payload).await {
-                Ok(status) => {
-                    storage.delete(&key).await?;
-                    self.audit(recipient_id, AuditKind::WebhookDelivered { event, status })
-                        .await?;
-                }
-                Err(error) => {
-                    let attempt = delivery.attempts;
-                    self.audit(
-                        recipient_id,
-                        AuditKind::WebhookFailed {
-                            event,
-                            attempt,
-                            error,
-                        },
-                    )
-                    .await?;
-                    if attempt >= MAX_DELIVERY_ATTEMPTS {
-                        storage.delete(&key).await?;
-                    } else {
-                        // 10 s, 20 s, 40 s, … about 21 minutes for the last.
-                        delivery.due_at = now_ms() + 10_000 * (1 << (attempt - 1));
-                        next_due =
-                            Some(next_due.map_or(delivery.due_at, |d| d.min(delivery.due_at)));
-                        storage.put(&key, &delivery).await?;
+            let due_at = if delivery.due_at <= now_ms() {
+                let key = delivery.key();
+                match self.attempt(delivery, &rules).await {
+                    Ok(next) => next,
+                    Err(error) => {
+                        worker::console_error!("webhook {key}: {error}; trying again soon");
+                        Some(now_ms() + rules.first_gap_ms)
                     }
                 }
-            }
+            } else {
+                Some(delivery.due_at)
+            };
+            next_due = next_due.into_iter().chain(due_at).min();
         }
         // A webhook queued while this ran has set an earlier alarm: keep the earlier one.
+        let storage = self.state.storage();
         let pending = storage.get_alarm().await?.map(|at| at as u64);
         if let Some(due) = next_due.into_iter().chain(pending).min() {
             storage
@@ -452,5 +512,116 @@ impl AgreementObject {
                 .await?;
         }
         Ok(())
+    }
+
+    /// One try of one delivery; when it is due next, if it is still owed.
+    async fn attempt(&self, mut delivery: Delivery, rules: &RetryRules) -> Result<Option<u64>> {
+        let event = delivery.payload.kind.name().to_string();
+        let recipient_id = delivery.payload.recipient_id.clone();
+        let url = match accounts::load(&self.env, &delivery.payload.account_id).await {
+            Ok(account) => account.and_then(|a| a.webhook_url),
+            Err(error) => {
+                let error = format!("the account's settings could not be read: {error}");
+                return self.failed(delivery, rules, error).await;
+            }
+        };
+        let Some(url) = url else {
+            // Nowhere to send it: kept, so it can be re-sent once the account has a URL.
+            delivery.undeliverable = true;
+            delivery.last_error = Some("the account has no webhook URL".into());
+            let reason = delivery.last_error.clone().unwrap_or_default();
+            let batch = js_sys::Object::new();
+            batch_put(&batch, &delivery.key(), &delivery)?;
+            let undeliverable = AuditKind::WebhookUndeliverable {
+                event,
+                attempts: delivery.attempts,
+                reason,
+            };
+            self.audit_with(recipient_id, undeliverable, batch).await?;
+            return Ok(None);
+        };
+        match webhook::deliver(&self.env, &url, &delivery.payload).await {
+            Ok(status) => {
+                self.state.storage().delete(&delivery.key()).await?;
+                self.audit(recipient_id, AuditKind::WebhookDelivered { event, status })
+                    .await?;
+                Ok(None)
+            }
+            Err(error) => self.failed(delivery, rules, error).await,
+        }
+    }
+
+    /// Counts a failed try: audited, and retried with backoff until the day is over, then kept as
+    /// undeliverable.
+    async fn failed(
+        &self,
+        mut delivery: Delivery,
+        rules: &RetryRules,
+        error: String,
+    ) -> Result<Option<u64>> {
+        let now = now_ms();
+        delivery.attempts += 1;
+        let event = delivery.payload.kind.name().to_string();
+        let recipient_id = delivery.payload.recipient_id.clone();
+        let queued_at = match delivery.queued_at {
+            0 => delivery.payload.created_at,
+            at => at,
+        };
+        let next = rules.next_attempt(queued_at, delivery.attempts, now);
+        let batch = js_sys::Object::new();
+        let kind = AuditKind::WebhookFailed {
+            event: event.clone(),
+            attempt: delivery.attempts,
+            error: error.clone(),
+        };
+        delivery.last_error = Some(error.clone());
+        match next {
+            Some(due_at) => delivery.due_at = due_at,
+            None => delivery.undeliverable = true,
+        }
+        batch_put(&batch, &delivery.key(), &delivery)?;
+        self.audit_with(recipient_id.clone(), kind, batch).await?;
+        if next.is_none() {
+            let undeliverable = AuditKind::WebhookUndeliverable {
+                event,
+                attempts: delivery.attempts,
+                reason: format!("no success in a day of tries; the last: {error}"),
+            };
+            self.audit(recipient_id, undeliverable).await?;
+        }
+        Ok(next)
+    }
+
+    async fn webhooks(&self) -> Result<Reply<WebhookDeliveries>> {
+        if self.record().await?.is_none() {
+            return Ok(Err(*http::agreement_not_found()));
+        }
+        Ok(Ok(WebhookDeliveries {
+            agreement_id: self.state.id().to_string(),
+            deliveries: self.outbox().await?.iter().map(Delivery::wire).collect(),
+        }))
+    }
+
+    async fn resend_webhook(&self, event_id: &str) -> Result<Reply<WebhookDelivery>> {
+        let storage = self.state.storage();
+        let Some(mut delivery) = storage.get::<Delivery>(&outbox_key(event_id)).await? else {
+            return Ok(Err(*http::fail(
+                ErrorCode::NotFound,
+                "No undelivered event of this agreement has this id.",
+            )));
+        };
+        let now = now_ms();
+        delivery.undeliverable = false;
+        delivery.due_at = now;
+        delivery.queued_at = now;
+        let batch = js_sys::Object::new();
+        batch_put(&batch, &delivery.key(), &delivery)?;
+        let resent = AuditKind::WebhookResent {
+            event: delivery.payload.kind.name().to_string(),
+        };
+        self.audit_with(delivery.payload.recipient_id.clone(), resent, batch)
+            .await?;
+        self.deliver_soon().await?;
+        Ok(Ok(delivery.wire()))
     }
 }

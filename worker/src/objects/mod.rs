@@ -70,12 +70,6 @@ impl AuditLog {
         })
     }
 
-    /// Appends events in one storage batch (atomic: all or none).
-    pub async fn append(&mut self, storage: &Storage, events: Vec<AuditEvent>) -> Result<()> {
-        self.append_with(storage, events, js_sys::Object::new())
-            .await
-    }
-
     /// Appends events in one storage batch together with the other writes `batch` holds.
     pub async fn append_with(
         &mut self,
@@ -106,6 +100,12 @@ impl AuditLog {
         }
         Ok(events)
     }
+}
+
+/// Adds `key` → `value` to a batch that one `put_multiple` writes, all or nothing.
+pub fn batch_put<T: Serialize>(batch: &js_sys::Object, key: &str, value: &T) -> Result<()> {
+    js_sys::Reflect::set(batch, &key.into(), &serde_wasm(value)?)?;
+    Ok(())
 }
 
 fn serde_wasm<T: Serialize>(value: &T) -> Result<JsValue> {

@@ -12,7 +12,7 @@ use worker::Result;
 use super::{Loaded, MethodSetup, PROGRESS, Progress, RECORD, RecipientObject};
 use crate::codes;
 use crate::http::{cancelled, fail};
-use crate::objects::Reply;
+use crate::objects::{Reply, batch_put};
 
 /// Someone else in the recipient's place: who, their method, and the digest of their new link.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -136,14 +136,10 @@ impl RecipientObject {
         };
         // Record, progress and the audit event in one write: a half-changed recipient never exists.
         let batch = js_sys::Object::new();
-        js_sys::Reflect::set(&batch, &RECORD.into(), &to_js(&loaded.record)?)?;
-        js_sys::Reflect::set(&batch, &PROGRESS.into(), &to_js(&loaded.progress)?)?;
+        batch_put(&batch, RECORD, &loaded.record)?;
+        batch_put(&batch, PROGRESS, &loaded.progress)?;
         self.record_events_with(loaded, vec![event], batch).await?;
         codes::forget(&self.env, &self.id(), &voided).await;
         Ok(())
     }
-}
-
-fn to_js<T: Serialize>(value: &T) -> Result<wasm_bindgen::JsValue> {
-    Ok(serde_wasm_bindgen::to_value(value)?)
 }

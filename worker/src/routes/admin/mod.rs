@@ -7,6 +7,7 @@ mod agreements;
 mod previews;
 mod recipients;
 mod report;
+mod webhooks;
 
 use sha2::{Digest, Sha256};
 use signgate_core::encoding::constant_time_eq;
@@ -41,6 +42,10 @@ pub async fn dispatch(req: Request, env: &Env, path: &[&str]) -> Result<Response
         (Method::Get, ["v1", "agreements", id, "report.pdf"]) => {
             report::get(env, id, report::Format::Pdf).await
         }
+        (Method::Get, ["v1", "agreements", id, "webhooks"]) => webhooks::list(env, id).await,
+        (Method::Post, ["v1", "agreements", id, "webhooks", event, "resend"]) => {
+            webhooks::resend(env, id, event).await
+        }
         (Method::Put, ["v1", "agreements", id, "recipients", recipient, "method"]) => {
             recipients::change_method(req, env, id, recipient).await
         }
@@ -53,7 +58,13 @@ pub async fn dispatch(req: Request, env: &Env, path: &[&str]) -> Result<Response
             | ["v1", "accounts", _, "reset-verifications"]
             | ["v1", "agreements" | "previews"]
             | ["v1", "agreements", _]
-            | ["v1", "agreements", _, "audit" | "report" | "report.pdf"]
+            | [
+                "v1",
+                "agreements",
+                _,
+                "audit" | "report" | "report.pdf" | "webhooks",
+            ]
+            | ["v1", "agreements", _, "webhooks", _, "resend"]
             | ["v1", "agreements", _, "recipients", _, "method" | "replace"],
         ) => http::error_response(&fail(
             ErrorCode::MethodNotAllowed,
