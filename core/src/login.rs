@@ -221,6 +221,22 @@ pub fn pkce_challenge(verifier: &str) -> String {
     base64url(&Sha256::digest(verifier.as_bytes()))
 }
 
+/// A login's `state`: the id of the recipient's object, which alone decides the login (so the
+/// callback finds it without a lookup in a store that may lag), and 256 random bits:
+/// `<64 hex>.<43 base64url>`.
+pub fn flow_state(recipient_id: &str, random: &[u8; 32]) -> String {
+    format!("{recipient_id}.{}", base64url(random))
+}
+
+/// The recipient's object id a `state` names, if the `state` has the form [`flow_state`] gives.
+pub fn state_recipient(state: &str) -> Option<&str> {
+    let (id, random) = state.split_once('.')?;
+    let hex = |c: u8| c.is_ascii_digit() || (b'a'..=b'f').contains(&c);
+    let url_safe = |c: u8| c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+    (id.len() == 64 && id.bytes().all(hex) && random.len() == 43 && random.bytes().all(url_safe))
+        .then_some(id)
+}
+
 /// The key a started login is stored under: a digest, so the store never holds a usable `state`.
 pub fn flow_key(state: &str) -> String {
     crate::encoding::hex(&Sha256::digest(state.as_bytes()))
@@ -563,6 +579,27 @@ pub fn matches_recipient(identity: &Identity, recipient_email: &str, require_ema
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_state_names_its_recipient_and_nothing_else_passes() {
+        let id = "ab".repeat(32);
+        let state = flow_state(&id, &[7; 32]);
+        assert_eq!(state.len(), 108);
+        assert_eq!(state_recipient(&state), Some(id.as_str()));
+        for bad in [
+            String::new(),
+            ".".into(),
+            "x".repeat(43),
+            format!("{}.{}", "AB".repeat(32), "a".repeat(43)),
+            format!("{}.{}", "ab".repeat(31), "a".repeat(43)),
+            format!("{id}.{}", "a".repeat(42)),
+            format!("{id}.{}=", "a".repeat(42)),
+            format!("{id}.{}.", "a".repeat(42)),
+            format!("../{id}.{}", "a".repeat(43)),
+        ] {
+            assert_eq!(state_recipient(&bad), None, "{bad:?}");
+        }
+    }
     use serde_json::json;
 
     fn claims() -> serde_json::Value {

@@ -24,7 +24,10 @@ const someAddress = () => `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.
 export async function startLogin(origin, token, provider, jar = new Jar()) {
   const res = await fetch(`${origin}/api/v1/recipient/login/start`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'cf-connecting-ip': someAddress() },
+    // As the app's same-origin fetch does, with the browser's cookies for the path.
+    headers: {
+      authorization: `Bearer ${token}`, 'content-type': 'application/json', 'cf-connecting-ip': someAddress(), cookie: jar.header(),
+    },
     body: JSON.stringify({ provider }),
   });
   jar.take(res);

@@ -2,12 +2,22 @@
 // Google, LinkedIn, Facebook (plain OAuth 2.0 via its profile endpoint) and the platform.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { callback, login, newJar, startLogin } from '../support/login.mjs';
 import { startOidc } from '../support/oidc.mjs';
 import { Stack, freePort, recipientApi } from '../support/stack.mjs';
 
 const count = (events, type) => events.filter((e) => e.type === type).length;
+
+/// Every file under `dir`.
+function filesUnder(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}
 
 /// Follows the provider's redirects as the signer (Ada) until it sends the browser back to us;
 /// answers that URL without visiting it.
@@ -40,8 +50,12 @@ describe('login hand-offs under workerd', () => {
   before(async () => {
     const port = await freePort();
     oidc = await startOidc({ redirectUris: [`http://127.0.0.1:${port}/api/v1/oauth/callback`] });
-    // Every provider but Yahoo is set up: the policy may allow it, the deployment does not have it.
-    stack = new Stack({ vars: oidc.workerVars(['google', 'linkedin', 'facebook', 'microsoft', 'platform', 'x']) });
+    // Every provider but Yahoo is set up: the policy may allow it, the deployment does not have
+    // it. Microsoft's is down (nothing listens at its issuer).
+    const vars = oidc.workerVars(['google', 'linkedin', 'facebook', 'microsoft', 'platform', 'x']);
+    const providers = JSON.parse(vars.OAUTH_PROVIDERS);
+    providers.microsoft.issuer = 'http://127.0.0.1:9';
+    stack = new Stack({ vars: { ...vars, OAUTH_PROVIDERS: JSON.stringify(providers) } });
     stack.port = port;
     await stack.start();
     admin = stack.admin();
@@ -192,6 +206,49 @@ describe('login hand-offs under workerd', () => {
     assert.equal((await late.json()).code, 'cancelled');
   });
 
+  test('a start checks the link before any work for the provider', async () => {
+    const { token, api } = await recipient({ accountId: 'down', policy: { social: { providers: ['google', 'microsoft'] } } });
+    const down = await startLogin(stack.origin, token, 'microsoft');
+    assert.deepEqual([down.status, down.body.code], [502, 'provider_unavailable'], 'a good link meets the provider being down');
+    // A link that is not this recipient's, or a cancelled one, is answered as such: the provider
+    // is never asked (it would have answered 502).
+    const forged = `${token.slice(0, 43)}${token[43] === 'A' ? 'B' : 'A'}${token.slice(44)}`;
+    const refused = await startLogin(stack.origin, forged, 'microsoft');
+    assert.deepEqual([refused.status, refused.body.code], [404, 'invalid_link']);
+    const created = await admin.createAgreement({
+      account_id: 'down', title: 'Lease', sender: { name: 'Sam', email: 'sam@acme.example' },
+      recipients: [{ name: 'Ada', email: 'ada@example.com', method: 'social' }, { name: 'Bo', email: 'bo@example.com', method: 'password', password: 'Sunrise2026' }],
+    });
+    const [ada, bo] = created.recipients.map((r) => r.signing_url.split('#')[1]);
+    for (let i = 0; i < 5; i++) await recipientApi(stack.origin, bo).password('Wrong1234');
+    const cancelled = await startLogin(stack.origin, ada, 'microsoft');
+    assert.deepEqual([cancelled.status, cancelled.body.code], [409, 'cancelled']);
+    assert.equal((await (await api.view()).json()).state, 'pending');
+  });
+
+  test('a second login in another tab of the same browser does not break the first', async () => {
+    const { token, agreementId } = await recipient();
+    const jar = newJar();
+    const first = await startLogin(stack.origin, token, 'google', jar);
+    const second = await startLogin(stack.origin, token, 'linkedin', jar);
+    assert.equal(second.status, 200);
+    // The first tab's hand-off comes back after the second was started: still this browser's.
+    const answer = await answerOf(first.body.authorization_url, jar);
+    assert.equal(await callback(answer, jar), 'done');
+    assert.deepEqual(await failures(agreementId), []);
+  });
+
+  test("a login's secrets are kept in the recipient's object, never in KV", async () => {
+    const { token } = await recipient();
+    const started = await startLogin(stack.origin, token, 'google');
+    assert.equal(started.status, 200);
+    const kv = filesUnder(path.join(stack.dir, 'state')).filter((f) => f.split(path.sep).includes('kv'));
+    for (const file of kv) assert.ok(!readFileSync(file).includes('code_verifier'), `a flow in ${file}`);
+    // The state names the object that holds the flow.
+    const state = new URL(started.body.authorization_url).searchParams.get('state');
+    assert.match(state, /^[0-9a-f]{64}\.[A-Za-z0-9_-]{43}$/);
+  });
+
   test('a hand-off finished in another browser is refused (login CSRF)', async () => {
     const { token, agreementId, api } = await recipient();
     const attempt = await login(stack.origin, token, 'google', { callbackJar: newJar() });
@@ -257,7 +314,7 @@ describe('login hand-offs under workerd', () => {
     const notAllowed = await startLogin(stack.origin, token, 'x');
     assert.deepEqual([notAllowed.status, notAllowed.body.code], [409, 'wrong_method']);
     const unknown = await startLogin(stack.origin, token, '../../admin');
-    assert.equal(unknown.status, 503);
+    assert.deepEqual([unknown.status, unknown.body.code], [409, 'wrong_method'], 'an unknown provider is a 4xx');
     const password = await admin.passwordAgreement();
     const wrongMethod = await startLogin(stack.origin, password.token, 'google');
     assert.deepEqual([wrongMethod.status, wrongMethod.body.code], [409, 'wrong_method']);

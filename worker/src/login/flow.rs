@@ -1,24 +1,25 @@
-//! A started login: its secrets in KV for ten minutes under a digest of `state` (single use is
-//! decided by the recipient's object, which KV's eventual consistency cannot be trusted with, so
-//! the entry simply expires and a replay always reaches the object, which refuses and audits it),
-//! and a cookie that ties it to the browser that started it, so a link to someone else's
-//! hand-off cannot be completed in another browser.
+//! A started login's secrets and its browser binding. The secrets live in the recipient's object
+//! (see `objects::recipient::login`), which decides single use; the `state` names that object
+//! (`signgate_core::login::flow_state`), so the callback needs no lookup in eventually consistent
+//! KV. A cookie ties each login to the browser that started it, so a link to someone else's
+//! hand-off cannot be completed in another browser (login CSRF). The cookie is one per browser,
+//! reused by every login it starts, so a second tab does not unbind the first.
 
 use serde::{Deserialize, Serialize};
 use signgate_core::encoding::{base64url, constant_time_eq, hex};
-use signgate_core::login::{FLOW_LIFETIME_SECS, flow_key};
-use worker::{Env, Request, Result};
+use signgate_core::login::{FLOW_LIFETIME_SECS, flow_state};
+use worker::{Request, Result};
 
-use crate::config::KV_BINDING;
 use crate::crypto;
 
 pub const COOKIE: &str = "signgate_login";
-/// The cookie is only ever sent to the callback.
-const COOKIE_PATH: &str = "/api/v1/oauth";
+/// Sent to the login start (which reuses it) and to the callback (which checks it).
+const COOKIE_PATH: &str = "/api/v1";
 
-#[derive(Clone, Serialize, Deserialize)]
+/// What the callback needs to finish a login, kept by the recipient's object until the callback
+/// claims it (once).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flow {
-    pub recipient_id: String,
     pub provider: String,
     pub code_verifier: String,
     pub nonce: String,
@@ -27,19 +28,18 @@ pub struct Flow {
     pub redirect_uri: String,
     /// Started with `prompt=none` (platform account, skip if signed in).
     pub silent: bool,
-    pub expires_at: u64,
 }
 
 impl std::fmt::Debug for Flow {
+    /// Never the secrets: a log must not hold what completes a login.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Flow")
-            .field("recipient_id", &self.recipient_id)
             .field("provider", &self.provider)
             .finish_non_exhaustive()
     }
 }
 
-/// The fresh secrets of a flow: `state` goes to the provider, the rest stays here.
+/// The fresh secrets of a flow: `state` goes to the provider, the rest stays in the object.
 pub struct Secrets {
     pub state: String,
     pub code_verifier: String,
@@ -47,54 +47,55 @@ pub struct Secrets {
 }
 
 impl std::fmt::Debug for Secrets {
-    /// Never the values: a log must not hold what completes a login.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Secrets").finish_non_exhaustive()
     }
 }
 
-pub fn secrets() -> Result<Secrets> {
+/// New secrets for a login of the recipient `recipient_id`.
+pub fn secrets(recipient_id: &str) -> Result<Secrets> {
     Ok(Secrets {
-        state: base64url(&crypto::random_bytes::<32>()?),
+        state: flow_state(recipient_id, &crypto::random_bytes::<32>()?),
         code_verifier: base64url(&crypto::random_bytes::<32>()?),
         nonce: base64url(&crypto::random_bytes::<24>()?),
     })
 }
 
-fn key(state_key: &str) -> String {
-    format!("login:{state_key}")
-}
-
-pub async fn store(env: &Env, state: &str, flow: &Flow) -> Result<()> {
-    env.kv(KV_BINDING)?
-        .put(&key(&flow_key(state)), serde_json::to_string(flow)?)?
-        .expiration_ttl(FLOW_LIFETIME_SECS)
-        .execute()
-        .await?;
-    Ok(())
-}
-
-pub async fn load(env: &Env, state: &str) -> Result<Option<Flow>> {
-    Ok(env
-        .kv(KV_BINDING)?
-        .get(&key(&flow_key(state)))
-        .json()
-        .await?)
-}
-
-/// A new browser binding: the cookie to set and the digest the flow keeps.
-pub fn new_binding(secure: bool) -> Result<(String, String)> {
-    let value = base64url(&crypto::random_bytes::<32>()?);
-    let digest = hex(&sha256(value.as_bytes()));
+/// The browser's binding: its cookie if it has a well-formed one (another tab's login), else a
+/// new one. Answers the cookie to set (its lifetime renewed) and the digest a flow keeps.
+pub fn binding(req: &Request, secure: bool) -> Result<(String, String)> {
+    let value = match cookie_values(req).into_iter().find(|v| {
+        v.len() == 43
+            && v.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+    }) {
+        Some(existing) => existing,
+        None => base64url(&crypto::random_bytes::<32>()?),
+    };
     let cookie = format!(
         "{COOKIE}={value}; Path={COOKIE_PATH}; Max-Age={FLOW_LIFETIME_SECS}; HttpOnly; SameSite=Lax{}",
         if secure { "; Secure" } else { "" }
     );
-    Ok((cookie, digest))
+    Ok((cookie, digest(&value)))
 }
 
-/// Whether the request comes from the browser that started `flow`.
-pub fn same_browser(req: &Request, flow: &Flow) -> bool {
+/// The digests of the binding cookies a request presents, for the object to compare.
+pub fn presented(req: &Request) -> Vec<String> {
+    cookie_values(req)
+        .iter()
+        .take(4)
+        .map(|v| digest(v))
+        .collect()
+}
+
+/// Whether one of `presented` is the binding `flow` was started with.
+pub fn same_browser(presented: &[String], flow: &Flow) -> bool {
+    presented
+        .iter()
+        .any(|d| constant_time_eq(d.as_bytes(), flow.browser_digest.as_bytes()))
+}
+
+fn cookie_values(req: &Request) -> Vec<String> {
     let cookies = req
         .headers()
         .get("cookie")
@@ -105,20 +106,11 @@ pub fn same_browser(req: &Request, flow: &Flow) -> bool {
         .split(';')
         .filter_map(|c| c.trim().split_once('='))
         .filter(|(name, _)| *name == COOKIE)
-        .any(|(_, value)| {
-            constant_time_eq(
-                hex(&sha256(value.as_bytes())).as_bytes(),
-                flow.browser_digest.as_bytes(),
-            )
-        })
+        .map(|(_, value)| value.to_string())
+        .collect()
 }
 
-/// Clears the binding once the callback has used it.
-pub fn clear_cookie() -> String {
-    format!("{COOKIE}=; Path={COOKIE_PATH}; Max-Age=0; HttpOnly; SameSite=Lax")
-}
-
-fn sha256(bytes: &[u8]) -> Vec<u8> {
+fn digest(value: &str) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes).to_vec()
+    hex(&sha2::Sha256::digest(value.as_bytes()))
 }

@@ -1,10 +1,11 @@
 //! Login hand-offs (social providers, the platform account) over OAuth 2.0 / OpenID Connect.
 //!
 //! ```text
-//! app ── POST login/start ──▶ worker: recipient object registers the flow; KV keeps its secrets
-//!   ◀── authorization URL + a cookie binding the flow to this browser
+//! app ── POST login/start ──▶ worker: the recipient's object checks the link and keeps the flow's
+//!   secrets; then the provider's discovery
+//!   ◀── authorization URL (its `state` names the object) + the browser's binding cookie
 //! browser ──▶ provider (signgate never sees the credentials) ──▶ GET /api/v1/oauth/callback
-//! worker: flow from KV, cookie checked, flow claimed once in the recipient's object, code
+//! worker: flow claimed once in the object named by `state`, by the same browser; code
 //!   exchanged (PKCE), ID token checked (JWKS signature via WebCrypto, iss, aud, exp, iat, nonce)
 //!   or the profile read (plain OAuth 2.0), identity judged by the object ──▶ /s#login=<outcome>
 //! app ── POST login/finish ──▶ the grant, once

@@ -1,5 +1,5 @@
 //! `POST /api/v1/recipient/login/start`: register a hand-off to an identity provider and answer
-//! where to send the signer (plus a cookie binding it to this browser).
+//! where to send the signer (plus the cookie binding it to this browser).
 //! `POST /api/v1/recipient/login/finish`: collect the grant of a finished hand-off, once.
 
 use signgate_core::login::{self, AuthorizationRequest, FLOW_LIFETIME_SECS, flow_key};
@@ -12,8 +12,8 @@ use crate::config::{self, now_ms};
 use crate::http::{self, Failure, MAX_RECIPIENT_BODY, fail, invalid_link, read_json, respond};
 use crate::login::flow::{self, Flow};
 use crate::login::{oidc, providers};
-use crate::objects::call;
 use crate::objects::recipient::{LoginPlan, RecipientCall};
+use crate::objects::{self, call};
 use crate::throttle::{Throttle, throttled};
 
 pub const CALLBACK_PATH: &str = "/api/v1/oauth/callback";
@@ -31,6 +31,8 @@ pub async fn finish(req: Request, env: &Env) -> Result<Response> {
     )
 }
 
+/// The link is checked (by the recipient's object, which also registers the flow and keeps its
+/// secrets) before any work for the provider: discovery comes last.
 async fn start_login(
     req: &mut Request,
     env: &Env,
@@ -42,53 +44,51 @@ async fn start_login(
         Ok(input) => input,
         Err(failure) => return Ok(Err(failure)),
     };
-    // Each start is a KV write, an audit event and maybe a fetch: the per-IP throttle of sends
-    // covers starts too.
+    // Each start is stored state, an audit event and maybe a fetch: a per-IP throttle first.
     if let Some(failure) = throttled(req, env, Throttle::LoginStarts).await? {
         return Ok(Err(failure));
     }
-    let Some(provider) = providers::get(env, &input.provider)? else {
-        return Ok(Err(fail(
-            ErrorCode::NotConfigured,
-            "Signing in this way is not set up here. Please choose another way or ask the sender.",
-        )));
-    };
-    let endpoint = match oidc::authorization_endpoint(&provider).await? {
-        Ok(endpoint) => endpoint,
-        Err(failure) => {
-            worker::console_error!("login provider {} unavailable: {failure:?}", provider.id);
-            return Ok(Err(unavailable()));
-        }
-    };
-    let secrets = flow::secrets()?;
-    let key = flow_key(&secrets.state);
-    let expires_at = now_ms() + FLOW_LIFETIME_SECS * 1000;
-    let started = RecipientCall::StartLogin {
-        token: token.clone(),
-        provider: provider.id.clone(),
-        key,
-        expires_at,
-    };
-    let plan: LoginPlan = match call(&recipient, &started).await? {
-        Ok(plan) => plan,
-        Err(error) => return Ok(Err(Box::new(error))),
-    };
-    let origin = config::origin(env, req)?;
-    let (cookie, browser_digest) = flow::new_binding(origin.starts_with("https://"))?;
+    let provider = providers::get(env, &input.provider)?;
     let recipient_id = LinkToken::parse(&token)
         .map(|t| t.recipient_id())
         .ok_or_else(|| worker::Error::RustError("token parsed above".into()))?;
+    let origin = config::origin(env, req)?;
+    let (cookie, browser_digest) = flow::binding(req, origin.starts_with("https://"))?;
+    let secrets = flow::secrets(&recipient_id)?;
     let flow = Flow {
-        recipient_id,
-        provider: provider.id.clone(),
+        provider: input.provider.clone(),
         code_verifier: secrets.code_verifier.clone(),
         nonce: secrets.nonce.clone(),
         browser_digest,
         redirect_uri: format!("{origin}{CALLBACK_PATH}"),
-        silent: plan.prompt.as_deref() == Some("none"),
-        expires_at,
+        // The object decides (a silent first try for the platform account).
+        silent: false,
     };
-    flow::store(env, &secrets.state, &flow).await?;
+    let started = RecipientCall::StartLogin(Box::new(objects::recipient::StartLogin {
+        token,
+        configured: provider.is_some(),
+        key: flow_key(&secrets.state),
+        expires_at: now_ms() + FLOW_LIFETIME_SECS * 1000,
+        flow: flow.clone(),
+    }));
+    let plan: LoginPlan = match call(&recipient, &started).await? {
+        Ok(plan) => plan,
+        Err(error) => return Ok(Err(Box::new(error))),
+    };
+    let provider =
+        provider.ok_or_else(|| worker::Error::RustError("checked by the object".into()))?;
+    let endpoint = match oidc::authorization_endpoint(&provider).await? {
+        Ok(endpoint) => endpoint,
+        Err(failure) => {
+            // The registered flow expires unused.
+            worker::console_error!("login provider {} unavailable: {failure:?}", provider.id);
+            return Ok(Err(unavailable()));
+        }
+    };
+    let flow = Flow {
+        silent: plan.prompt.as_deref() == Some("none"),
+        ..flow
+    };
     let authorization_url = authorization_url(&provider, &endpoint, &flow, &secrets.state, &plan);
     let mut response = http::json(200, &LoginStarted { authorization_url })?;
     response.headers_mut().set("set-cookie", &cookie)?;

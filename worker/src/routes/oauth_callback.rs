@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use signgate_core::login::{FLOW_LIFETIME_SECS, Identity, LoginFailure, flow_key};
+use signgate_core::login::{self, FLOW_LIFETIME_SECS, Identity, LoginFailure, flow_key};
 use signgate_core::wire::{ErrorCode, LoginOutcome};
 use worker::{Env, Request, Response, Result, Stub};
 
@@ -42,11 +42,8 @@ pub async fn get(req: Request, env: &Env) -> Result<Response> {
         Next::Provider(url) => url,
     };
     let mut response = Response::empty()?.with_status(303);
-    let headers = response.headers_mut();
-    headers.set("location", &location)?;
-    if location.starts_with("/s#") {
-        headers.set("set-cookie", &flow::clear_cookie())?;
-    }
+    // The binding cookie stays: another tab's login in this browser may still need it.
+    response.headers_mut().set("location", &location)?;
     Ok(response)
 }
 
@@ -64,31 +61,26 @@ async fn handle(req: &Request, env: &Env) -> Result<Next> {
     let Some(state) = params.get("state") else {
         return Ok(Next::App(LoginOutcome::Expired));
     };
-    let Some(flow) = flow::load(env, state)
-        .await?
-        .filter(|flow| now_ms() < flow.expires_at)
-    else {
+    // The state names the recipient's object, which holds the flow and lets it be claimed once,
+    // by the browser that started it.
+    let Some(recipient_id) = login::state_recipient(state) else {
         return Ok(Next::App(LoginOutcome::Expired));
     };
     let key = flow_key(state);
-    let recipient = stub(env, RECIPIENTS_BINDING, &flow.recipient_id)?;
-    if !flow::same_browser(req, &flow) {
-        let abandon = RecipientCall::AbandonLogin {
-            key,
-            failure: LoginFailure::OtherBrowser,
-        };
-        // Audited if the object still knows the flow; the answer is the same either way.
-        let _ = call::<_, ()>(&recipient, &abandon).await?;
-        return Ok(Next::App(LoginOutcome::Expired));
-    }
-    if let Err(refusal) =
-        call::<_, ()>(&recipient, &RecipientCall::ClaimLogin { key: key.clone() }).await?
-    {
-        return Ok(Next::App(match refusal.code {
-            ErrorCode::Cancelled => LoginOutcome::Cancelled,
-            _ => LoginOutcome::Expired,
-        }));
-    }
+    let recipient = stub(env, RECIPIENTS_BINDING, recipient_id)?;
+    let claim = RecipientCall::ClaimLogin {
+        key: key.clone(),
+        browser: flow::presented(req),
+    };
+    let flow: Flow = match call(&recipient, &claim).await? {
+        Ok(flow) => flow,
+        Err(refusal) => {
+            return Ok(Next::App(match refusal.code {
+                ErrorCode::Cancelled => LoginOutcome::Cancelled,
+                _ => LoginOutcome::Expired,
+            }));
+        }
+    };
     let Some(provider) = providers::get(env, &flow.provider)? else {
         let failure = LoginFailure::Provider {
             detail: "the provider is no longer set up".into(),
@@ -104,7 +96,7 @@ async fn handle(req: &Request, env: &Env) -> Result<Next> {
             .take(40)
             .collect();
         if flow.silent && NEEDS_PROMPT.contains(&error.as_str()) {
-            return restart(env, &recipient, &key, &provider, &flow).await;
+            return restart(&recipient, recipient_id, &key, &provider, &flow).await;
         }
         let failure = match error.as_str() {
             "access_denied" => LoginFailure::Denied,
@@ -160,8 +152,8 @@ async fn complete(
 /// The silent attempt found no session: the same provider again, with a prompt, in a new flow
 /// bound to the same browser.
 async fn restart(
-    env: &Env,
     recipient: &Stub,
+    recipient_id: &str,
     claimed: &str,
     provider: &providers::Provider,
     old: &Flow,
@@ -170,25 +162,23 @@ async fn restart(
         Ok(endpoint) => endpoint,
         Err(failure) => return complete(recipient, claimed.to_string(), Err(failure)).await,
     };
-    let secrets = flow::secrets()?;
-    let expires_at = now_ms() + FLOW_LIFETIME_SECS * 1000;
+    let secrets = flow::secrets(recipient_id)?;
+    let flow = Flow {
+        code_verifier: secrets.code_verifier.clone(),
+        nonce: secrets.nonce.clone(),
+        silent: false,
+        ..old.clone()
+    };
     let again = RecipientCall::RestartLogin {
         claimed: claimed.to_string(),
         key: flow_key(&secrets.state),
-        expires_at,
+        expires_at: now_ms() + FLOW_LIFETIME_SECS * 1000,
+        flow: Box::new(flow.clone()),
     };
     let plan: LoginPlan = match call(recipient, &again).await? {
         Ok(plan) => plan,
         Err(_) => return Ok(Next::App(LoginOutcome::Expired)),
     };
-    let flow = Flow {
-        code_verifier: secrets.code_verifier.clone(),
-        nonce: secrets.nonce.clone(),
-        silent: false,
-        expires_at,
-        ..old.clone()
-    };
-    flow::store(env, &secrets.state, &flow).await?;
     Ok(Next::Provider(authorization_url(
         provider,
         &endpoint,

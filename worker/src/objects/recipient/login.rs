@@ -1,6 +1,7 @@
 //! The login methods (social providers, the platform account) of a recipient. The worker's routes
 //! talk to the provider; this object decides: which providers this recipient may use, that each
-//! started login is claimed once, whether the identity stands for the recipient, and the verdict.
+//! started login is claimed once and by the browser that started it, whether the identity stands
+//! for the recipient, and the verdict. It keeps each login's secrets until that one claim.
 
 use serde::{Deserialize, Serialize};
 use signgate_core::audit::AuditKind;
@@ -11,6 +12,7 @@ use worker::Result;
 use super::{Loaded, RecipientObject, already_verified};
 use crate::config::now_ms;
 use crate::http::{cancelled, fail};
+use crate::login::flow::{self, Flow};
 use crate::objects::Reply;
 
 /// A login this recipient started and the provider has not answered yet.
@@ -25,6 +27,9 @@ pub struct PendingLogin {
     /// Completed; kept until it expires so a replay is recognised (and audited) as one.
     #[serde(default)]
     completed: bool,
+    /// The secrets, until the callback claims them.
+    #[serde(default)]
+    flow: Option<Flow>,
 }
 
 /// A grant waiting for the app to collect it after the hand-off.
@@ -43,6 +48,18 @@ pub struct LoginPlan {
     pub prompt: Option<String>,
 }
 
+/// A login the signer starts: the route made its secrets and checked nothing yet.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StartLogin {
+    pub token: String,
+    /// Whether this deployment has the provider set up (`flow.provider`).
+    pub configured: bool,
+    /// Digest of the flow's `state`.
+    pub key: String,
+    pub expires_at: u64,
+    pub flow: Flow,
+}
+
 /// Logins kept at once: a few tabs or retries, not an unbounded list.
 const MAX_PENDING: usize = 5;
 
@@ -56,15 +73,10 @@ impl RecipientObject {
         })
     }
 
-    /// Registers a login the signer starts with `provider` (the route keeps its secrets in KV).
-    pub(super) async fn start_login(
-        &self,
-        token: &str,
-        provider: &str,
-        key: String,
-        expires_at: u64,
-    ) -> Result<Reply<LoginPlan>> {
-        let loaded = match self.authenticate(token).await? {
+    /// Registers a login the signer starts with `provider`, with its secrets. The link is checked
+    /// first, then the provider: allowed for this recipient, then `configured` here.
+    pub(super) async fn start_login(&self, start: StartLogin) -> Result<Reply<LoginPlan>> {
+        let loaded = match self.authenticate(&start.token).await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
@@ -72,10 +84,11 @@ impl RecipientObject {
             Ok(rules) => rules.clone(),
             Err(e) => return Ok(Err(*e)),
         };
-        if !rules.providers.iter().any(|p| p == provider) {
+        let provider = start.flow.provider.clone();
+        if !rules.providers.contains(&provider) {
             return Ok(Err(*fail(
                 ErrorCode::WrongMethod,
-                format!("This link cannot be used with {provider}."),
+                "This link cannot be used with that sign-in service.",
             )));
         }
         match loaded.progress.state {
@@ -83,12 +96,20 @@ impl RecipientObject {
             RecipientState::Cancelled => return Ok(Err(*cancelled())),
             RecipientState::Pending => {}
         }
+        if !start.configured {
+            return Ok(Err(*fail(
+                ErrorCode::NotConfigured,
+                "Signing in this way is not set up here. Please choose another way or ask the sender.",
+            )));
+        }
         let prompt = if loaded.progress.login_mismatched {
             Some("login".to_string())
         } else {
             rules.silent_first.then(|| "none".to_string())
         };
-        self.register(loaded, provider, key, expires_at, true)
+        let mut flow = start.flow;
+        flow.silent = prompt.as_deref() == Some("none");
+        self.register(loaded, start.key, start.expires_at, flow, true)
             .await?;
         Ok(Ok(LoginPlan {
             login_hint: rules.login_hint.clone(),
@@ -103,6 +124,7 @@ impl RecipientObject {
         claimed: &str,
         key: String,
         expires_at: u64,
+        flow: Flow,
     ) -> Result<Reply<LoginPlan>> {
         let Some(loaded) = self.load().await? else {
             return Ok(Err(*crate::http::invalid_link()));
@@ -111,11 +133,14 @@ impl RecipientObject {
             .progress
             .logins
             .iter()
-            .find(|l| l.key == claimed && l.claimed)
+            .find(|l| l.key == claimed && l.claimed && !l.completed)
             .map(|l| l.provider.clone())
         else {
             return Ok(Err(*fail(ErrorCode::NoLogin, "No such login.")));
         };
+        if flow.provider != provider || flow.silent {
+            return Ok(Err(*fail(ErrorCode::NoLogin, "Not that login.")));
+        }
         if loaded.progress.state != RecipientState::Pending {
             return Ok(Err(*cancelled()));
         }
@@ -124,8 +149,7 @@ impl RecipientObject {
             .login
             .as_ref()
             .and_then(|r| r.login_hint.clone());
-        self.register(loaded, &provider, key, expires_at, false)
-            .await?;
+        self.register(loaded, key, expires_at, flow, false).await?;
         Ok(Ok(LoginPlan {
             login_hint,
             prompt: None,
@@ -135,11 +159,12 @@ impl RecipientObject {
     async fn register(
         &self,
         mut loaded: Loaded,
-        provider: &str,
         key: String,
         expires_at: u64,
+        flow: Flow,
         audit: bool,
     ) -> Result<()> {
+        let provider = flow.provider.clone();
         let now = now_ms();
         let logins = &mut loaded.progress.logins;
         logins.retain(|l| now < l.expires_at);
@@ -152,15 +177,14 @@ impl RecipientObject {
         }
         logins.push(PendingLogin {
             key,
-            provider: provider.to_string(),
+            provider: provider.clone(),
             expires_at,
             claimed: false,
             completed: false,
+            flow: Some(flow),
         });
         let events = if audit {
-            vec![AuditKind::LoginStarted {
-                provider: provider.to_string(),
-            }]
+            vec![AuditKind::LoginStarted { provider }]
         } else {
             Vec::new()
         };
@@ -168,18 +192,20 @@ impl RecipientObject {
         Ok(())
     }
 
-    /// The provider answered for the flow `key`: it is taken now, once. Later answers with the
-    /// same `state` (a replay) are refused here, whatever KV still holds.
-    pub(super) async fn claim_login(&self, key: &str) -> Result<Reply<()>> {
+    /// The provider answered for the flow `key`, in a browser presenting the binding digests
+    /// `browser`: its secrets are handed out now, once. Later answers with the same `state` (a
+    /// replay) are refused and audited; an answer in another browser ends the login, audited.
+    pub(super) async fn claim_login(&self, key: &str, browser: &[String]) -> Result<Reply<Flow>> {
         let Some(mut loaded) = self.load().await? else {
             return Ok(Err(*crate::http::invalid_link()));
         };
         let now = now_ms();
-        let Some(login) = loaded.progress.logins.iter_mut().find(|l| l.key == key) else {
+        let Some(index) = loaded.progress.logins.iter().position(|l| l.key == key) else {
             return Ok(Err(failure_error(LoginFailure::Expired)));
         };
+        let login = &mut loaded.progress.logins[index];
+        let provider = login.provider.clone();
         if login.claimed {
-            let provider = login.provider.clone();
             self.record_failure(loaded, &provider, LoginFailure::Replayed)
                 .await?;
             return Ok(Err(failure_error(LoginFailure::Replayed)));
@@ -187,9 +213,19 @@ impl RecipientObject {
         if now >= login.expires_at {
             return Ok(Err(failure_error(LoginFailure::Expired)));
         }
+        let Some(secrets) = login.flow.take() else {
+            return Ok(Err(failure_error(LoginFailure::Expired)));
+        };
+        if !flow::same_browser(browser, &secrets) {
+            // Gone for good: not even the right browser can use this answer afterwards.
+            loaded.progress.logins.remove(index);
+            self.record_failure(loaded, &provider, LoginFailure::OtherBrowser)
+                .await?;
+            return Ok(Err(failure_error(LoginFailure::Expired)));
+        }
         login.claimed = true;
         self.save(loaded, Vec::new()).await?;
-        Ok(Ok(()))
+        Ok(Ok(secrets))
     }
 
     /// How a claimed login ended. A failure is audited; an identity is audited and judged.
@@ -262,29 +298,6 @@ impl RecipientObject {
         });
         self.save(current, Vec::new()).await?;
         Ok(Ok(LoginOutcome::Done))
-    }
-
-    /// The callback came to another browser, or the provider refused before a claim: audited.
-    pub(super) async fn abandon_login(
-        &self,
-        key: &str,
-        failure: LoginFailure,
-    ) -> Result<Reply<()>> {
-        let Some(mut loaded) = self.load().await? else {
-            return Ok(Err(*crate::http::invalid_link()));
-        };
-        // Only an unclaimed flow: one the provider's answer is being worked on stays untouched.
-        let Some(index) = loaded
-            .progress
-            .logins
-            .iter()
-            .position(|l| l.key == key && !l.claimed)
-        else {
-            return Ok(Ok(()));
-        };
-        let provider = loaded.progress.logins.remove(index).provider;
-        self.record_failure(loaded, &provider, failure).await?;
-        Ok(Ok(()))
     }
 
     async fn record_failure(

@@ -39,13 +39,14 @@ mod one_time_codes;
 mod preview;
 mod sender_changes;
 
-pub use login::LoginPlan;
+pub use login::{LoginPlan, StartLogin};
 pub use sender_changes::Replacement;
 
 use super::agreement::AgreementCall;
 use super::{AuditLog, Reply, call, call_ok, reply, stub};
 use crate::config::{self, AGREEMENTS_BINDING, now_ms};
 use crate::http::{cancelled, fail, invalid_link, not_counted, wrong_entry};
+use crate::login::flow::Flow;
 use crate::{accounts, codes, crypto};
 
 /// What the agreement's creator stores about a recipient. The password is only ever a hash.
@@ -280,28 +281,21 @@ pub enum RecipientCall {
         token: String,
         code: String,
     },
-    StartLogin {
-        token: String,
-        provider: String,
-        /// Digest of the flow's `state`.
-        key: String,
-        expires_at: u64,
-    },
+    StartLogin(Box<StartLogin>),
     RestartLogin {
         claimed: String,
         key: String,
         expires_at: u64,
+        flow: Box<Flow>,
     },
     ClaimLogin {
         key: String,
+        /// Digests of the binding cookies the callback's request presented.
+        browser: Vec<String>,
     },
     CompleteLogin {
         key: String,
         result: std::result::Result<Identity, LoginFailure>,
-    },
-    AbandonLogin {
-        key: String,
-        failure: LoginFailure,
     },
     CollectLogin {
         token: String,
@@ -341,7 +335,6 @@ impl std::fmt::Debug for RecipientCall {
             Self::RestartLogin { .. } => "RestartLogin",
             Self::ClaimLogin { .. } => "ClaimLogin",
             Self::CompleteLogin { .. } => "CompleteLogin",
-            Self::AbandonLogin { .. } => "AbandonLogin",
             Self::CollectLogin { .. } => "CollectLogin",
             Self::ChangeMethod { .. } => "ChangeMethod",
             Self::Replace { .. } => "Replace",
@@ -407,23 +400,18 @@ impl DurableObject for RecipientObject {
             RecipientCall::CheckCode { token, code } => {
                 reply(&self.check_code(&token, &code).await?)
             }
-            RecipientCall::StartLogin {
-                token,
-                provider,
-                key,
-                expires_at,
-            } => reply(&self.start_login(&token, &provider, key, expires_at).await?),
+            RecipientCall::StartLogin(start) => reply(&self.start_login(*start).await?),
             RecipientCall::RestartLogin {
                 claimed,
                 key,
                 expires_at,
-            } => reply(&self.restart_login(&claimed, key, expires_at).await?),
-            RecipientCall::ClaimLogin { key } => reply(&self.claim_login(&key).await?),
+                flow,
+            } => reply(&self.restart_login(&claimed, key, expires_at, *flow).await?),
+            RecipientCall::ClaimLogin { key, browser } => {
+                reply(&self.claim_login(&key, &browser).await?)
+            }
             RecipientCall::CompleteLogin { key, result } => {
                 reply(&self.complete_login(&key, result).await?)
-            }
-            RecipientCall::AbandonLogin { key, failure } => {
-                reply(&self.abandon_login(&key, failure).await?)
             }
             RecipientCall::CollectLogin { token } => reply(&self.collect_login(&token).await?),
             RecipientCall::Cancel => {
