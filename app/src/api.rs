@@ -74,11 +74,16 @@ pub async fn start_login(token: &str, provider: &str) -> Result<LoginStarted, Fa
 
 /// Collects the grant of a finished hand-off; there is one to collect once.
 pub async fn finish_login(token: &str) -> Result<VerifiedResponse, Failure> {
-    /// `{}`: the worker takes JSON bodies only, and this one has nothing to say.
-    #[derive(serde::Serialize)]
-    struct Nothing {}
-
     post("/login/finish", token, &Nothing {}).await
+}
+
+/// `{}`: the worker takes JSON bodies only, and some calls have nothing to say.
+#[derive(serde::Serialize)]
+struct Nothing {}
+
+/// A fresh grant for a link verified before (a reload, or back after the grant expired).
+pub async fn fresh_grant(token: &str) -> Result<VerifiedResponse, Failure> {
+    post("/grant", token, &Nothing {}).await
 }
 
 /// A JSON POST with the link token to the recipient API's `call` (`/password`), read as every

@@ -41,12 +41,22 @@ pub fn App() -> impl IntoView {
         previewing.set(signgate_core::preview::is_preview_token(&token));
         spawn_local(async move {
             let loaded = api::recipient(&token).await;
-            set_screen.set(match login {
+            let screen = match login {
                 Some(outcome) => {
                     Screen::after_return(loaded, outcome, token::remembered_provider().as_deref())
                 }
                 None => Screen::after_load(loaded),
-            });
+            };
+            // Verified before (a reload, or back later): a fresh grant to go on with, if the
+            // worker still gives one.
+            let screen = match screen {
+                Screen::Verified { .. } => match api::fresh_grant(&token).await {
+                    Ok(verified) => Screen::verified(&verified),
+                    Err(_) => screen,
+                },
+                other => other,
+            };
+            set_screen.set(screen);
         });
     });
     if has_token {

@@ -79,6 +79,10 @@ pub enum AuditKind {
     Verified {
         method: Method,
     },
+    /// A verified link asked for a fresh grant (a reload, or back after the grant expired).
+    GrantReissued {
+        method: Method,
+    },
     /// An entry refused without being checked (locked, cancelled or throttled).
     AttemptRefused {
         method: Method,

@@ -70,9 +70,57 @@ pub fn verify(token: &str, key: &[u8], now_secs: u64) -> Result<GrantClaims, Gra
     Ok(claims)
 }
 
+/// Fresh grants a verified link may ask for (a reload, or coming back after the five minutes):
+/// at most [`Self::PER_HOUR`] in any hour, so a verified link is no grant mill.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reissues {
+    /// When grants were reissued in the last hour.
+    at: Vec<u64>,
+}
+
+impl Reissues {
+    pub const PER_HOUR: usize = 10;
+    const HOUR_MS: u64 = 60 * 60 * 1000;
+
+    /// One more at `now` if the hour allows it; otherwise how long until it does.
+    pub fn take(&mut self, now: u64) -> Result<(), u64> {
+        self.at.retain(|&at| now < at.saturating_add(Self::HOUR_MS));
+        if self.at.len() >= Self::PER_HOUR {
+            let oldest = self.at.iter().min().copied().unwrap_or(now);
+            return Err(oldest.saturating_add(Self::HOUR_MS).saturating_sub(now));
+        }
+        self.at.push(now);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the timing, no hour ever holds more than `PER_HOUR` reissues, and a refusal
+        /// names a wait after which one is allowed.
+        #[test]
+        fn no_hour_holds_more_than_the_cap(gaps in prop::collection::vec(0u64..900_000, 0..200)) {
+            let mut reissues = Reissues::default();
+            let (mut now, mut granted) = (0u64, Vec::new());
+            for gap in gaps {
+                now += gap;
+                match reissues.take(now) {
+                    Ok(()) => granted.push(now),
+                    Err(wait) => {
+                        prop_assert!(wait > 0 && wait <= Reissues::HOUR_MS);
+                        let mut later = reissues.clone();
+                        prop_assert!(later.take(now + wait).is_ok());
+                    }
+                }
+                let in_hour = granted.iter().filter(|&&at| now < at + Reissues::HOUR_MS).count();
+                prop_assert!(in_hour <= Reissues::PER_HOUR);
+            }
+        }
+    }
 
     fn claims() -> GrantClaims {
         GrantClaims {

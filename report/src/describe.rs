@@ -192,6 +192,9 @@ fn describe(kind: &AuditKind) -> (String, Option<String>) {
             tries_left.map_or(String::new(), |n| format!(", {n} tries left"))
         ),
         AuditKind::Verified { method: m } => format!("Verified by {}", method(*m)),
+        AuditKind::GrantReissued { method: m } => {
+            format!("A fresh grant for the verified link ({})", method(*m))
+        }
         AuditKind::AttemptRefused { method: m, reason } => format!(
             "An entry ({}) was refused unchecked: {}",
             method(*m),

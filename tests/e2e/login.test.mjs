@@ -63,6 +63,13 @@ describe('login hand-offs in the browser', () => {
     assert.equal(await s.page.locator('#signature-name').textContent(), 'Your name for the signature: Ada Lovelace');
     const href = await s.page.getByRole('link', { name: 'Continue to the document' }).getAttribute('href');
     assert.match(href, /^http:\/\/127\.0\.0\.1:9\/documents\/1#grant=[\w-]+\.[\w-]+\.[\w-]+$/);
+    // A reload finds the link verified and goes on with a fresh grant, the name still shown.
+    await s.page.reload();
+    await s.waitFor('verified');
+    const again = await s.page.getByRole('link', { name: 'Continue to the document' }).getAttribute('href');
+    assert.match(again, /#grant=[\w-]+\.[\w-]+\.[\w-]+$/);
+    assert.notEqual(again, href, 'a fresh grant');
+    assert.equal(await s.page.locator('#signature-name').textContent(), 'Your name for the signature: Ada Lovelace');
     assert.ok(!s.page.url().includes('login='), `the outcome left the address bar: ${s.page.url()}`);
     // The provider's own page may log (its favicon); ours must not.
     assert.deepEqual(s.page.consoleErrors.filter((e) => e.includes(stack.origin)), []);

@@ -269,6 +269,7 @@ export function recipientApi(origin, token, { ip = randomIp() } = {}) {
       headers: { ...base(), 'content-type': 'application/json', ...headers },
       body: JSON.stringify(language ? { channel, language } : { channel }),
     }),
+    freshGrant: () => fetch(`${origin}/api/v1/recipient/grant`, { method: 'POST', headers: base() }),
     code: (code) => fetch(`${origin}/api/v1/recipient/code`, {
       method: 'POST',
       headers: { ...base(), 'content-type': 'application/json' },

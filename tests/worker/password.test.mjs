@@ -131,6 +131,35 @@ describe('password method under workerd', () => {
     assert.equal(count(events, 'attempt_refused'), 1, 'the two refusals are one event, and a count');
   });
 
+  test('a verified signer who reloads or comes back gets a fresh grant: audited, ten an hour, never for a pending or cancelled link', async () => {
+    const { token, agreementId, recipientId, password } = await admin.passwordAgreement();
+    const api = recipientApi(stack.origin, token);
+    assert.equal((await api.freshGrant()).status, 409, 'not verified yet');
+    const first = await (await api.password(password)).json();
+    const fresh = [];
+    for (let i = 0; i < 10; i++) {
+      const res = await api.freshGrant();
+      assert.equal(res.status, 200);
+      fresh.push(await res.json());
+    }
+    const claims = verifyGrant(fresh[0].grant, stack.secrets.GRANT_SIGNING_KEY);
+    assert.deepEqual([claims.sub, claims.agreement_id, claims.amr], [recipientId, agreementId, ['pwd']]);
+    assert.equal(new Set([first.grant, ...fresh.map((f) => f.grant)]).size, 11, 'each grant is new');
+    const capped = await api.freshGrant();
+    assert.equal(capped.status, 429);
+    const cap = await capped.json();
+    assert.equal(cap.code, 'throttled');
+    assert.ok(cap.retry_after_secs > 3500 && cap.retry_after_secs <= 3600, JSON.stringify(cap));
+    assert.equal(count(await admin.audit(agreementId), 'grant_reissued'), 10);
+
+    const other = await admin.passwordAgreement();
+    const otherApi = recipientApi(stack.origin, other.token);
+    for (let i = 0; i < 5; i++) await otherApi.password('Wrong1234');
+    assert.equal((await (await otherApi.freshGrant()).json()).code, 'cancelled');
+    const forged = `${token.slice(0, 43)}${token[43] === 'A' ? 'B' : 'A'}${token.slice(44)}`;
+    assert.equal((await recipientApi(stack.origin, forged).freshGrant()).status, 404);
+  });
+
   test('one address checking passwords and codes is throttled at 60 a minute, whichever links it holds', async () => {
     const ip = '203.0.113.60';
     const password = recipientApi(stack.origin, (await admin.passwordAgreement()).token, { ip });

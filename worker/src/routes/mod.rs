@@ -3,6 +3,7 @@
 mod admin;
 mod code;
 mod dev_outbox;
+mod grant;
 mod health;
 mod login;
 mod oauth_callback;
@@ -41,6 +42,9 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
         ["api", "v1", "recipient", "login", "finish"] if method == Method::Post => {
             login::finish(req, env).await
         }
+        ["api", "v1", "recipient", "grant"] if method == Method::Post => {
+            grant::post(req, env).await
+        }
         ["api", "v1", "oauth", "callback"] if method == Method::Get => {
             oauth_callback::get(req, env).await
         }
@@ -48,7 +52,7 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
         | ["api", "v1", "oauth", "callback"]
         | ["api", "v1", "recipient", "login", "start" | "finish"]
         | ["api", "v1", "recipient"]
-        | ["api", "v1", "recipient", "password" | "code"]
+        | ["api", "v1", "recipient", "password" | "code" | "grant"]
         | ["api", "v1", "recipient", "code", "send"] => http::error_response(&fail(
             ErrorCode::MethodNotAllowed,
             format!("{method} is not allowed here."),

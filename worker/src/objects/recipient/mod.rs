@@ -21,7 +21,7 @@ use futures_util::lock::Mutex;
 use serde::{Deserialize, Serialize};
 use signgate_core::attempts::{AfterFailure, Attempts, Gate, TryLimit};
 use signgate_core::audit::{AuditEvent, AuditKind, RefusalReason, RefusalWindow};
-use signgate_core::grant::{self, GrantClaims};
+use signgate_core::grant::{self, GrantClaims, Reissues};
 use signgate_core::login::{Identity, LoginFailure};
 use signgate_core::method_setup::PlannedMethod;
 use signgate_core::otp::{Channel, CodeBook, CodeRules};
@@ -34,6 +34,7 @@ use signgate_core::wire::{
 };
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
+mod fresh_grant;
 mod login;
 mod one_time_codes;
 mod preview;
@@ -228,6 +229,11 @@ struct Progress {
     /// Refusals being counted rather than written one by one.
     #[serde(default)]
     refusals: Option<RefusalWindow>,
+    /// How the recipient was verified (the grant's `amr`), for fresh grants.
+    #[serde(default)]
+    amr: Option<String>,
+    #[serde(default)]
+    reissues: Reissues,
 }
 
 impl Default for Progress {
@@ -243,6 +249,8 @@ impl Default for Progress {
             signature_name: None,
             login_mismatched: false,
             refusals: None,
+            amr: None,
+            reissues: Reissues::default(),
         }
     }
 }
@@ -300,6 +308,10 @@ pub enum RecipientCall {
     CollectLogin {
         token: String,
     },
+    /// A verified link asks for a new grant.
+    FreshGrant {
+        token: String,
+    },
     /// The sender gives the recipient another method (checked against the policy by the route).
     ChangeMethod {
         setup: Box<MethodSetup>,
@@ -336,6 +348,7 @@ impl std::fmt::Debug for RecipientCall {
             Self::ClaimLogin { .. } => "ClaimLogin",
             Self::CompleteLogin { .. } => "CompleteLogin",
             Self::CollectLogin { .. } => "CollectLogin",
+            Self::FreshGrant { .. } => "FreshGrant",
             Self::ChangeMethod { .. } => "ChangeMethod",
             Self::Replace { .. } => "Replace",
             Self::Preview => "Preview",
@@ -414,6 +427,7 @@ impl DurableObject for RecipientObject {
                 reply(&self.complete_login(&key, result).await?)
             }
             RecipientCall::CollectLogin { token } => reply(&self.collect_login(&token).await?),
+            RecipientCall::FreshGrant { token } => reply(&self.fresh_grant(&token).await?),
             RecipientCall::Cancel => {
                 self.mark_cancelled().await?;
                 reply::<()>(&Ok(()))
@@ -681,6 +695,7 @@ impl RecipientObject {
             return self.refuse(loaded, RefusalReason::Cancelled).await;
         }
         loaded.progress.state = RecipientState::Verified;
+        loaded.progress.amr = Some(amr.to_string());
         if let Some(codes) = codes {
             loaded.progress.codes = codes;
         }

@@ -1,0 +1,64 @@
+//! A fresh grant for a verified link: the signer reloaded, or came back after the grant's five
+//! minutes, and goes on to the document without proving themselves again. Only while the
+//! verification holds (an e-mail code's can expire), at most `Reissues::PER_HOUR` an hour, each
+//! audited.
+
+use signgate_core::audit::AuditKind;
+use signgate_core::policy::Method;
+use signgate_core::wire::{ErrorCode, RecipientState, VerifiedResponse};
+use worker::Result;
+
+use super::RecipientObject;
+use crate::config::now_ms;
+use crate::http::{cancelled, fail};
+use crate::objects::Reply;
+
+impl RecipientObject {
+    pub(super) async fn fresh_grant(&self, token: &str) -> Result<Reply<VerifiedResponse>> {
+        let _one_at_a_time = self.checking.lock().await;
+        let loaded = match self.authenticate(token).await? {
+            Ok(loaded) => loaded,
+            Err(e) => return Ok(Err(e)),
+        };
+        let now = now_ms();
+        let mut loaded = self.renew_or_expire_verification(loaded, now).await?;
+        match loaded.progress.state {
+            RecipientState::Verified => {}
+            RecipientState::Cancelled => return Ok(Err(*cancelled())),
+            RecipientState::Pending => {
+                return Ok(Err(*fail(
+                    ErrorCode::Conflict,
+                    "This link is not verified (or no longer): please verify first.",
+                )));
+            }
+        }
+        if let Err(wait_ms) = loaded.progress.reissues.take(now) {
+            let mut error = *fail(
+                ErrorCode::Throttled,
+                "That is the most fresh grants for one link in an hour. Please wait.",
+            );
+            error.retry_after_secs = Some(wait_ms.div_ceil(1000));
+            return Ok(Err(error));
+        }
+        let method = loaded.record.method;
+        let amr = match loaded.progress.amr.clone() {
+            Some(amr) => amr,
+            None => earned_by(method).to_string(),
+        };
+        let mut response = self.grant(&loaded.record, &amr)?;
+        response.signature_name = loaded.progress.signature_name.clone();
+        self.save(loaded, vec![AuditKind::GrantReissued { method }])
+            .await?;
+        Ok(Ok(response))
+    }
+}
+
+/// The `amr` of a verification made before it was kept: the method's usual one.
+fn earned_by(method: Method) -> &'static str {
+    match method {
+        Method::Password => "pwd",
+        Method::Phone => "sms",
+        Method::EmailCode => "otp",
+        _ => "fed",
+    }
+}
