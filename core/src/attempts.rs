@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 /// How many wrong entries a method allows before it locks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "TryLimitRepr", into = "TryLimitRepr")]
 pub enum TryLimit {
     /// Lock after this many wrong entries (1..=[`TryLimit::MAX`]).
@@ -33,6 +34,7 @@ impl TryLimit {
 }
 
 #[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 enum TryLimitRepr {
     Count(u32),

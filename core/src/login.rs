@@ -324,6 +324,7 @@ pub fn parse_jws(token: &str) -> Option<Jws> {
 
 /// Why an ID token (or a profile) does not prove who the signer is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TokenProblem {
     Malformed,
@@ -449,6 +450,7 @@ pub fn check_id_token(
 ///
 /// [`LoginOutcome`]: crate::wire::LoginOutcome
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "failure", rename_all = "snake_case")]
 pub enum LoginFailure {
     /// The signer declined at the provider (`access_denied`).

@@ -7,6 +7,7 @@ use crate::otp::Channel;
 
 /// A language we write messages in. The app sends the one the signer reads the screens in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Language {
     #[default]

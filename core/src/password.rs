@@ -22,6 +22,7 @@ pub const MAX_LEN: usize = 64;
 
 /// The strength an account demands of passwords senders set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PasswordStrength {
     pub min_length: u8,

@@ -13,6 +13,7 @@ use crate::password::PasswordStrength;
 
 /// How a recipient proves who they are, after opening the e-mail link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// Having the mailbox is all (allowed only when the policy does not demand a second factor).
@@ -58,6 +59,7 @@ impl Method {
 
 /// The whole policy of an account (or of one of its groups).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
     pub methods: MethodChoice,
@@ -104,6 +106,7 @@ impl Default for Policy {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct MethodChoice {
     pub allowed: Vec<Method>,
@@ -124,6 +127,7 @@ impl Default for MethodChoice {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PasswordPolicy {
     pub max_tries: TryLimit,
@@ -140,6 +144,7 @@ impl Default for PasswordPolicy {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PhonePolicy {
     pub max_tries: TryLimit,
@@ -166,6 +171,7 @@ impl Default for PhonePolicy {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct EmailCodePolicy {
     /// Wrong entries that void every outstanding code (Cryptshare: 10).
@@ -183,6 +189,7 @@ pub struct EmailCodePolicy {
 
 /// How often codes may be sent to one recipient, so nobody can pump messages through us.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct ResendPolicy {
     /// Between two codes (1 to 3600).
@@ -215,6 +222,7 @@ impl Default for EmailCodePolicy {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PlatformAccountPolicy {
     /// Send the recipient's address as `login_hint`.
@@ -236,6 +244,7 @@ impl Default for PlatformAccountPolicy {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct SocialPolicy {
     /// Of [`crate::login::SOCIAL_PROVIDERS`].
@@ -257,6 +266,7 @@ impl Default for SocialPolicy {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct KbaPolicy {
     /// Strict: 4 questions all right (or exactly 3, then 2 more); default: 3 (or exactly 2, then 2 more).
@@ -274,6 +284,7 @@ impl Default for KbaPolicy {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct GovernmentIdPolicy {
     pub max_tries: TryLimit,
@@ -294,6 +305,7 @@ impl Default for GovernmentIdPolicy {
 
 /// An account: its policy, its groups' policies, and what makes a recipient internal.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct Account {
     pub name: String,

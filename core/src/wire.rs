@@ -10,6 +10,7 @@ use crate::policy::Method;
 
 /// Every error the worker returns: a stable code for programs, a message for people.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
@@ -20,6 +21,7 @@ pub struct ApiError {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     MalformedJson,
@@ -90,6 +92,7 @@ impl ErrorCode {
 // ---- recipient API (the app) --------------------------------------------------------------------
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecipientState {
     Pending,
@@ -98,6 +101,7 @@ pub enum RecipientState {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Contact {
     pub name: String,
     pub email: String,
@@ -105,6 +109,7 @@ pub struct Contact {
 
 /// What the app shows for a link. A cancelled link reveals only the state and whom to contact.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RecipientView {
     pub state: RecipientState,
     pub sender: Contact,
@@ -136,6 +141,7 @@ pub struct RecipientView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProviderOption {
     /// `google`, `linkedin`, `facebook`, `microsoft`, `yahoo`, `x`, or `platform`.
     pub id: String,
@@ -145,6 +151,7 @@ pub struct ProviderOption {
 
 /// Start a login hand-off with `provider`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StartLogin {
     pub provider: String,
@@ -153,12 +160,14 @@ pub struct StartLogin {
 /// Where to send the signer: the provider's authorization page. The answer also sets a cookie
 /// that binds the hand-off to this browser.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LoginStarted {
     pub authorization_url: String,
 }
 
 /// How a hand-off ended, as the callback tells the app in `/s#login=<outcome>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LoginOutcome {
     /// Verified: collect the grant with `POST /api/v1/recipient/login/finish`.
@@ -202,6 +211,7 @@ impl LoginOutcome {
 
 /// The code methods' state, in seconds from the answer (the signer's clock may be wrong).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CodeView {
     pub digits: u8,
     /// How long the newest valid code has left; `None`: no code is valid.
@@ -216,6 +226,7 @@ pub struct CodeView {
 
 /// Ask for a code by `channel`, with messages in `language` (a BCP 47 tag; English otherwise).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SendCode {
     pub channel: Channel,
@@ -224,6 +235,7 @@ pub struct SendCode {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CodeSent {
     pub channel: Channel,
     /// `…4567` or `a…@example.com`.
@@ -237,6 +249,7 @@ pub struct CodeSent {
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CodeAttempt {
     pub code: String,
@@ -249,6 +262,7 @@ impl std::fmt::Debug for CodeAttempt {
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordAttempt {
     pub password: String,
@@ -262,6 +276,7 @@ impl std::fmt::Debug for PasswordAttempt {
 
 /// The answer to a right entry: a grant the platform can verify, and where to go on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VerifiedResponse {
     pub grant: String,
     /// Unix seconds.
@@ -276,6 +291,7 @@ pub struct VerifiedResponse {
 // ---- admin API (the e-sign platform) ------------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateAgreement {
     pub account_id: String,
@@ -297,6 +313,7 @@ pub const MAX_EXPIRY_DAYS: u32 = 365;
 pub const MAX_RECIPIENTS: usize = 50;
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewRecipient {
     pub name: String,
@@ -330,6 +347,7 @@ impl NewRecipient {
 /// `PUT /admin/v1/agreements/{id}/recipients/{recipient_id}/method`: give a pending recipient
 /// another method, at once. What the method needs comes along: a password typed twice, a number.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangeMethod {
     pub method: Method,
@@ -371,6 +389,7 @@ impl std::fmt::Debug for ChangeMethod {
 /// recipient's place (delegation). The old link stops working; the answer holds the new one, once.
 /// A phone method needs the new person's number: the old one is never carried over.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReplaceRecipient {
     pub recipient: NewRecipient,
@@ -392,6 +411,7 @@ impl std::fmt::Debug for NewRecipient {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CreatedAgreement {
     pub id: String,
     pub expires_at: u64,
@@ -399,6 +419,7 @@ pub struct CreatedAgreement {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CreatedRecipient {
     pub id: String,
     pub name: String,
@@ -410,6 +431,7 @@ pub struct CreatedRecipient {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AgreementState {
     /// Some recipients have not verified yet.
@@ -420,6 +442,7 @@ pub enum AgreementState {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AgreementStatus {
     pub id: String,
     pub account_id: String,
@@ -433,6 +456,7 @@ pub struct AgreementStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RecipientStatus {
     pub id: String,
     pub name: String,
@@ -452,6 +476,7 @@ pub struct RecipientStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditTrail {
     pub agreement_id: String,
     pub events: Vec<AuditEvent>,
@@ -468,6 +493,7 @@ pub const AUDIT_PAGE_MAX: u32 = 500;
 /// sent and nothing counted. Either for an existing recipient (`agreement_id` and
 /// `recipient_id`), or for a `method` under an account's (or group's) policy, without any agreement.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreatePreview {
     #[serde(default)]
@@ -496,6 +522,7 @@ pub struct CreatePreview {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PreviewCreated {
     /// `<origin>/s?lang=de#p1.…`: opens the real screens, marked as a preview.
     pub preview_url: String,
@@ -504,9 +531,18 @@ pub struct PreviewCreated {
     pub expires_at: u64,
 }
 
+/// `POST /admin/v1/accounts/{id}/reset-verifications`: every e-mail-code verification made before
+/// `reset_at` (milliseconds since the Unix epoch) no longer counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct VerificationsReset {
+    pub reset_at: u64,
+}
+
 // ---- webhooks -----------------------------------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WebhookPayload {
     /// Unique per event; deliveries of the same event (retries) share it.
     pub id: String,
@@ -526,6 +562,7 @@ pub struct WebhookPayload {
 
 /// `GET /admin/v1/agreements/{id}/webhooks`: the agreement's events not delivered (yet).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WebhookDeliveries {
     pub agreement_id: String,
     pub deliveries: Vec<WebhookDelivery>,
@@ -533,6 +570,7 @@ pub struct WebhookDeliveries {
 
 /// One event on its way to the account's webhook URL, or given up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WebhookDelivery {
     pub event: WebhookPayload,
     pub state: DeliveryState,
@@ -546,6 +584,7 @@ pub struct WebhookDelivery {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     /// Being tried, with backoff.
@@ -556,6 +595,7 @@ pub enum DeliveryState {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum WebhookKind {
     #[serde(rename = "agreement.cancelled")]
     AgreementCancelled,

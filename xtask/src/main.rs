@@ -6,10 +6,12 @@
 //! - `cargo xtask setup` install the pinned tools (every other task does this first)
 //! - `cargo xtask build` build the app (Trunk) and the worker (worker-build)
 //! - `cargo xtask font`  remake the audit report's font from Debian's DejaVu Sans (committed)
+//! - `cargo xtask openapi` remake the API contract, public/openapi.json, from the wire types
 
 mod build;
 mod dev;
 mod font;
+mod openapi;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
         Some("setup") => tools::setup(),
         Some("build") => tools::setup().and_then(|()| build::all()),
         Some("font") => font::make(),
+        Some("openapi") => openapi::write(),
         Some("dev") => tools::setup()
             .and_then(|()| build::all())
             .and_then(|()| dev::run()),

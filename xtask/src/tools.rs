@@ -9,6 +9,10 @@ use crate::{Result, root, run};
 pub const WASM_BINDGEN: &str = "0.2.130";
 pub const WORKER_BUILD: &str = "0.8.7";
 pub const TRUNK: &str = "0.21.14";
+/// schemathesis and everything it pulls in, each pinned (`pip freeze` of the environment).
+const PYTHON_REQUIREMENTS: &str = "tests/support/schemathesis-requirements.txt";
+/// The project's own Python environment, for test tools only.
+const VENV: &str = ".tools/venv";
 /// Debian packages: the browser for tests (Playwright drives it directly), wrk for the benchmark,
 /// and the font the audit report's subset is cut from (`cargo xtask font`; its test compares).
 const APT_PACKAGES: &[(&str, &str)] = &[
@@ -36,7 +40,8 @@ pub fn setup() -> Result {
     cargo_install("wasm-bindgen-cli", "wasm-bindgen", WASM_BINDGEN, false)?;
     cargo_install("worker-build", "worker-build", WORKER_BUILD, true)?;
     cargo_install("trunk", "trunk", TRUNK, true)?;
-    npm_packages()
+    npm_packages()?;
+    python_tools()
 }
 
 /// rustup adds rust-toolchain.toml's targets when it installs the toolchain, but not to a toolchain
@@ -127,4 +132,24 @@ fn npm_packages() -> Result {
     }
     eprintln!("xtask: installing the pinned npm packages");
     run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--loglevel=error"]))
+}
+
+/// schemathesis (the contract's fuzzer) in a project-local environment, installed from PyPI with
+/// every version pinned; again only when the requirements changed since.
+fn python_tools() -> Result {
+    let root = root();
+    let venv = root.join(VENV);
+    let requirements = root.join(PYTHON_REQUIREMENTS);
+    let stamp = venv.join("installed-requirements.txt");
+    let installed = std::fs::read(&stamp).ok();
+    if installed.is_some() && installed == std::fs::read(&requirements).ok() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing the pinned Python test tools into {VENV}");
+    run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    run(Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(&requirements))?;
+    std::fs::copy(&requirements, &stamp).map_err(|e| format!("{}: {e}", stamp.display()))?;
+    Ok(())
 }

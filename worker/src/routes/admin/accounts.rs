@@ -4,16 +4,11 @@
 
 use signgate_core::policy::Account;
 use signgate_core::validate;
-use signgate_core::wire::ErrorCode;
+use signgate_core::wire::{ErrorCode, VerificationsReset};
 use worker::{Env, Request, Response, Result};
 
 use crate::http::{self, MAX_ADMIN_BODY, fail, read_json};
 use crate::{accounts, config};
-
-#[derive(serde::Serialize)]
-struct Reset {
-    reset_at: u64,
-}
 
 pub async fn put(mut req: Request, env: &Env, id: &str) -> Result<Response> {
     if !accounts::valid_id(id) {
@@ -56,7 +51,7 @@ pub async fn reset_verifications(env: &Env, id: &str) -> Result<Response> {
     }
     let reset_at = config::now_ms();
     accounts::reset_verifications(env, id, reset_at).await?;
-    http::json(200, &Reset { reset_at })
+    http::json(200, &VerificationsReset { reset_at })
 }
 
 pub async fn get(env: &Env, id: &str) -> Result<Response> {

@@ -1,0 +1,563 @@
+//! `cargo xtask openapi`: the API contract, `public/openapi.json` (OpenAPI 3.1), served by the
+//! Worker at `/openapi.json`. The operations are listed here, next to the route table they mirror;
+//! every body is the JSON Schema of the wire type the route reads or answers, generated from that
+//! type (`signgate-core`'s `schema` feature), so a changed type changes the contract. The test
+//! below fails when the committed file is not what this generates, and the schemathesis run in the
+//! test command fails when a route answers outside it.
+
+use schemars::Schema;
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use serde_json::{Map, Value, json};
+use signgate_core::policy::Account;
+use signgate_core::wire::{
+    AgreementStatus, ApiError, AuditTrail, ChangeMethod, CodeAttempt, CodeSent, CreateAgreement,
+    CreatePreview, CreatedAgreement, CreatedRecipient, LoginStarted, PasswordAttempt,
+    PreviewCreated, RecipientStatus, RecipientView, ReplaceRecipient, SendCode, StartLogin,
+    VerificationsReset, VerifiedResponse, WebhookDeliveries, WebhookDelivery,
+};
+
+use crate::{Result, root};
+
+pub const PATH: &str = "public/openapi.json";
+
+/// Who may call an operation.
+#[derive(Clone, Copy)]
+enum Auth {
+    /// `Authorization: Bearer <ADMIN_API_KEY>`.
+    Admin,
+    /// `Authorization: Bearer <link token>` (from a signing link's fragment).
+    Link,
+    /// `Authorization: Bearer <preview token>` (from a preview link's fragment).
+    Preview,
+    None,
+}
+
+/// What a successful answer carries.
+enum Body {
+    Json(Schema),
+    Html,
+    Pdf,
+    /// A redirect to the app (`/s#login=<outcome>`) or back to the provider.
+    Redirect,
+}
+
+struct Operation {
+    method: &'static str,
+    path: &'static str,
+    id: &'static str,
+    summary: &'static str,
+    auth: Auth,
+    parameters: Vec<Value>,
+    request: Option<Schema>,
+    status: u16,
+    answer: Body,
+}
+
+fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
+    let agreement_id = path_param("id", "The agreement's id.", json!({ "type": "string" }));
+    let recipient_id = path_param(
+        "recipient",
+        "The recipient's id.",
+        json!({ "type": "string" }),
+    );
+    let account_id = path_param(
+        "id",
+        "The account's id: 1-64 letters, digits, - or _.",
+        json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$" }),
+    );
+    let event_id = path_param(
+        "event",
+        "The webhook event's id.",
+        json!({ "type": "string" }),
+    );
+    let op = |method, path, id, summary, auth, request, status, answer| Operation {
+        method,
+        path,
+        id,
+        summary,
+        auth,
+        parameters: Vec::new(),
+        request,
+        status,
+        answer,
+    };
+    let mut all = vec![
+        op(
+            "get",
+            "/api/health",
+            "health",
+            "Whether the Worker answers.",
+            Auth::None,
+            None,
+            200,
+            Body::Json(health()),
+        ),
+        // The recipient API (the signer's app), with the link token.
+        op(
+            "get",
+            "/api/v1/recipient",
+            "recipientView",
+            "What the signer sees for their link.",
+            Auth::Link,
+            None,
+            200,
+            Body::Json(g.subschema_for::<RecipientView>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/password",
+            "checkPassword",
+            "One password entry.",
+            Auth::Link,
+            Some(g.subschema_for::<PasswordAttempt>()),
+            200,
+            Body::Json(g.subschema_for::<VerifiedResponse>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/code/send",
+            "sendCode",
+            "Send a one-time code by SMS, voice call or e-mail.",
+            Auth::Link,
+            Some(g.subschema_for::<SendCode>()),
+            200,
+            Body::Json(g.subschema_for::<CodeSent>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/code",
+            "checkCode",
+            "One code entry.",
+            Auth::Link,
+            Some(g.subschema_for::<CodeAttempt>()),
+            200,
+            Body::Json(g.subschema_for::<VerifiedResponse>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/login/start",
+            "startLogin",
+            "Start a hand-off to an identity provider (sets the browser's binding cookie).",
+            Auth::Link,
+            Some(g.subschema_for::<StartLogin>()),
+            200,
+            Body::Json(g.subschema_for::<LoginStarted>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/login/finish",
+            "finishLogin",
+            "Collect the grant of a finished hand-off, once.",
+            Auth::Link,
+            None,
+            200,
+            Body::Json(g.subschema_for::<VerifiedResponse>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/grant",
+            "freshGrant",
+            "A fresh grant for a verified link (ten an hour).",
+            Auth::Link,
+            None,
+            200,
+            Body::Json(g.subschema_for::<VerifiedResponse>()),
+        ),
+        // A sender's preview: the same calls with a preview token; nothing is stored or sent.
+        op(
+            "get",
+            "/api/v1/preview/recipient",
+            "previewView",
+            "A preview's view.",
+            Auth::Preview,
+            None,
+            200,
+            Body::Json(g.subschema_for::<RecipientView>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/recipient/password",
+            "previewPassword",
+            "A password entry in a preview.",
+            Auth::Preview,
+            Some(g.subschema_for::<PasswordAttempt>()),
+            200,
+            Body::Json(g.subschema_for::<VerifiedResponse>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/recipient/code/send",
+            "previewSendCode",
+            "A code in a preview: shown, not sent.",
+            Auth::Preview,
+            Some(g.subschema_for::<SendCode>()),
+            200,
+            Body::Json(g.subschema_for::<CodeSent>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/recipient/code",
+            "previewCode",
+            "A code entry in a preview.",
+            Auth::Preview,
+            Some(g.subschema_for::<CodeAttempt>()),
+            200,
+            Body::Json(g.subschema_for::<VerifiedResponse>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/recipient/login/start",
+            "previewStartLogin",
+            "A hand-off in a preview: straight back, as if the provider said yes.",
+            Auth::Preview,
+            Some(g.subschema_for::<StartLogin>()),
+            200,
+            Body::Json(g.subschema_for::<LoginStarted>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/recipient/login/finish",
+            "previewFinishLogin",
+            "The end of a preview's hand-off.",
+            Auth::Preview,
+            None,
+            200,
+            Body::Json(g.subschema_for::<VerifiedResponse>()),
+        ),
+        // The admin API (the e-sign platform), with the admin key.
+        op(
+            "put",
+            "/admin/v1/accounts/{id}",
+            "putAccount",
+            "Create or replace an account: its policy, groups, webhook URL.",
+            Auth::Admin,
+            Some(g.subschema_for::<Account>()),
+            200,
+            Body::Json(g.subschema_for::<Account>()),
+        ),
+        op(
+            "get",
+            "/admin/v1/accounts/{id}",
+            "getAccount",
+            "An account.",
+            Auth::Admin,
+            None,
+            200,
+            Body::Json(g.subschema_for::<Account>()),
+        ),
+        op(
+            "post",
+            "/admin/v1/accounts/{id}/reset-verifications",
+            "resetVerifications",
+            "Void every e-mail-code verification of the account.",
+            Auth::Admin,
+            None,
+            200,
+            Body::Json(g.subschema_for::<VerificationsReset>()),
+        ),
+        op(
+            "post",
+            "/admin/v1/agreements",
+            "createAgreement",
+            "Create an agreement: answers each recipient's signing link, once.",
+            Auth::Admin,
+            Some(g.subschema_for::<CreateAgreement>()),
+            201,
+            Body::Json(g.subschema_for::<CreatedAgreement>()),
+        ),
+        op(
+            "get",
+            "/admin/v1/agreements/{id}",
+            "agreementStatus",
+            "An agreement's state and its recipients'.",
+            Auth::Admin,
+            None,
+            200,
+            Body::Json(g.subschema_for::<AgreementStatus>()),
+        ),
+        op(
+            "get",
+            "/admin/v1/agreements/{id}/audit",
+            "auditTrail",
+            "A page of the audit trail.",
+            Auth::Admin,
+            None,
+            200,
+            Body::Json(g.subschema_for::<AuditTrail>()),
+        ),
+        op(
+            "get",
+            "/admin/v1/agreements/{id}/report",
+            "auditReport",
+            "The audit report as a page.",
+            Auth::Admin,
+            None,
+            200,
+            Body::Html,
+        ),
+        op(
+            "get",
+            "/admin/v1/agreements/{id}/report.pdf",
+            "auditReportPdf",
+            "The audit report as a PDF.",
+            Auth::Admin,
+            None,
+            200,
+            Body::Pdf,
+        ),
+        op(
+            "get",
+            "/admin/v1/agreements/{id}/webhooks",
+            "undeliveredWebhooks",
+            "The agreement's webhook events not delivered yet, or given up.",
+            Auth::Admin,
+            None,
+            200,
+            Body::Json(g.subschema_for::<WebhookDeliveries>()),
+        ),
+        op(
+            "post",
+            "/admin/v1/agreements/{id}/webhooks/{event}/resend",
+            "resendWebhook",
+            "Deliver an event again, from a fresh day of retries.",
+            Auth::Admin,
+            None,
+            200,
+            Body::Json(g.subschema_for::<WebhookDelivery>()),
+        ),
+        op(
+            "put",
+            "/admin/v1/agreements/{id}/recipients/{recipient}/method",
+            "changeMethod",
+            "Give a pending recipient another method (or the same one anew).",
+            Auth::Admin,
+            Some(g.subschema_for::<ChangeMethod>()),
+            200,
+            Body::Json(g.subschema_for::<RecipientStatus>()),
+        ),
+        op(
+            "post",
+            "/admin/v1/agreements/{id}/recipients/{recipient}/replace",
+            "replaceRecipient",
+            "Put another person in a pending recipient's place: answers the new link, once.",
+            Auth::Admin,
+            Some(g.subschema_for::<ReplaceRecipient>()),
+            200,
+            Body::Json(g.subschema_for::<CreatedRecipient>()),
+        ),
+        op(
+            "post",
+            "/admin/v1/previews",
+            "createPreview",
+            "A preview link: a recipient's method, or a method under an account's policy.",
+            Auth::Admin,
+            Some(g.subschema_for::<CreatePreview>()),
+            201,
+            Body::Json(g.subschema_for::<PreviewCreated>()),
+        ),
+        op(
+            "get",
+            "/api/v1/oauth/callback",
+            "oauthCallback",
+            "Where identity providers send the signer back.",
+            Auth::None,
+            None,
+            303,
+            Body::Redirect,
+        ),
+    ];
+    for operation in &mut all {
+        operation.parameters = match operation.path {
+            "/admin/v1/accounts/{id}" | "/admin/v1/accounts/{id}/reset-verifications" => {
+                vec![account_id.clone()]
+            }
+            "/admin/v1/agreements/{id}/webhooks/{event}/resend" => {
+                vec![agreement_id.clone(), event_id.clone()]
+            }
+            path if path.contains("{recipient}") => {
+                vec![agreement_id.clone(), recipient_id.clone()]
+            }
+            path if path.contains("{id}") => vec![agreement_id.clone()],
+            _ => Vec::new(),
+        };
+        match operation.id {
+            "auditTrail" => operation.parameters.extend([
+                query_param(
+                    "limit",
+                    "Events on the page: 1 to 500 (100).",
+                    json!({ "type": "integer", "minimum": 1, "maximum": 500 }),
+                ),
+                query_param(
+                    "cursor",
+                    "Where the last page's `next_cursor` left off.",
+                    json!({ "type": "string" }),
+                ),
+            ]),
+            "oauthCallback" => operation.parameters.extend(
+                [
+                    ("state", "Names the login."),
+                    ("code", "The provider's code."),
+                    ("error", "The provider's refusal."),
+                    ("iss", "The provider (RFC 9207)."),
+                ]
+                .map(|(name, about)| query_param(name, about, json!({ "type": "string" }))),
+            ),
+            _ => {}
+        }
+    }
+    all
+}
+
+fn path_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": schema })
+}
+
+fn query_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+}
+
+fn health() -> Schema {
+    serde_json::from_value(json!({
+        "type": "object",
+        "properties": { "ok": { "type": "boolean", "const": true } },
+        "required": ["ok"],
+    }))
+    .expect("a schema")
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let settings = SchemaSettings::draft2020_12().with(|s| {
+        s.definitions_path = "/components/schemas".into();
+        s.meta_schema = None;
+    });
+    let mut g = settings.into_generator();
+    let error = g.subschema_for::<ApiError>();
+    let mut paths = Map::new();
+    for operation in operations(&mut g) {
+        let entry = paths
+            .entry(operation.path)
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("a path item");
+        entry.insert(operation.method.into(), describe(operation, &error));
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "signgate",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Recipient authentication for e-signature. The admin API is for the \
+                e-sign platform; the recipient API is what the signer's app calls with the token \
+                from their signing link. Every refusal is an `ApiError` with a stable `code`.",
+            "license": { "name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later" },
+        },
+        "paths": paths,
+        "components": {
+            "schemas": g.take_definitions(true),
+            "securitySchemes": {
+                "adminKey": { "type": "http", "scheme": "bearer",
+                    "description": "The deployment's ADMIN_API_KEY." },
+                "linkToken": { "type": "http", "scheme": "bearer",
+                    "description": "The token in a signing link's fragment (`/s#<token>`)." },
+                "previewToken": { "type": "http", "scheme": "bearer",
+                    "description": "The token in a preview link's fragment (`/s#p1.…`)." },
+            },
+        },
+    })
+}
+
+fn describe(operation: Operation, error: &Schema) -> Value {
+    let json_error = json!({ "description": "Refused: the code says why.",
+        "content": { "application/json": { "schema": error } } });
+    let redirect = matches!(operation.answer, Body::Redirect);
+    let success = match operation.answer {
+        Body::Json(schema) => json!({ "description": "Done.",
+            "content": { "application/json": { "schema": schema } } }),
+        Body::Html => json!({ "description": "The page.",
+            "content": { "text/html": { "schema": { "type": "string" } } } }),
+        Body::Pdf => json!({ "description": "The file.",
+            "content": { "application/pdf": { "schema": { "type": "string", "format": "binary" } } } }),
+        Body::Redirect => json!({ "description": "On to the app or the provider.",
+            "headers": { "Location": { "required": true, "schema": { "type": "string" } } } }),
+    };
+    let mut responses = Map::new();
+    responses.insert(operation.status.to_string(), success);
+    if !redirect {
+        responses.insert("4XX".into(), json_error.clone());
+    }
+    responses.insert("5XX".into(), json_error);
+    let mut described = json!({
+        "operationId": operation.id,
+        "summary": operation.summary,
+        "responses": responses,
+    });
+    let object = described.as_object_mut().expect("an operation");
+    if !operation.parameters.is_empty() {
+        object.insert("parameters".into(), operation.parameters.into());
+    }
+    if let Some(schema) = operation.request {
+        object.insert(
+            "requestBody".into(),
+            json!({ "required": true,
+            "content": { "application/json": { "schema": schema } } }),
+        );
+    }
+    let security = match operation.auth {
+        Auth::Admin => json!([{ "adminKey": [] }]),
+        Auth::Link => json!([{ "linkToken": [] }]),
+        Auth::Preview => json!([{ "previewToken": [] }]),
+        Auth::None => json!([]),
+    };
+    object.insert("security".into(), security);
+    described
+}
+
+fn render() -> String {
+    serde_json::to_string_pretty(&document()).expect("JSON") + "\n"
+}
+
+/// Writes the contract where the app's build picks it up.
+pub fn write() -> Result {
+    let path = root().join(PATH);
+    std::fs::write(&path, render()).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("xtask: wrote {PATH}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_published_contract_is_the_one_the_wire_types_make() {
+        let committed = std::fs::read_to_string(root().join(PATH)).unwrap_or_default();
+        assert!(
+            committed == render(),
+            "{PATH} is out of date with the wire types: run `cargo xtask openapi` and commit it"
+        );
+    }
+
+    #[test]
+    fn every_operation_is_described_once_with_its_refusals() {
+        let document = document();
+        let paths = document["paths"].as_object().unwrap();
+        let mut ids = std::collections::BTreeSet::new();
+        for item in paths.values() {
+            for operation in item.as_object().unwrap().values() {
+                assert!(ids.insert(operation["operationId"].as_str().unwrap().to_string()));
+                assert!(operation["responses"]["5XX"].is_object());
+            }
+        }
+        assert_eq!(ids.len(), 28);
+        // Every $ref points at a schema that is there.
+        let text = document.to_string();
+        for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+            let name = reference.split('"').next().unwrap();
+            assert!(
+                document["components"]["schemas"][name].is_object(),
+                "{name}"
+            );
+        }
+    }
+}
