@@ -163,21 +163,29 @@ pub struct RefusalWindow {
     pub started_at: u64,
     /// Refusals after the first, not yet written.
     pub repeated: u32,
+    #[serde(default = "RefusalWindow::default_length")]
+    pub length_ms: u64,
 }
 
 impl RefusalWindow {
     pub const LENGTH_MS: u64 = 60 * 60 * 1000;
 
-    pub fn ends_at(&self) -> u64 {
-        self.started_at.saturating_add(Self::LENGTH_MS)
+    fn default_length() -> u64 {
+        Self::LENGTH_MS
     }
 
-    /// One refusal at `now`: the events to write (none while it only adds to the count).
+    pub fn ends_at(&self) -> u64 {
+        self.started_at.saturating_add(self.length_ms)
+    }
+
+    /// One refusal at `now`: the events to write (none while it only adds to the count). A new
+    /// window lasts `length_ms` ([`Self::LENGTH_MS`] but in tests).
     pub fn refuse(
         window: &mut Option<Self>,
         method: Method,
         reason: RefusalReason,
         now: u64,
+        length_ms: u64,
     ) -> Vec<AuditKind> {
         if let Some(open) = window
             && now < open.ends_at()
@@ -193,6 +201,7 @@ impl RefusalWindow {
             reason,
             started_at: now,
             repeated: 0,
+            length_ms,
         });
         events
     }
@@ -309,13 +318,15 @@ mod tests {
     fn a_hammered_link_writes_one_refusal_and_then_its_count() {
         let mut window = None;
         let (method, reason) = (Method::Password, RefusalReason::Cancelled);
-        let mut events = RefusalWindow::refuse(&mut window, method, reason, 1_000);
+        let mut events =
+            RefusalWindow::refuse(&mut window, method, reason, 1_000, RefusalWindow::LENGTH_MS);
         for i in 0..10_000 {
             events.extend(RefusalWindow::refuse(
                 &mut window,
                 method,
                 reason,
                 1_000 + i,
+                RefusalWindow::LENGTH_MS,
             ));
         }
         assert_eq!(events, [AuditKind::AttemptRefused { method, reason }]);
@@ -333,9 +344,15 @@ mod tests {
         assert_eq!(RefusalWindow::close_if_ended(&mut window, end), None);
         // Another reason starts its own window at once, writing the first's count.
         let mut window = None;
-        RefusalWindow::refuse(&mut window, method, reason, 0);
-        RefusalWindow::refuse(&mut window, method, reason, 1);
-        let throttled = RefusalWindow::refuse(&mut window, method, RefusalReason::Throttled, 2);
+        RefusalWindow::refuse(&mut window, method, reason, 0, RefusalWindow::LENGTH_MS);
+        RefusalWindow::refuse(&mut window, method, reason, 1, RefusalWindow::LENGTH_MS);
+        let throttled = RefusalWindow::refuse(
+            &mut window,
+            method,
+            RefusalReason::Throttled,
+            2,
+            RefusalWindow::LENGTH_MS,
+        );
         assert_eq!(throttled.len(), 2);
         assert_eq!(counted(&throttled), 2);
     }
@@ -355,7 +372,7 @@ mod tests {
                 now += gap;
                 let reason = if *throttled && !one_reason { RefusalReason::Throttled } else { RefusalReason::Cancelled };
                 events.extend(RefusalWindow::close_if_ended(&mut window, now));
-                events.extend(RefusalWindow::refuse(&mut window, Method::Phone, reason, now));
+                events.extend(RefusalWindow::refuse(&mut window, Method::Phone, reason, now, RefusalWindow::LENGTH_MS));
             }
             let open = window.map_or(0, |w| u64::from(w.repeated));
             prop_assert_eq!(counted(&events) + open, refusals.len() as u64);

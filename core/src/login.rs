@@ -237,6 +237,44 @@ pub fn state_recipient(state: &str) -> Option<&str> {
         .then_some(id)
 }
 
+/// The query of the provider's answer at the callback, as names and values; `None` when a name
+/// is given twice, which is an attack on whichever copy a parser picks.
+pub fn callback_params(query: &str) -> Option<std::collections::BTreeMap<String, String>> {
+    let mut params = std::collections::BTreeMap::new();
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        if params
+            .insert(name.into_owned(), value.into_owned())
+            .is_some()
+        {
+            return None;
+        }
+    }
+    Some(params)
+}
+
+/// The keys of a provider's key set (JWKS, RFC 7517); none when it is not one.
+pub fn jwks_keys(set: &serde_json::Value) -> Vec<serde_json::Value> {
+    set.get("keys")
+        .and_then(|keys| keys.as_array())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The key that checks a token signed with `kid`: a signing key (`use` absent or `sig`) with
+/// that `kid`, or the first signing key when the token names none.
+pub fn signing_key<'a>(
+    keys: &'a [serde_json::Value],
+    kid: Option<&str>,
+) -> Option<&'a serde_json::Value> {
+    keys.iter()
+        .filter(|k| {
+            k.get("use")
+                .and_then(|u| u.as_str())
+                .is_none_or(|u| u == "sig")
+        })
+        .find(|k| kid.is_none() || k.get("kid").and_then(|v| v.as_str()) == kid)
+}
+
 /// The key a started login is stored under: a digest, so the store never holds a usable `state`.
 pub fn flow_key(state: &str) -> String {
     crate::encoding::hex(&Sha256::digest(state.as_bytes()))
@@ -581,6 +619,30 @@ pub fn matches_recipient(identity: &Identity, recipient_email: &str, require_ema
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn callback_queries_with_a_repeated_name_are_refused() {
+        let params = callback_params("state=a%2Eb&code=c+d&iss=x").unwrap();
+        assert_eq!(params["state"], "a.b");
+        assert_eq!(params["code"], "c d");
+        assert_eq!(callback_params("code=1&state=s&code=2"), None);
+        assert_eq!(callback_params("").unwrap().len(), 0);
+    }
+
+    #[test]
+    fn the_signing_key_is_picked_by_kid_and_use() {
+        let set = serde_json::json!({ "keys": [
+            { "kid": "a", "use": "enc" },
+            { "kid": "a", "use": "sig", "n": "1" },
+            { "kid": "b" },
+        ] });
+        let keys = jwks_keys(&set);
+        assert_eq!(signing_key(&keys, Some("a")).unwrap()["n"], "1");
+        assert_eq!(signing_key(&keys, Some("b")).unwrap()["kid"], "b");
+        assert_eq!(signing_key(&keys, None).unwrap()["n"], "1");
+        assert_eq!(signing_key(&keys, Some("c")), None);
+        assert!(jwks_keys(&serde_json::json!({ "keys": 3 })).is_empty());
+    }
 
     #[test]
     fn a_state_names_its_recipient_and_nothing_else_passes() {

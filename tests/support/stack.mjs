@@ -256,7 +256,22 @@ function randomIp() {
 /// share the per-IP throttles by accident; `'each'` gives every request another, as a botnet would.
 export function recipientApi(origin, token, { ip = randomIp() } = {}) {
   const address = () => (ip === 'each' ? randomIp() : ip);
-  const base = () => ({ authorization: `Bearer ${token}`, 'cf-connecting-ip': address() });
+  // This signer's browser's cookies (all the API's are for paths under /api/v1).
+  const cookies = new Map();
+  const base = () => ({
+    authorization: `Bearer ${token}`,
+    'cf-connecting-ip': address(),
+    ...(cookies.size ? { cookie: [...cookies].map(([n, v]) => `${n}=${v}`).join('; ') } : {}),
+  });
+  const fetch = async (url, init) => {
+    const res = await globalThis.fetch(url, init);
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const at = pair.indexOf('=');
+      cookies.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
+    }
+    return res;
+  };
   return {
     view: () => fetch(`${origin}/api/v1/recipient`, { headers: base() }),
     password: (password) => fetch(`${origin}/api/v1/recipient/password`, {

@@ -131,7 +131,7 @@ describe('password method under workerd', () => {
     assert.equal(count(events, 'attempt_refused'), 1, 'the two refusals are one event, and a count');
   });
 
-  test('a verified signer who reloads or comes back gets a fresh grant: audited, ten an hour, never for a pending or cancelled link', async () => {
+  test('a verified signer who reloads or comes back gets a fresh grant in the browser that verified: audited, ten an hour, never elsewhere or for a pending or cancelled link', async () => {
     const { token, agreementId, recipientId, password } = await admin.passwordAgreement();
     const api = recipientApi(stack.origin, token);
     assert.equal((await api.freshGrant()).status, 409, 'not verified yet');
@@ -151,6 +151,11 @@ describe('password method under workerd', () => {
     assert.equal(cap.code, 'throttled');
     assert.ok(cap.retry_after_secs > 3500 && cap.retry_after_secs <= 3600, JSON.stringify(cap));
     assert.equal(count(await admin.audit(agreementId), 'grant_reissued'), 10);
+
+    // The same link forwarded to another browser (no verification cookie): no grant.
+    const forwarded = await recipientApi(stack.origin, token).freshGrant();
+    assert.equal(forwarded.status, 409);
+    assert.equal((await forwarded.json()).code, 'conflict');
 
     const other = await admin.passwordAgreement();
     const otherApi = recipientApi(stack.origin, other.token);

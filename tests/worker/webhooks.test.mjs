@@ -145,3 +145,28 @@ describe('an agreement object that stops right after writing its cancellation', 
     assert.equal(hooks.requests.filter((d) => JSON.parse(d.body).agreement_id === created.id).length, 1, 'told once');
   });
 });
+
+describe('refusals of a hammered link, with a window of seconds', () => {
+  const stack = new Stack({ vars: { DEV_REFUSAL_WINDOW_SECONDS: '2' } });
+  let admin;
+
+  before(async () => {
+    await stack.start();
+    admin = stack.admin();
+  });
+  after(() => stack.dispose());
+
+  test('the first refusal is written at once, the rest as one count when the window ends', async () => {
+    const { token, agreementId } = await admin.passwordAgreement();
+    await cancel(token, stack.origin);
+    const api = recipientApi(stack.origin, token, { ip: 'each' });
+    for (let i = 0; i < 20; i++) assert.equal((await api.password('Wrong1234')).status, 409);
+    const counted = await eventually(async () => {
+      const events = await admin.audit(agreementId);
+      return ofType(events, 'refusals_repeated').length > 0 && events;
+    });
+    assert.equal(ofType(counted, 'attempt_refused').length, 1);
+    const [repeated] = ofType(counted, 'refusals_repeated');
+    assert.deepEqual([repeated.method, repeated.reason, repeated.count], ['password', 'cancelled', 19]);
+  });
+});

@@ -88,6 +88,15 @@ pub fn webhook_retry_rules(env: &Env) -> signgate_core::webhook::RetryRules {
     }
 }
 
+/// How long repeated refusals of a link are counted before their count is written: an hour, or
+/// `DEV_REFUSAL_WINDOW_SECONDS` on a development stack (tests).
+pub fn refusal_window_ms(env: &Env) -> u64 {
+    match positive_number(env, "DEV_REFUSAL_WINDOW_SECONDS") {
+        Some(secs) if allow_loopback_http(env) => secs * 1000,
+        _ => signgate_core::audit::RefusalWindow::LENGTH_MS,
+    }
+}
+
 /// A fault a test injects by name (`DEV_FAULT`), on a development stack only: the code fails at
 /// that point as a crash would, to prove what survives it.
 pub fn dev_fault(env: &Env, name: &str) -> bool {

@@ -7,6 +7,7 @@ mod codes;
 mod config;
 mod crypto;
 mod delivery;
+mod device;
 mod http;
 mod login;
 mod objects;

@@ -22,12 +22,11 @@ pub enum Throttle {
     Checks,
 }
 
-/// `Some(429)` when the client's address has had its share of `throttle` this minute.
+/// `Some(429)` when the client's address (an IPv6 one by its /64) has had its share of
+/// `throttle` this minute.
 pub async fn throttled(req: &Request, env: &Env, throttle: Throttle) -> Result<Option<Failure>> {
-    let client = req
-        .headers()
-        .get("cf-connecting-ip")?
-        .unwrap_or_else(|| "unknown".into());
+    let address = req.headers().get("cf-connecting-ip")?.unwrap_or_default();
+    let client = signgate_core::client::throttle_key(&address);
     let (binding, what) = match throttle {
         Throttle::Sends => (SEND_LIMITER_BINDING, "send"),
         Throttle::LoginStarts => (SEND_LIMITER_BINDING, "login"),

@@ -7,10 +7,12 @@
 //! - `cargo xtask build` build the app (Trunk) and the worker (worker-build)
 //! - `cargo xtask font`  remake the audit report's font from Debian's DejaVu Sans (committed)
 //! - `cargo xtask openapi` remake the API contract, public/openapi.json, from the wire types
+//! - `cargo xtask fuzz [s]` run every cargo-fuzz target for s seconds (60); not in CI
 
 mod build;
 mod dev;
 mod font;
+mod fuzz;
 mod openapi;
 mod tools;
 
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
         Some("build") => tools::setup().and_then(|()| build::all()),
         Some("font") => font::make(),
         Some("openapi") => openapi::write(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("dev") => tools::setup()
             .and_then(|()| build::all())
             .and_then(|()| dev::run()),
@@ -33,7 +36,10 @@ fn main() -> ExitCode {
         Some("bench") => tools::setup()
             .and_then(|()| build::all())
             .and_then(|()| node(&["tests/bench.mjs"])),
-        _ => Err("usage: cargo xtask <dev | test | bench | setup | build | font>".into()),
+        _ => Err(
+            "usage: cargo xtask <dev | test | bench | setup | build | font | openapi | fuzz>"
+                .into(),
+        ),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -470,7 +470,6 @@ pub fn document() -> Value {
 fn describe(operation: Operation, error: &Schema) -> Value {
     let json_error = json!({ "description": "Refused: the code says why.",
         "content": { "application/json": { "schema": error } } });
-    let redirect = matches!(operation.answer, Body::Redirect);
     let success = match operation.answer {
         Body::Json(schema) => json!({ "description": "Done.",
             "content": { "application/json": { "schema": schema } } }),
@@ -483,9 +482,7 @@ fn describe(operation: Operation, error: &Schema) -> Value {
     };
     let mut responses = Map::new();
     responses.insert(operation.status.to_string(), success);
-    if !redirect {
-        responses.insert("4XX".into(), json_error.clone());
-    }
+    responses.insert("4XX".into(), json_error.clone());
     responses.insert("5XX".into(), json_error);
     let mut described = json!({
         "operationId": operation.id,

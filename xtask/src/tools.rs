@@ -9,6 +9,8 @@ use crate::{Result, root, run};
 pub const WASM_BINDGEN: &str = "0.2.130";
 pub const WORKER_BUILD: &str = "0.8.7";
 pub const TRUNK: &str = "0.21.14";
+/// For `cargo xtask fuzz` only, installed by it.
+pub const CARGO_FUZZ: &str = "0.13.2";
 /// schemathesis and everything it pulls in, each pinned (`pip freeze` of the environment).
 const PYTHON_REQUIREMENTS: &str = "tests/support/schemathesis-requirements.txt";
 /// The project's own Python environment, for test tools only.
@@ -70,7 +72,7 @@ fn version_of(binary: &str) -> Option<String> {
     Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-fn cargo_install(package: &str, binary: &str, version: &str, locked: bool) -> Result {
+pub fn cargo_install(package: &str, binary: &str, version: &str, locked: bool) -> Result {
     if version_of(binary).is_some_and(|v| v.split_whitespace().any(|word| word == version)) {
         return Ok(());
     }

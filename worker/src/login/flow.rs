@@ -6,15 +6,11 @@
 //! reused by every login it starts, so a second tab does not unbind the first.
 
 use serde::{Deserialize, Serialize};
-use signgate_core::encoding::{base64url, constant_time_eq, hex};
-use signgate_core::login::{FLOW_LIFETIME_SECS, flow_state};
+use signgate_core::encoding::base64url;
+use signgate_core::login::flow_state;
 use worker::{Request, Result};
 
-use crate::crypto;
-
-pub const COOKIE: &str = "signgate_login";
-/// Sent to the login start (which reuses it) and to the callback (which checks it).
-const COOKIE_PATH: &str = "/api/v1";
+use crate::{crypto, device};
 
 /// What the callback needs to finish a login, kept by the recipient's object until the callback
 /// claims it (once).
@@ -61,56 +57,18 @@ pub fn secrets(recipient_id: &str) -> Result<Secrets> {
     })
 }
 
-/// The browser's binding: its cookie if it has a well-formed one (another tab's login), else a
-/// new one. Answers the cookie to set (its lifetime renewed) and the digest a flow keeps.
+/// The browser's login binding (reused from another tab's login if it has one): the cookie to
+/// set and the digest a flow keeps.
 pub fn binding(req: &Request, secure: bool) -> Result<(String, String)> {
-    let value = match cookie_values(req).into_iter().find(|v| {
-        v.len() == 43
-            && v.bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-    }) {
-        Some(existing) => existing,
-        None => base64url(&crypto::random_bytes::<32>()?),
-    };
-    let cookie = format!(
-        "{COOKIE}={value}; Path={COOKIE_PATH}; Max-Age={FLOW_LIFETIME_SECS}; HttpOnly; SameSite=Lax{}",
-        if secure { "; Secure" } else { "" }
-    );
-    Ok((cookie, digest(&value)))
+    device::LOGIN.issue(req, secure, true)
 }
 
-/// The digests of the binding cookies a request presents, for the object to compare.
+/// The digests of the login binding cookies a request presents, for the object to compare.
 pub fn presented(req: &Request) -> Vec<String> {
-    cookie_values(req)
-        .iter()
-        .take(4)
-        .map(|v| digest(v))
-        .collect()
+    device::LOGIN.presented(req)
 }
 
 /// Whether one of `presented` is the binding `flow` was started with.
 pub fn same_browser(presented: &[String], flow: &Flow) -> bool {
-    presented
-        .iter()
-        .any(|d| constant_time_eq(d.as_bytes(), flow.browser_digest.as_bytes()))
-}
-
-fn cookie_values(req: &Request) -> Vec<String> {
-    let cookies = req
-        .headers()
-        .get("cookie")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    cookies
-        .split(';')
-        .filter_map(|c| c.trim().split_once('='))
-        .filter(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_string())
-        .collect()
-}
-
-fn digest(value: &str) -> String {
-    use sha2::Digest;
-    hex(&sha2::Sha256::digest(value.as_bytes()))
+    device::matches(presented, &flow.browser_digest)
 }

@@ -145,16 +145,7 @@ pub async fn authorization_endpoint(provider: &Provider) -> Result<Verdict<Strin
 /// The signing key for `kid` from the provider's key set.
 async fn key(jwks_uri: &str, kid: Option<&str>) -> Result<Verdict<serde_json::Value>> {
     let now = now_ms();
-    let pick = |keys: &[serde_json::Value]| {
-        keys.iter()
-            .filter(|k| {
-                k.get("use")
-                    .and_then(|u| u.as_str())
-                    .is_none_or(|u| u == "sig")
-            })
-            .find(|k| kid.is_none() || k.get("kid").and_then(|v| v.as_str()) == kid)
-            .cloned()
-    };
+    let pick = |keys: &[serde_json::Value]| login::signing_key(keys, kid).cloned();
     let cached = KEYS.with_borrow(|c| c.get(jwks_uri).cloned());
     if let Some((at, keys)) = &cached {
         let fresh = now < at + CACHE_MS;
@@ -171,11 +162,7 @@ async fn key(jwks_uri: &str, kid: Option<&str>) -> Result<Verdict<serde_json::Va
         Ok(set) => set,
         Err(failure) => return Ok(Err(failure)),
     };
-    let keys: Vec<serde_json::Value> = set
-        .get("keys")
-        .and_then(|k| k.as_array())
-        .cloned()
-        .unwrap_or_default();
+    let keys = login::jwks_keys(&set);
     let found = pick(&keys);
     KEYS.with_borrow_mut(|c| c.insert(jwks_uri.to_string(), (now, keys)));
     Ok(found.ok_or(LoginFailure::Token {

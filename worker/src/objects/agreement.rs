@@ -213,15 +213,15 @@ impl AgreementObject {
     }
 
     async fn audit(&self, recipient_id: Option<String>, kind: AuditKind) -> Result<()> {
-        self.audit_with(recipient_id, kind, js_sys::Object::new())
+        self.audit_with(recipient_id, vec![kind], js_sys::Object::new())
             .await
     }
 
-    /// Appends an audit event in one storage write with the other writes `batch` holds.
+    /// Appends audit events in one storage write with the other writes `batch` holds.
     async fn audit_with(
         &self,
         recipient_id: Option<String>,
-        kind: AuditKind,
+        kinds: Vec<AuditKind>,
         batch: js_sys::Object,
     ) -> Result<()> {
         let storage = self.state.storage();
@@ -230,14 +230,18 @@ impl AgreementObject {
             Some(log) => log,
             None => AuditLog::load(&storage).await?,
         };
-        let event = AuditEvent {
-            at: now_ms(),
-            recipient_id,
-            kind,
-        };
+        let at = now_ms();
+        let events = kinds
+            .into_iter()
+            .map(|kind| AuditEvent {
+                at,
+                recipient_id: recipient_id.clone(),
+                kind,
+            })
+            .collect();
         // The cache moves on only once the write is done: a failed one leaves no gap.
         let mut written = log;
-        written.append_with(&storage, vec![event], batch).await?;
+        written.append_with(&storage, events, batch).await?;
         *self.audit.borrow_mut() = Some(written);
         Ok(())
     }
@@ -316,7 +320,7 @@ impl AgreementObject {
             batch_put(&batch, &delivery.key(), &delivery)?;
             self.audit_with(
                 Some(recipient_id.clone()),
-                AuditKind::AgreementCancelled { reason },
+                vec![AuditKind::AgreementCancelled { reason }],
                 batch,
             )
             .await?;
@@ -537,10 +541,22 @@ impl AgreementObject {
                 attempts: delivery.attempts,
                 reason,
             };
-            self.audit_with(recipient_id, undeliverable, batch).await?;
+            self.audit_with(recipient_id, vec![undeliverable], batch)
+                .await?;
             return Ok(None);
         };
-        match webhook::deliver(&self.env, &url, &delivery.payload).await {
+        let sent = webhook::deliver(&self.env, &url, &delivery.payload).await;
+        // Other events ran while the receiver answered: a re-send by the sender replaced this
+        // delivery, and it stands (it is due now).
+        let stored = self
+            .state
+            .storage()
+            .get::<Delivery>(&delivery.key())
+            .await?;
+        if stored.is_some_and(|current| current.queued_at != delivery.queued_at) {
+            return Ok(Some(now_ms()));
+        }
+        match sent {
             Ok(status) => {
                 self.state.storage().delete(&delivery.key()).await?;
                 self.audit(recipient_id, AuditKind::WebhookDelivered { event, status })
@@ -568,27 +584,27 @@ impl AgreementObject {
             at => at,
         };
         let next = rules.next_attempt(queued_at, delivery.attempts, now);
-        let batch = js_sys::Object::new();
-        let kind = AuditKind::WebhookFailed {
+        let mut events = vec![AuditKind::WebhookFailed {
             event: event.clone(),
             attempt: delivery.attempts,
             error: error.clone(),
-        };
+        }];
         delivery.last_error = Some(error.clone());
         match next {
             Some(due_at) => delivery.due_at = due_at,
-            None => delivery.undeliverable = true,
+            None => {
+                delivery.undeliverable = true;
+                events.push(AuditKind::WebhookUndeliverable {
+                    event,
+                    attempts: delivery.attempts,
+                    reason: format!("no success in a day of tries; the last: {error}"),
+                });
+            }
         }
+        // The delivery and what happened to it in one write.
+        let batch = js_sys::Object::new();
         batch_put(&batch, &delivery.key(), &delivery)?;
-        self.audit_with(recipient_id.clone(), kind, batch).await?;
-        if next.is_none() {
-            let undeliverable = AuditKind::WebhookUndeliverable {
-                event,
-                attempts: delivery.attempts,
-                reason: format!("no success in a day of tries; the last: {error}"),
-            };
-            self.audit(recipient_id, undeliverable).await?;
-        }
+        self.audit_with(recipient_id, events, batch).await?;
         Ok(next)
     }
 
@@ -610,8 +626,10 @@ impl AgreementObject {
                 "No undelivered event of this agreement has this id.",
             )));
         };
+        // A fresh day of retries, from the quick first ones.
         let now = now_ms();
         delivery.undeliverable = false;
+        delivery.attempts = 0;
         delivery.due_at = now;
         delivery.queued_at = now;
         let batch = js_sys::Object::new();
@@ -619,7 +637,7 @@ impl AgreementObject {
         let resent = AuditKind::WebhookResent {
             event: delivery.payload.kind.name().to_string(),
         };
-        self.audit_with(delivery.payload.recipient_id.clone(), resent, batch)
+        self.audit_with(delivery.payload.recipient_id.clone(), vec![resent], batch)
             .await?;
         self.deliver_soon().await?;
         Ok(Ok(delivery.wire()))

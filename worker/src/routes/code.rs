@@ -9,11 +9,11 @@ use signgate_core::wire::{CodeAttempt, CodeSent, SendCode, VerifiedResponse};
 use worker::{Env, Request, Response, Result};
 
 use super::recipient_view::recipient_for;
-use crate::config;
 use crate::http::{self, Failure, MAX_RECIPIENT_BODY, invalid_link, read_json, respond};
 use crate::objects::call;
 use crate::objects::recipient::RecipientCall;
 use crate::throttle::{Throttle, throttled};
+use crate::{config, device};
 
 pub async fn send(mut req: Request, env: &Env) -> Result<Response> {
     respond(send_code(&mut req, env).await?)
@@ -68,11 +68,12 @@ async fn check_code(
     if let Some(failure) = throttled(req, env, Throttle::Checks).await? {
         return Ok(Err(failure));
     }
+    let (cookie, device) = device::new_verification(env, req)?;
     let entry = RecipientCall::CheckCode {
         token,
         code: attempt.code,
+        device,
     };
-    Ok(Ok(http::answer(
-        call::<_, VerifiedResponse>(&recipient, &entry).await?,
-    )?))
+    let answer = http::answer(call::<_, VerifiedResponse>(&recipient, &entry).await?)?;
+    Ok(Ok(device::with_verification(answer, &cookie)?))
 }

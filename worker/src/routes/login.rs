@@ -9,6 +9,7 @@ use worker::{Env, Request, Response, Result};
 
 use super::recipient_view::recipient_for;
 use crate::config::{self, now_ms};
+use crate::device;
 use crate::http::{self, Failure, MAX_RECIPIENT_BODY, fail, invalid_link, read_json, respond};
 use crate::login::flow::{self, Flow};
 use crate::login::{oidc, providers};
@@ -26,9 +27,10 @@ pub async fn finish(req: Request, env: &Env) -> Result<Response> {
     let Some((token, recipient)) = recipient_for(&req, env) else {
         return http::error_response(&invalid_link());
     };
-    http::answer(
-        call::<_, VerifiedResponse>(&recipient, &RecipientCall::CollectLogin { token }).await?,
-    )
+    let (cookie, device) = device::new_verification(env, &req)?;
+    let collect = RecipientCall::CollectLogin { token, device };
+    let answer = http::answer(call::<_, VerifiedResponse>(&recipient, &collect).await?)?;
+    device::with_verification(answer, &cookie)
 }
 
 /// The link is checked (by the recipient's object, which also registers the flow and keeps its

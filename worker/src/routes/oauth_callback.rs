@@ -3,18 +3,18 @@
 //! except a silent platform login that found no session, which goes back to the provider once
 //! more with a prompt.
 
-use std::collections::BTreeMap;
-
 use signgate_core::login::{self, FLOW_LIFETIME_SECS, Identity, LoginFailure, flow_key};
 use signgate_core::wire::{ErrorCode, LoginOutcome};
 use worker::{Env, Request, Response, Result, Stub};
 
 use super::login::authorization_url;
 use crate::config::{RECIPIENTS_BINDING, now_ms};
+use crate::http;
 use crate::login::flow::{self, Flow};
 use crate::login::{oidc, providers};
 use crate::objects::recipient::{LoginPlan, RecipientCall};
 use crate::objects::{call, stub};
+use crate::throttle::{Throttle, throttled};
 
 /// Errors that mean "not signed in there" after `prompt=none` (OpenID Connect Core 3.1.2.6).
 const NEEDS_PROMPT: &[&str] = &[
@@ -32,6 +32,10 @@ enum Next {
 }
 
 pub async fn get(req: Request, env: &Env) -> Result<Response> {
+    // Each answer may write to a recipient's object: the per-IP throttle of entries comes first.
+    if let Some(failure) = throttled(&req, env, Throttle::Checks).await? {
+        return http::error_response(&failure);
+    }
     // Whatever fails in here, the signer lands on a clear screen, not on a bare error.
     let next = handle(&req, env).await.unwrap_or_else(|error| {
         worker::console_error!("login callback failed: {error}");
@@ -48,16 +52,9 @@ pub async fn get(req: Request, env: &Env) -> Result<Response> {
 }
 
 async fn handle(req: &Request, env: &Env) -> Result<Next> {
-    // A parameter given twice is an attack on whichever copy a parser picks: refuse.
-    let mut params = BTreeMap::new();
-    for (name, value) in req.url()?.query_pairs() {
-        if params
-            .insert(name.into_owned(), value.into_owned())
-            .is_some()
-        {
-            return Ok(Next::App(LoginOutcome::Failed));
-        }
-    }
+    let Some(params) = login::callback_params(req.url()?.query().unwrap_or_default()) else {
+        return Ok(Next::App(LoginOutcome::Failed));
+    };
     let Some(state) = params.get("state") else {
         return Ok(Next::App(LoginOutcome::Expired));
     };

@@ -6,6 +6,7 @@ use signgate_core::wire::{PasswordAttempt, VerifiedResponse};
 use worker::{Env, Request, Response, Result};
 
 use super::recipient_view::recipient_for;
+use crate::device;
 use crate::http::{self, Failure, MAX_RECIPIENT_BODY, invalid_link, read_json, respond};
 use crate::objects::call;
 use crate::objects::recipient::RecipientCall;
@@ -26,11 +27,12 @@ async fn check(req: &mut Request, env: &Env) -> Result<std::result::Result<Respo
     if let Some(failure) = throttled(req, env, Throttle::Checks).await? {
         return Ok(Err(failure));
     }
+    let (cookie, device) = device::new_verification(env, req)?;
     let entry = RecipientCall::CheckPassword {
         token,
         password: attempt.password,
+        device,
     };
-    Ok(Ok(http::answer(
-        call::<_, VerifiedResponse>(&recipient, &entry).await?,
-    )?))
+    let answer = http::answer(call::<_, VerifiedResponse>(&recipient, &entry).await?)?;
+    Ok(Ok(device::with_verification(answer, &cookie)?))
 }

@@ -1,7 +1,8 @@
 //! A fresh grant for a verified link: the signer reloaded, or came back after the grant's five
-//! minutes, and goes on to the document without proving themselves again. Only while the
+//! minutes, and goes on to the document without proving themselves again. Only in the browser the
+//! first grant went to (its verification cookie, `crate::device::VERIFIED`), only while the
 //! verification holds (an e-mail code's can expire), at most `Reissues::PER_HOUR` an hour, each
-//! audited.
+//! audited. A forwarded link elsewhere gets none.
 
 use signgate_core::audit::AuditKind;
 use signgate_core::policy::Method;
@@ -14,7 +15,11 @@ use crate::http::{cancelled, fail};
 use crate::objects::Reply;
 
 impl RecipientObject {
-    pub(super) async fn fresh_grant(&self, token: &str) -> Result<Reply<VerifiedResponse>> {
+    pub(super) async fn fresh_grant(
+        &self,
+        token: &str,
+        presented: &[String],
+    ) -> Result<Reply<VerifiedResponse>> {
         let _one_at_a_time = self.checking.lock().await;
         let loaded = match self.authenticate(token).await? {
             Ok(loaded) => loaded,
@@ -31,6 +36,17 @@ impl RecipientObject {
                     "This link is not verified (or no longer): please verify first.",
                 )));
             }
+        }
+        let same_browser = loaded
+            .progress
+            .device
+            .as_deref()
+            .is_some_and(|kept| crate::device::matches(presented, kept));
+        if !same_browser {
+            return Ok(Err(*fail(
+                ErrorCode::Conflict,
+                "This link was verified in another browser: go on to the document there.",
+            )));
         }
         if let Err(wait_ms) = loaded.progress.reissues.take(now) {
             let mut error = *fail(
@@ -50,6 +66,22 @@ impl RecipientObject {
         self.save(loaded, vec![AuditKind::GrantReissued { method }])
             .await?;
         Ok(Ok(response))
+    }
+
+    /// A grant went to the browser whose verification cookie has the digest `device`: kept, so
+    /// that browser alone may ask for fresh ones. Refusals pass through untouched.
+    pub(super) async fn bind_device(
+        &self,
+        verdict: Reply<VerifiedResponse>,
+        device: String,
+    ) -> Result<Reply<VerifiedResponse>> {
+        if verdict.is_ok()
+            && let Some(mut current) = self.load().await?
+        {
+            current.progress.device = Some(device);
+            self.save(current, Vec::new()).await?;
+        }
+        Ok(verdict)
     }
 }
 

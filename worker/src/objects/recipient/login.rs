@@ -30,6 +30,9 @@ pub struct PendingLogin {
     /// The secrets, until the callback claims them.
     #[serde(default)]
     flow: Option<Flow>,
+    /// A replay of its answer was audited (once is enough).
+    #[serde(default)]
+    replay_audited: bool,
 }
 
 /// A grant waiting for the app to collect it after the hand-off.
@@ -126,18 +129,20 @@ impl RecipientObject {
         expires_at: u64,
         flow: Flow,
     ) -> Result<Reply<LoginPlan>> {
-        let Some(loaded) = self.load().await? else {
+        let Some(mut loaded) = self.load().await? else {
             return Ok(Err(*crate::http::invalid_link()));
         };
-        let Some(provider) = loaded
+        let Some(old) = loaded
             .progress
             .logins
-            .iter()
+            .iter_mut()
             .find(|l| l.key == claimed && l.claimed && !l.completed)
-            .map(|l| l.provider.clone())
         else {
             return Ok(Err(*fail(ErrorCode::NoLogin, "No such login.")));
         };
+        // The silent try is over: the new login takes its place.
+        old.completed = true;
+        let provider = old.provider.clone();
         if flow.provider != provider || flow.silent {
             return Ok(Err(*fail(ErrorCode::NoLogin, "Not that login.")));
         }
@@ -182,6 +187,7 @@ impl RecipientObject {
             claimed: false,
             completed: false,
             flow: Some(flow),
+            replay_audited: false,
         });
         let events = if audit {
             vec![AuditKind::LoginStarted { provider }]
@@ -200,19 +206,28 @@ impl RecipientObject {
             return Ok(Err(*crate::http::invalid_link()));
         };
         let now = now_ms();
+        // An expired login is gone: a replay of its `state` finds nothing and writes nothing.
+        loaded.progress.logins.retain(|l| now < l.expires_at);
         let Some(index) = loaded.progress.logins.iter().position(|l| l.key == key) else {
             return Ok(Err(failure_error(LoginFailure::Expired)));
         };
         let login = &mut loaded.progress.logins[index];
         let provider = login.provider.clone();
         if login.claimed {
-            self.record_failure(loaded, &provider, LoginFailure::Replayed)
-                .await?;
+            // Audited once per login: replaying the same answer cannot grow the trail.
+            if !login.replay_audited {
+                login.replay_audited = true;
+                self.record_failure(loaded, &provider, LoginFailure::Replayed)
+                    .await?;
+            }
             return Ok(Err(failure_error(LoginFailure::Replayed)));
         }
-        if now >= login.expires_at {
-            return Ok(Err(failure_error(LoginFailure::Expired)));
+        match loaded.progress.state {
+            RecipientState::Pending => {}
+            RecipientState::Cancelled => return Ok(Err(*cancelled())),
+            RecipientState::Verified => return Ok(Err(*already_verified())),
         }
+        let login = &mut loaded.progress.logins[index];
         let Some(secrets) = login.flow.take() else {
             return Ok(Err(failure_error(LoginFailure::Expired)));
         };

@@ -232,6 +232,10 @@ struct Progress {
     /// How the recipient was verified (the grant's `amr`), for fresh grants.
     #[serde(default)]
     amr: Option<String>,
+    /// Digest of the verification cookie of the browser the grant went to: only it may ask for
+    /// a fresh one.
+    #[serde(default)]
+    device: Option<String>,
     #[serde(default)]
     reissues: Reissues,
 }
@@ -250,6 +254,7 @@ impl Default for Progress {
             login_mismatched: false,
             refusals: None,
             amr: None,
+            device: None,
             reissues: Reissues::default(),
         }
     }
@@ -277,6 +282,8 @@ pub enum RecipientCall {
     CheckPassword {
         token: String,
         password: String,
+        /// Digest of the browser's new verification cookie, kept if this verifies.
+        device: String,
     },
     SendCode {
         token: String,
@@ -288,6 +295,7 @@ pub enum RecipientCall {
     CheckCode {
         token: String,
         code: String,
+        device: String,
     },
     StartLogin(Box<StartLogin>),
     RestartLogin {
@@ -307,10 +315,13 @@ pub enum RecipientCall {
     },
     CollectLogin {
         token: String,
+        device: String,
     },
-    /// A verified link asks for a new grant.
+    /// A verified link asks for a new grant, from a browser presenting these verification
+    /// cookie digests.
     FreshGrant {
         token: String,
+        presented: Vec<String>,
     },
     /// The sender gives the recipient another method (checked against the policy by the route).
     ChangeMethod {
@@ -401,8 +412,13 @@ impl DurableObject for RecipientObject {
         match req.json::<RecipientCall>().await? {
             RecipientCall::Init { record } => reply(&self.init(*record).await?),
             RecipientCall::View { token } => reply(&self.view(&token).await?),
-            RecipientCall::CheckPassword { token, password } => {
-                reply(&self.check_password(&token, &password).await?)
+            RecipientCall::CheckPassword {
+                token,
+                password,
+                device,
+            } => {
+                let verdict = self.check_password(&token, &password).await?;
+                reply(&self.bind_device(verdict, device).await?)
             }
             RecipientCall::SendCode {
                 token,
@@ -410,8 +426,13 @@ impl DurableObject for RecipientObject {
                 language,
                 host,
             } => reply(&self.send_code(&token, channel, language, &host).await?),
-            RecipientCall::CheckCode { token, code } => {
-                reply(&self.check_code(&token, &code).await?)
+            RecipientCall::CheckCode {
+                token,
+                code,
+                device,
+            } => {
+                let verdict = self.check_code(&token, &code).await?;
+                reply(&self.bind_device(verdict, device).await?)
             }
             RecipientCall::StartLogin(start) => reply(&self.start_login(*start).await?),
             RecipientCall::RestartLogin {
@@ -426,8 +447,13 @@ impl DurableObject for RecipientObject {
             RecipientCall::CompleteLogin { key, result } => {
                 reply(&self.complete_login(&key, result).await?)
             }
-            RecipientCall::CollectLogin { token } => reply(&self.collect_login(&token).await?),
-            RecipientCall::FreshGrant { token } => reply(&self.fresh_grant(&token).await?),
+            RecipientCall::CollectLogin { token, device } => {
+                let grant = self.collect_login(&token).await?;
+                reply(&self.bind_device(grant, device).await?)
+            }
+            RecipientCall::FreshGrant { token, presented } => {
+                reply(&self.fresh_grant(&token, &presented).await?)
+            }
             RecipientCall::Cancel => {
                 self.mark_cancelled().await?;
                 reply::<()>(&Ok(()))
@@ -782,7 +808,9 @@ impl RecipientObject {
             _ => None,
         };
         let method = loaded.record.method;
-        let events = RefusalWindow::refuse(&mut loaded.progress.refusals, method, reason, now);
+        let window = config::refusal_window_ms(&self.env);
+        let events =
+            RefusalWindow::refuse(&mut loaded.progress.refusals, method, reason, now, window);
         let window_opened = !events.is_empty();
         let loaded = self.save(loaded, events).await?;
         if let (true, Some(window)) = (window_opened, loaded.progress.refusals) {
