@@ -170,3 +170,32 @@ describe('refusals of a hammered link, with a window of seconds', () => {
     assert.deepEqual([repeated.method, repeated.reason, repeated.count], ['password', 'cancelled', 19]);
   });
 });
+
+describe('a delivery whose account settings cannot be read', () => {
+  const stack = new Stack({ vars: { DEV_FAULT: 'webhook_settings_unreadable', DEV_WEBHOOK_GIVE_UP_SECONDS: '30' } });
+  let admin;
+  let hooks;
+
+  before(async () => {
+    hooks = await listener();
+    await stack.start();
+    admin = stack.admin();
+  });
+  after(async () => {
+    await hooks?.close();
+    await stack.dispose();
+  });
+
+  test('is a failed try, audited and retried, and the event still goes out', async () => {
+    const { token, agreementId } = await admin.passwordAgreement({
+      accountId: 'unreadable', account: { webhook_url: `${hooks.origin}/hooks` },
+    });
+    await cancel(token, stack.origin);
+    const delivery = await hooks.next((d) => JSON.parse(d.body).agreement_id === agreementId);
+    assert.equal(JSON.parse(delivery.body).type, 'agreement.cancelled');
+    const events = await admin.audit(agreementId);
+    const [failed] = ofType(events, 'webhook_failed');
+    assert.match(failed.error, /^the account's settings could not be read/);
+    assert.equal(ofType(events, 'webhook_delivered').length, 1);
+  });
+});

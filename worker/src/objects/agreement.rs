@@ -522,7 +522,15 @@ impl AgreementObject {
     async fn attempt(&self, mut delivery: Delivery, rules: &RetryRules) -> Result<Option<u64>> {
         let event = delivery.payload.kind.name().to_string();
         let recipient_id = delivery.payload.recipient_id.clone();
-        let url = match accounts::load(&self.env, &delivery.payload.account_id).await {
+        // A test's injected fault: the first read of the account's settings fails.
+        let settings = if delivery.attempts == 0
+            && config::dev_fault(&self.env, "webhook_settings_unreadable")
+        {
+            Err(worker::Error::RustError("injected fault".into()))
+        } else {
+            accounts::load(&self.env, &delivery.payload.account_id).await
+        };
+        let url = match settings {
             Ok(account) => account.and_then(|a| a.webhook_url),
             Err(error) => {
                 let error = format!("the account's settings could not be read: {error}");
