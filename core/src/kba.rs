@@ -1,0 +1,470 @@
+//! Knowledge-based authentication: the scoring of Adobe's rules and the try limit, as one pure
+//! state machine. The provider asks the questions and says how many answers were wrong; these
+//! rules alone decide.
+//!
+//! ```text
+//!   default: 3 questions ── 0 wrong ──▶ passed
+//!                        ── 1 wrong ──▶ 2 follow-ups ── 0 wrong ──▶ passed
+//!                        │                          └─ else ─────▶ the try fails
+//!                        └─ more ───▶ the try fails
+//!   strict:  the same with 4 questions (exactly 3 right → 2 follow-ups)
+//!   a failed try counts against the limit; the last one locks (the agreement is cancelled)
+//! ```
+//!
+//! Each round is bound to the try that asked it (`round`, a fresh random id from the caller) and
+//! to the exact questions asked; it is scored once: a second submission of the same round, or one
+//! of an earlier round, is refused without counting. Which answers were wrong is never kept.
+
+use serde::{Deserialize, Serialize};
+
+use crate::attempts::TryLimit;
+
+/// How many questions a try asks first, and how many follow-ups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KbaRules {
+    pub strict: bool,
+    pub max_tries: TryLimit,
+}
+
+pub const FOLLOW_UPS: usize = 2;
+
+impl KbaRules {
+    pub fn first_questions(&self) -> usize {
+        if self.strict { 4 } else { 3 }
+    }
+
+    fn lock_after(&self) -> u32 {
+        match self.max_tries {
+            TryLimit::Limited(n) => n,
+            TryLimit::Unlimited => TryLimit::MAX,
+        }
+    }
+}
+
+/// Which round of a try the questions belong to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    First,
+    FollowUp,
+}
+
+/// Questions asked and not answered yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenRound {
+    pub round: String,
+    pub stage: Stage,
+    pub question_ids: Vec<String>,
+}
+
+/// What a round's score led to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Passed,
+    /// Exactly one wrong among the first questions: two more must be asked (the caller asks the
+    /// provider, then [`KbaBook::ask`] with [`Stage::FollowUp`]).
+    FollowUp,
+    /// The try failed; this many tries are left (`None`: unlimited, still bounded).
+    Failed {
+        tries_left: Option<u32>,
+    },
+    /// The try failed and it was the last: the agreement is to be cancelled.
+    Locked,
+}
+
+/// Why a submission or a question set is refused without counting anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Locked,
+    Passed,
+    /// No round is open, or this is not the open one (a replay, or a stale page).
+    NotOpen,
+    /// A round is open already: answer it first (questions are not asked again to fish).
+    RoundOpen,
+    /// The answers do not name the questions asked, each exactly once.
+    Mismatch,
+    /// The provider asked a different number of questions than the rules need.
+    WrongCount,
+}
+
+/// One recipient's KBA state. Persisted in the recipient's Durable Object.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KbaBook {
+    /// The one round that may be answered: any other round id (a replay, a stale page) is refused.
+    open: Option<OpenRound>,
+    /// The last first round had exactly one wrong answer: follow-ups may be asked.
+    follow_up: bool,
+    failures: u32,
+    locked: bool,
+    passed: bool,
+}
+
+impl KbaBook {
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.locked
+    }
+
+    pub fn open_round(&self) -> Option<&OpenRound> {
+        self.open.as_ref()
+    }
+
+    pub fn tries_left(&self, rules: &KbaRules) -> Option<u32> {
+        match rules.max_tries {
+            TryLimit::Limited(n) => Some(n.saturating_sub(self.failures)),
+            TryLimit::Unlimited => None,
+        }
+    }
+
+    /// Records questions the provider asked for `round` (a fresh id): the first round of a new
+    /// try, or the follow-ups of the try whose first round asked for them.
+    pub fn ask(
+        &mut self,
+        rules: &KbaRules,
+        stage: Stage,
+        round: String,
+        question_ids: Vec<String>,
+    ) -> Result<(), Refusal> {
+        self.gate()?;
+        let expected = match stage {
+            Stage::First => rules.first_questions(),
+            Stage::FollowUp => FOLLOW_UPS,
+        };
+        if question_ids.len() != expected || has_duplicates(&question_ids) {
+            return Err(Refusal::WrongCount);
+        }
+        match (&self.open, stage) {
+            (Some(_), _) => return Err(Refusal::RoundOpen),
+            (None, Stage::FollowUp) if !self.follow_up => return Err(Refusal::NotOpen),
+            (None, Stage::First) if self.follow_up => return Err(Refusal::RoundOpen),
+            _ => {}
+        }
+        self.open = Some(OpenRound {
+            round,
+            stage,
+            question_ids,
+        });
+        Ok(())
+    }
+
+    /// Takes the answers to `round` for scoring: they must name exactly the questions asked. The
+    /// round is closed at once, so it can never be scored twice, whatever happens next.
+    pub fn take(&mut self, round: &str, answered_ids: &[&str]) -> Result<OpenRound, Refusal> {
+        self.gate()?;
+        let open = match &self.open {
+            Some(open) if open.round == round => open,
+            _ => return Err(Refusal::NotOpen),
+        };
+        let mut asked: Vec<&str> = open.question_ids.iter().map(String::as_str).collect();
+        let mut answered = answered_ids.to_vec();
+        asked.sort_unstable();
+        answered.sort_unstable();
+        if asked != answered {
+            return Err(Refusal::Mismatch);
+        }
+        Ok(self.open.take().expect("matched above"))
+    }
+
+    /// The provider's count of wrong answers for a round [`Self::take`]n.
+    pub fn score(&mut self, rules: &KbaRules, taken: &OpenRound, wrong: usize) -> Verdict {
+        let passed = wrong == 0;
+        match (taken.stage, passed) {
+            (_, true) => {
+                self.passed = true;
+                self.follow_up = false;
+                Verdict::Passed
+            }
+            (Stage::First, false) if wrong == 1 => {
+                self.follow_up = true;
+                Verdict::FollowUp
+            }
+            _ => {
+                self.follow_up = false;
+                self.failures += 1;
+                if self.failures >= rules.lock_after() {
+                    self.locked = true;
+                    Verdict::Locked
+                } else {
+                    Verdict::Failed {
+                        tries_left: self.tries_left(rules),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The open round ran out of time (or the provider could not go on): it is closed unscored,
+    /// and a try whose questions were seen counts as failed, so waiting out a hard question is
+    /// no way to see new ones for free.
+    pub fn abandon(&mut self, rules: &KbaRules) -> Option<Verdict> {
+        self.open.take()?;
+        let taken = OpenRound {
+            round: String::new(),
+            stage: Stage::FollowUp,
+            question_ids: Vec::new(),
+        };
+        Some(self.score(rules, &taken, FOLLOW_UPS))
+    }
+
+    /// The agreement was cancelled: nothing more is asked or scored.
+    pub fn lock(&mut self) {
+        self.locked = true;
+        self.open = None;
+        self.follow_up = false;
+    }
+
+    fn gate(&self) -> Result<(), Refusal> {
+        if self.locked {
+            Err(Refusal::Locked)
+        } else if self.passed {
+            Err(Refusal::Passed)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn has_duplicates(ids: &[String]) -> bool {
+    let mut sorted: Vec<&String> = ids.iter().collect();
+    sorted.sort_unstable();
+    sorted.windows(2).any(|w| w[0] == w[1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rules(strict: bool, tries: u32) -> KbaRules {
+        KbaRules {
+            strict,
+            max_tries: TryLimit::Limited(tries),
+        }
+    }
+
+    fn ids(prefix: &str, n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("{prefix}{i}")).collect()
+    }
+
+    /// Asks a round and answers it with `wrong` wrong answers.
+    fn round(
+        book: &mut KbaBook,
+        rules: &KbaRules,
+        stage: Stage,
+        id: &str,
+        wrong: usize,
+    ) -> Verdict {
+        let n = match stage {
+            Stage::First => rules.first_questions(),
+            Stage::FollowUp => FOLLOW_UPS,
+        };
+        let questions = ids(id, n);
+        book.ask(rules, stage, id.into(), questions.clone())
+            .unwrap();
+        let answered: Vec<&str> = questions.iter().map(String::as_str).collect();
+        let taken = book.take(id, &answered).unwrap();
+        book.score(rules, &taken, wrong)
+    }
+
+    #[test]
+    fn every_branch_of_both_modes() {
+        for strict in [false, true] {
+            let rules = rules(strict, 3);
+            let n = rules.first_questions();
+            assert_eq!(n, if strict { 4 } else { 3 });
+            // n/n right: passed.
+            let mut book = KbaBook::default();
+            assert_eq!(
+                round(&mut book, &rules, Stage::First, "a", 0),
+                Verdict::Passed
+            );
+            // n-1 right, then 2/2: passed; then 1/2: the try fails.
+            let mut book = KbaBook::default();
+            assert_eq!(
+                round(&mut book, &rules, Stage::First, "a", 1),
+                Verdict::FollowUp
+            );
+            assert_eq!(
+                round(&mut book, &rules, Stage::FollowUp, "b", 0),
+                Verdict::Passed
+            );
+            let mut book = KbaBook::default();
+            assert_eq!(
+                round(&mut book, &rules, Stage::First, "a", 1),
+                Verdict::FollowUp
+            );
+            assert_eq!(
+                round(&mut book, &rules, Stage::FollowUp, "b", 1),
+                Verdict::Failed {
+                    tries_left: Some(2)
+                }
+            );
+            // n-2 right (1/3, 2/4): the try fails at once.
+            let mut book = KbaBook::default();
+            assert_eq!(
+                round(&mut book, &rules, Stage::First, "a", 2),
+                Verdict::Failed {
+                    tries_left: Some(2)
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn the_last_failed_try_locks_and_unlimited_still_stops_at_a_hundred() {
+        let limited = rules(false, 2);
+        let mut book = KbaBook::default();
+        round(&mut book, &limited, Stage::First, "a", 3);
+        assert_eq!(
+            round(&mut book, &limited, Stage::First, "b", 2),
+            Verdict::Locked
+        );
+        assert_eq!(
+            book.ask(&limited, Stage::First, "c".into(), ids("c", 3)),
+            Err(Refusal::Locked)
+        );
+        let unlimited = KbaRules {
+            strict: false,
+            max_tries: TryLimit::Unlimited,
+        };
+        let mut book = KbaBook::default();
+        for i in 0..99 {
+            let verdict = round(&mut book, &unlimited, Stage::First, &format!("r{i}"), 3);
+            assert_eq!(verdict, Verdict::Failed { tries_left: None });
+        }
+        assert_eq!(
+            round(&mut book, &unlimited, Stage::First, "last", 3),
+            Verdict::Locked
+        );
+    }
+
+    #[test]
+    fn answers_must_name_the_questions_asked_each_once() {
+        let rules = rules(false, 3);
+        let mut book = KbaBook::default();
+        book.ask(&rules, Stage::First, "a".into(), ids("q", 3))
+            .unwrap();
+        for bad in [
+            &["q0", "q1"][..],
+            &["q0", "q1", "q1"],
+            &["q0", "q1", "x"],
+            &["q0", "q1", "q2", "q3"],
+        ] {
+            assert_eq!(book.take("a", bad), Err(Refusal::Mismatch), "{bad:?}");
+        }
+        assert_eq!(book.take("b", &["q0", "q1", "q2"]), Err(Refusal::NotOpen));
+        assert!(book.take("a", &["q2", "q0", "q1"]).is_ok());
+        // The same answers again: a replay.
+        assert_eq!(book.take("a", &["q0", "q1", "q2"]), Err(Refusal::NotOpen));
+        assert_eq!(
+            book.ask(&rules, Stage::First, "c".into(), ids("c", 2)),
+            Err(Refusal::WrongCount)
+        );
+        assert_eq!(
+            book.ask(
+                &rules,
+                Stage::First,
+                "c".into(),
+                vec!["x".into(), "x".into(), "y".into()]
+            ),
+            Err(Refusal::WrongCount)
+        );
+    }
+
+    #[test]
+    fn follow_ups_only_after_exactly_one_wrong_and_abandoning_counts_as_a_failure() {
+        let rules = rules(false, 3);
+        let mut book = KbaBook::default();
+        assert_eq!(
+            book.ask(&rules, Stage::FollowUp, "f".into(), ids("f", 2)),
+            Err(Refusal::NotOpen)
+        );
+        round(&mut book, &rules, Stage::First, "a", 1);
+        assert_eq!(
+            book.ask(&rules, Stage::First, "b".into(), ids("b", 3)),
+            Err(Refusal::RoundOpen),
+            "owed follow-ups are not skipped by starting over"
+        );
+        book.ask(&rules, Stage::FollowUp, "f".into(), ids("f", 2))
+            .unwrap();
+        assert_eq!(
+            book.abandon(&rules),
+            Some(Verdict::Failed {
+                tries_left: Some(2)
+            })
+        );
+        assert_eq!(book.abandon(&rules), None);
+        assert!(
+            book.ask(&rules, Stage::First, "b".into(), ids("b", 3))
+                .is_ok()
+        );
+    }
+
+    #[derive(Clone, Debug)]
+    enum Step {
+        AskFirst,
+        AskFollowUp,
+        /// Answer the round asked `back` rounds ago (0: the latest) with `wrong` wrong.
+        Answer {
+            back: usize,
+            wrong: usize,
+        },
+        Abandon,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            Just(Step::AskFirst),
+            Just(Step::AskFollowUp),
+            (0usize..3, 0usize..5).prop_map(|(back, wrong)| Step::Answer { back, wrong }),
+            Just(Step::Abandon),
+        ]
+    }
+
+    proptest! {
+        /// Whatever arrives in whatever order (replays, stale rounds, abandoned ones), each round
+        /// is scored at most once, failures never pass the limit, and the book locks exactly
+        /// when they reach it.
+        #[test]
+        fn a_round_is_scored_once(
+            strict in any::<bool>(),
+            tries in 1u32..6,
+            steps in prop::collection::vec(step(), 0..80),
+        ) {
+            let rules = rules(strict, tries);
+            let mut book = KbaBook::default();
+            let mut asked: Vec<(String, Vec<String>)> = Vec::new();
+            let mut scored = std::collections::BTreeSet::new();
+            for (i, step) in steps.into_iter().enumerate() {
+                let id = format!("r{i}");
+                match step {
+                    Step::AskFirst | Step::AskFollowUp => {
+                        let stage = if matches!(step, Step::AskFirst) { Stage::First } else { Stage::FollowUp };
+                        let n = if stage == Stage::First { rules.first_questions() } else { FOLLOW_UPS };
+                        let questions = ids(&id, n);
+                        if book.ask(&rules, stage, id.clone(), questions.clone()).is_ok() {
+                            asked.push((id, questions));
+                        }
+                    }
+                    Step::Answer { back, wrong } => {
+                        let Some((round_id, questions)) = asked.iter().rev().nth(back).cloned() else { continue };
+                        let answered: Vec<&str> = questions.iter().map(String::as_str).collect();
+                        if let Ok(taken) = book.take(&round_id, &answered) {
+                            prop_assert!(scored.insert(round_id.clone()), "{} scored twice", round_id);
+                            let wrong = wrong.min(taken.question_ids.len());
+                            book.score(&rules, &taken, wrong);
+                        }
+                    }
+                    Step::Abandon => {
+                        book.abandon(&rules);
+                    }
+                }
+                prop_assert!(book.failures() <= tries);
+                prop_assert_eq!(book.is_locked(), book.failures() >= tries);
+            }
+        }
+    }
+}
