@@ -227,6 +227,105 @@ impl KbaBook {
     }
 }
 
+/// What the provider needs to find the signer in public records (IDology's subject fields). It
+/// is passed through to the provider and never stored or logged.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Subject {
+    pub first_name: String,
+    pub last_name: String,
+    /// Street and number.
+    pub address: String,
+    pub city: String,
+    /// Two letters (USPS): a state, DC or a territory.
+    pub state: String,
+    /// `12345` or `12345-6789`.
+    pub zip: String,
+    /// `YYYY-MM-DD`.
+    pub date_of_birth: String,
+    /// The last four digits of the SSN, if the signer gives them.
+    #[serde(default)]
+    pub ssn_last4: Option<String>,
+}
+
+impl std::fmt::Debug for Subject {
+    /// Never the data: a log must not hold who the signer is.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subject").finish_non_exhaustive()
+    }
+}
+
+/// The USPS codes the provider covers: the states, DC and the territories.
+const US_STATES: &[&str] = &[
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI",
+];
+
+impl Subject {
+    /// Everything wrong with what the signer typed, named so they can fix it all at once. `today`
+    /// is `YYYY-MM-DD` (the caller's clock): a birth date must be a real day before it.
+    pub fn problems(&self, today: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (field, value, max) in [
+            ("first_name", &self.first_name, 60),
+            ("last_name", &self.last_name, 60),
+            ("address", &self.address, 120),
+            ("city", &self.city, 60),
+        ] {
+            if let Err(problem) = crate::validate::text(field, value, max) {
+                problems.push(problem);
+            }
+        }
+        if !US_STATES.contains(&self.state.as_str()) {
+            problems.push("state: a two-letter US state, DC or territory code".into());
+        }
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let zip_ok = match self.zip.split_once('-') {
+            Some((five, four)) => {
+                five.len() == 5 && digits(five) && four.len() == 4 && digits(four)
+            }
+            None => self.zip.len() == 5 && digits(&self.zip),
+        };
+        if !zip_ok {
+            problems.push("zip: 5 digits, or 5 and 4 (12345-6789)".into());
+        }
+        if !is_past_date(&self.date_of_birth, today) {
+            problems.push("date_of_birth: a real date before today, YYYY-MM-DD".into());
+        }
+        if let Some(last4) = &self.ssn_last4
+            && !(last4.len() == 4 && digits(last4))
+        {
+            problems.push("ssn_last4: the last 4 digits of the SSN".into());
+        }
+        problems
+    }
+}
+
+/// Whether `date` is a real `YYYY-MM-DD` day after 1900 and before `today` (the same form).
+fn is_past_date(date: &str, today: &str) -> bool {
+    let parse = |d: &str| -> Option<(u32, u32, u32)> {
+        let mut parts = d.split('-');
+        let (y, m, day) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || y.len() != 4 || m.len() != 2 || day.len() != 2 {
+            return None;
+        }
+        let (y, m, day): (u32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, day.parse().ok()?);
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let days = match m {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (y >= 1900 && (1..=days).contains(&day)).then_some((y, m, day))
+    };
+    matches!((parse(date), parse(today)), (Some(born), Some(now)) if born < now)
+}
+
 fn has_duplicates(ids: &[String]) -> bool {
     let mut sorted: Vec<&String> = ids.iter().collect();
     sorted.sort_unstable();
@@ -401,6 +500,62 @@ mod tests {
             book.ask(&rules, Stage::First, "b".into(), ids("b", 3))
                 .is_ok()
         );
+    }
+
+    fn subject() -> Subject {
+        Subject {
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            address: "12 Analytical Way".into(),
+            city: "Springfield".into(),
+            state: "IL".into(),
+            zip: "62701".into(),
+            date_of_birth: "1985-12-10".into(),
+            ssn_last4: Some("1234".into()),
+        }
+    }
+
+    #[test]
+    fn a_subject_is_checked_field_by_field_and_never_logged() {
+        assert_eq!(subject().problems("2026-11-30"), Vec::<String>::new());
+        let plus4 = Subject {
+            zip: "62701-1234".into(),
+            ssn_last4: None,
+            ..subject()
+        };
+        assert!(plus4.problems("2026-11-30").is_empty());
+        let leap = Subject {
+            date_of_birth: "2000-02-29".into(),
+            ..subject()
+        };
+        assert!(leap.problems("2026-11-30").is_empty());
+        let bad = Subject {
+            state: "XX".into(),
+            zip: "6270".into(),
+            date_of_birth: "2027-01-01".into(),
+            ssn_last4: Some("12a4".into()),
+            first_name: String::new(),
+            ..subject()
+        };
+        let problems = bad.problems("2026-11-30").join("; ");
+        for field in ["first_name", "state", "zip", "date_of_birth", "ssn_last4"] {
+            assert!(problems.contains(field), "{field} in {problems}");
+        }
+        for date in [
+            "1900-02-29",
+            "1985-13-01",
+            "1985-1-01",
+            "85-12-10",
+            "1899-12-31",
+            "2026-11-30",
+        ] {
+            let subject = Subject {
+                date_of_birth: date.into(),
+                ..subject()
+            };
+            assert_eq!(subject.problems("2026-11-30").len(), 1, "{date}");
+        }
+        assert_eq!(format!("{:?}", subject()), "Subject { .. }");
     }
 
     #[derive(Clone, Debug)]
