@@ -15,6 +15,8 @@
 //! to the exact questions asked; it is scored once: a second submission of the same round, or one
 //! of an earlier round, is refused without counting. Which answers were wrong is never kept.
 
+pub mod idology;
+
 use serde::{Deserialize, Serialize};
 
 use crate::attempts::TryLimit;
