@@ -2,31 +2,17 @@
 // (a test user, or Cancel), and the redirects back to the Worker's callback, carrying cookies the
 // way a browser would (one jar: cookies are per host, and everything runs on 127.0.0.1).
 
-class Jar {
-  constructor() { this.cookies = new Map(); }
-  take(response) {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const at = pair.indexOf('=');
-      const [name, value] = [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
-      if (/max-age=0/i.test(line) || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-  header() { return [...this.cookies].map(([n, v]) => `${n}=${v}`).join('; '); }
-}
+import { Jar, newJar, randomIp } from './stack.mjs';
 
 /// Starts a login; answers the start response and what the next steps need.
 /// Each start comes from an address of its own (locally the runtime passes `CF-Connecting-IP`
 /// through), so tests do not run into the per-IP throttle together.
-const someAddress = () => `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
-
 export async function startLogin(origin, token, provider, jar = new Jar()) {
   const res = await fetch(`${origin}/api/v1/recipient/login/start`, {
     method: 'POST',
     // As the app's same-origin fetch does, with the browser's cookies for the path.
     headers: {
-      authorization: `Bearer ${token}`, 'content-type': 'application/json', 'cf-connecting-ip': someAddress(), cookie: jar.header(),
+      authorization: `Bearer ${token}`, 'content-type': 'application/json', 'cf-connecting-ip': randomIp(), cookie: jar.header(),
     },
     body: JSON.stringify({ provider }),
   });
@@ -93,6 +79,4 @@ export async function callback(url, jar) {
   return found[1];
 }
 
-export function newJar() {
-  return new Jar();
-}
+export { newJar };

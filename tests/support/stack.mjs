@@ -244,8 +244,28 @@ export class Admin {
   }
 }
 
+/// A browser's cookie jar: what `Set-Cookie` sets (and `Max-Age=0` takes away), sent back as one
+/// `Cookie` header. Paths are not told apart: every cookie of the API is under /api/v1.
+export class Jar {
+  constructor() { this.cookies = new Map(); }
+  take(response) {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const at = pair.indexOf('=');
+      const [name, value] = [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+      if (/max-age=0/i.test(line) || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+  header() { return [...this.cookies].map(([n, v]) => `${n}=${v}`).join('; '); }
+}
+
+export function newJar() {
+  return new Jar();
+}
+
 /// A client address from 198.18.0.0/15, the range RFC 2544 sets aside for tests.
-function randomIp() {
+export function randomIp() {
   const n = Math.floor(Math.random() * 65536);
   return `198.18.${n >> 8}.${n & 255}`;
 }
@@ -256,20 +276,16 @@ function randomIp() {
 /// share the per-IP throttles by accident; `'each'` gives every request another, as a botnet would.
 export function recipientApi(origin, token, { ip = randomIp() } = {}) {
   const address = () => (ip === 'each' ? randomIp() : ip);
-  // This signer's browser's cookies (all the API's are for paths under /api/v1).
-  const cookies = new Map();
+  // This signer's browser's cookies.
+  const jar = new Jar();
   const base = () => ({
     authorization: `Bearer ${token}`,
     'cf-connecting-ip': address(),
-    ...(cookies.size ? { cookie: [...cookies].map(([n, v]) => `${n}=${v}`).join('; ') } : {}),
+    ...(jar.cookies.size ? { cookie: jar.header() } : {}),
   });
   const fetch = async (url, init) => {
     const res = await globalThis.fetch(url, init);
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const at = pair.indexOf('=');
-      cookies.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
-    }
+    jar.take(res);
     return res;
   };
   return {

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Stack } from '../support/stack.mjs';
+import { Stack, recipientApi } from '../support/stack.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const schemathesis = path.join(root, '.tools/venv/bin/schemathesis');
@@ -52,11 +52,7 @@ describe('the API contract under schemathesis', () => {
     const { token } = await admin.passwordAgreement({ account: { policy: { password: { max_tries: 'unlimited' } } } });
     // The admin operations' own agreement, with an undelivered webhook (the account has no URL).
     const target = await admin.passwordAgreement();
-    await fetch(`${stack.origin}/api/v1/recipient/password`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ password: target.password }),
-    });
+    await recipientApi(stack.origin, target.token).password(target.password);
     const { deliveries } = await admin.request('GET', `/agreements/${target.agreementId}/webhooks`);
     const preview = await admin.request('POST', '/previews', { account_id: 'acme', method: 'email_code' });
     const previewToken = preview.preview_url.split('#')[1];
