@@ -87,10 +87,6 @@ async fn start_login(
             return Ok(Err(unavailable()));
         }
     };
-    let flow = Flow {
-        silent: plan.prompt.as_deref() == Some("none"),
-        ..flow
-    };
     let authorization_url = authorization_url(&provider, &endpoint, &flow, &secrets.state, &plan);
     let mut response = http::json(200, &LoginStarted { authorization_url })?;
     response.headers_mut().set("set-cookie", &cookie)?;
