@@ -72,6 +72,31 @@ pub enum AuditKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         profile_url: Option<String>,
     },
+    /// KBA: the provider found the signer and asked the first questions of a try. `reference`
+    /// is its transaction id (what Adobe's report names the LexisNexis token); the personal data
+    /// typed is never kept.
+    KbaStarted {
+        provider: String,
+        reference: String,
+        questions: u32,
+    },
+    /// KBA: a round scored: how many questions and whether all were right, never which were not.
+    /// A round that ran out of time is `timed_out` (and failed).
+    KbaRound {
+        reference: String,
+        follow_up: bool,
+        questions: u32,
+        passed: bool,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        timed_out: bool,
+    },
+    /// KBA: the provider cannot find or ask the signer; the method is closed for them and the
+    /// sender told.
+    KbaNotEligible {
+        provider: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
+    },
     /// A wrong entry that counted.
     VerificationFailed {
         method: Method,

@@ -57,7 +57,14 @@ pub struct OpenRound {
     pub round: String,
     pub stage: Stage,
     pub question_ids: Vec<String>,
+    /// Milliseconds since the Unix epoch: answers after this are too late.
+    #[serde(default)]
+    pub expires_at: u64,
 }
+
+/// How long a signer has to answer a round (IDology's default window; the provider's own clock
+/// may be shorter, and then its timeout counts the same).
+pub const ANSWER_WITHIN_MS: u64 = 5 * 60_000;
 
 /// What a round's score led to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,6 +92,9 @@ pub enum Refusal {
     RoundOpen,
     /// The answers do not name the questions asked, each exactly once.
     Mismatch,
+    /// The provider could not find the signer, or cannot ask them: the method is not available
+    /// for this recipient.
+    NotEligible,
     /// The provider asked a different number of questions than the rules need.
     WrongCount,
 }
@@ -99,6 +109,8 @@ pub struct KbaBook {
     failures: u32,
     locked: bool,
     passed: bool,
+    #[serde(default)]
+    not_eligible: bool,
 }
 
 impl KbaBook {
@@ -114,6 +126,23 @@ impl KbaBook {
         self.open.as_ref()
     }
 
+    pub fn is_passed(&self) -> bool {
+        self.passed
+    }
+
+    pub fn is_not_eligible(&self) -> bool {
+        self.not_eligible
+    }
+
+    /// The provider cannot ask this signer: no round is asked again (each lookup is a query of
+    /// public records about a person, not to be repeated at will); the sender chooses another
+    /// method.
+    pub fn mark_not_eligible(&mut self) {
+        self.not_eligible = true;
+        self.open = None;
+        self.follow_up = false;
+    }
+
     pub fn tries_left(&self, rules: &KbaRules) -> Option<u32> {
         match rules.max_tries {
             TryLimit::Limited(n) => Some(n.saturating_sub(self.failures)),
@@ -121,16 +150,29 @@ impl KbaBook {
         }
     }
 
-    /// Records questions the provider asked for `round` (a fresh id): the first round of a new
-    /// try, or the follow-ups of the try whose first round asked for them.
+    /// Whether `stage` may be asked now (before calling the provider, which charges per call).
+    pub fn may_ask(&self, stage: Stage) -> Result<(), Refusal> {
+        self.gate()?;
+        match (&self.open, stage) {
+            (Some(_), _) => Err(Refusal::RoundOpen),
+            (None, Stage::FollowUp) if !self.follow_up => Err(Refusal::NotOpen),
+            (None, Stage::First) if self.follow_up => Err(Refusal::RoundOpen),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records questions the provider asked for `round` (a fresh id), to be answered by
+    /// `expires_at`: the first round of a new try, or the follow-ups of the try whose first round
+    /// asked for them.
     pub fn ask(
         &mut self,
         rules: &KbaRules,
         stage: Stage,
         round: String,
         question_ids: Vec<String>,
+        expires_at: u64,
     ) -> Result<(), Refusal> {
-        self.gate()?;
+        self.may_ask(stage)?;
         let expected = match stage {
             Stage::First => rules.first_questions(),
             Stage::FollowUp => FOLLOW_UPS,
@@ -138,18 +180,22 @@ impl KbaBook {
         if question_ids.len() != expected || has_duplicates(&question_ids) {
             return Err(Refusal::WrongCount);
         }
-        match (&self.open, stage) {
-            (Some(_), _) => return Err(Refusal::RoundOpen),
-            (None, Stage::FollowUp) if !self.follow_up => return Err(Refusal::NotOpen),
-            (None, Stage::First) if self.follow_up => return Err(Refusal::RoundOpen),
-            _ => {}
-        }
         self.open = Some(OpenRound {
             round,
             stage,
             question_ids,
+            expires_at,
         });
         Ok(())
+    }
+
+    /// Closes the open round if its time ran out at `now`: it counts as a failed try
+    /// ([`Self::abandon`]).
+    pub fn expire(&mut self, rules: &KbaRules, now: u64) -> Option<Verdict> {
+        match &self.open {
+            Some(open) if now >= open.expires_at => self.abandon(rules),
+            _ => None,
+        }
     }
 
     /// Takes the answers to `round` for scoring: they must name exactly the questions asked. The
@@ -207,6 +253,7 @@ impl KbaBook {
             round: String::new(),
             stage: Stage::FollowUp,
             question_ids: Vec::new(),
+            expires_at: 0,
         };
         Some(self.score(rules, &taken, FOLLOW_UPS))
     }
@@ -223,6 +270,8 @@ impl KbaBook {
             Err(Refusal::Locked)
         } else if self.passed {
             Err(Refusal::Passed)
+        } else if self.not_eligible {
+            Err(Refusal::NotEligible)
         } else {
             Ok(())
         }
@@ -259,7 +308,7 @@ impl std::fmt::Debug for Subject {
 }
 
 /// The USPS codes the provider covers: the states, DC and the territories.
-const US_STATES: &[&str] = &[
+pub const US_STATES: &[&str] = &[
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
     "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
     "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
@@ -328,6 +377,25 @@ fn is_past_date(date: &str, today: &str) -> bool {
     matches!((parse(date), parse(today)), (Some(born), Some(now)) if born < now)
 }
 
+/// The UTC day of `unix_ms` as `YYYY-MM-DD` (Howard Hinnant's days-to-civil algorithm).
+pub fn date_of(unix_ms: u64) -> String {
+    let days = (unix_ms / 86_400_000) as i64 + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 fn has_duplicates(ids: &[String]) -> bool {
     let mut sorted: Vec<&String> = ids.iter().collect();
     sorted.sort_unstable();
@@ -346,6 +414,9 @@ mod tests {
         }
     }
 
+    /// A deadline no test reaches.
+    const LATER: u64 = u64::MAX;
+
     fn ids(prefix: &str, n: usize) -> Vec<String> {
         (0..n).map(|i| format!("{prefix}{i}")).collect()
     }
@@ -363,7 +434,7 @@ mod tests {
             Stage::FollowUp => FOLLOW_UPS,
         };
         let questions = ids(id, n);
-        book.ask(rules, stage, id.into(), questions.clone())
+        book.ask(rules, stage, id.into(), questions.clone(), LATER)
             .unwrap();
         let answered: Vec<&str> = questions.iter().map(String::as_str).collect();
         let taken = book.take(id, &answered).unwrap();
@@ -424,7 +495,7 @@ mod tests {
             Verdict::Locked
         );
         assert_eq!(
-            book.ask(&limited, Stage::First, "c".into(), ids("c", 3)),
+            book.ask(&limited, Stage::First, "c".into(), ids("c", 3), LATER),
             Err(Refusal::Locked)
         );
         let unlimited = KbaRules {
@@ -446,7 +517,7 @@ mod tests {
     fn answers_must_name_the_questions_asked_each_once() {
         let rules = rules(false, 3);
         let mut book = KbaBook::default();
-        book.ask(&rules, Stage::First, "a".into(), ids("q", 3))
+        book.ask(&rules, Stage::First, "a".into(), ids("q", 3), LATER)
             .unwrap();
         for bad in [
             &["q0", "q1"][..],
@@ -461,7 +532,7 @@ mod tests {
         // The same answers again: a replay.
         assert_eq!(book.take("a", &["q0", "q1", "q2"]), Err(Refusal::NotOpen));
         assert_eq!(
-            book.ask(&rules, Stage::First, "c".into(), ids("c", 2)),
+            book.ask(&rules, Stage::First, "c".into(), ids("c", 2), LATER),
             Err(Refusal::WrongCount)
         );
         assert_eq!(
@@ -469,7 +540,8 @@ mod tests {
                 &rules,
                 Stage::First,
                 "c".into(),
-                vec!["x".into(), "x".into(), "y".into()]
+                vec!["x".into(), "x".into(), "y".into()],
+                LATER
             ),
             Err(Refusal::WrongCount)
         );
@@ -480,16 +552,16 @@ mod tests {
         let rules = rules(false, 3);
         let mut book = KbaBook::default();
         assert_eq!(
-            book.ask(&rules, Stage::FollowUp, "f".into(), ids("f", 2)),
+            book.ask(&rules, Stage::FollowUp, "f".into(), ids("f", 2), LATER),
             Err(Refusal::NotOpen)
         );
         round(&mut book, &rules, Stage::First, "a", 1);
         assert_eq!(
-            book.ask(&rules, Stage::First, "b".into(), ids("b", 3)),
+            book.ask(&rules, Stage::First, "b".into(), ids("b", 3), LATER),
             Err(Refusal::RoundOpen),
             "owed follow-ups are not skipped by starting over"
         );
-        book.ask(&rules, Stage::FollowUp, "f".into(), ids("f", 2))
+        book.ask(&rules, Stage::FollowUp, "f".into(), ids("f", 2), LATER)
             .unwrap();
         assert_eq!(
             book.abandon(&rules),
@@ -499,9 +571,42 @@ mod tests {
         );
         assert_eq!(book.abandon(&rules), None);
         assert!(
-            book.ask(&rules, Stage::First, "b".into(), ids("b", 3))
+            book.ask(&rules, Stage::First, "b".into(), ids("b", 3), LATER)
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn a_round_answered_too_late_is_a_failed_try_and_not_eligible_ends_the_method() {
+        let rules = rules(false, 2);
+        let mut book = KbaBook::default();
+        book.ask(&rules, Stage::First, "a".into(), ids("q", 3), 1_000)
+            .unwrap();
+        assert_eq!(book.expire(&rules, 999), None, "still in time");
+        assert_eq!(
+            book.expire(&rules, 1_000),
+            Some(Verdict::Failed {
+                tries_left: Some(1)
+            })
+        );
+        assert_eq!(
+            book.take("a", &["q0", "q1", "q2"]),
+            Err(Refusal::NotOpen),
+            "answers after the deadline are not scored"
+        );
+        assert_eq!(book.expire(&rules, 5_000), None, "closed once");
+        assert_eq!(book.may_ask(Stage::First), Ok(()));
+        book.mark_not_eligible();
+        assert_eq!(book.may_ask(Stage::First), Err(Refusal::NotEligible));
+        assert_eq!(book.failures(), 1, "not being found is no failed try");
+    }
+
+    #[test]
+    fn dates_are_counted_from_the_epoch() {
+        assert_eq!(date_of(0), "1970-01-01");
+        assert_eq!(date_of(951_782_400_000), "2000-02-29");
+        assert_eq!(date_of(1_796_083_199_999), "2026-11-30");
+        assert_eq!(date_of(1_796_083_200_000), "2026-12-01");
     }
 
     fn subject() -> Subject {
@@ -602,7 +707,7 @@ mod tests {
                         let stage = if matches!(step, Step::AskFirst) { Stage::First } else { Stage::FollowUp };
                         let n = if stage == Stage::First { rules.first_questions() } else { FOLLOW_UPS };
                         let questions = ids(&id, n);
-                        if book.ask(&rules, stage, id.clone(), questions.clone()).is_ok() {
+                        if book.ask(&rules, stage, id.clone(), questions.clone(), LATER).is_ok() {
                             asked.push((id, questions));
                         }
                     }

@@ -36,6 +36,7 @@ impl Method {
         Method::EmailCode,
         Method::Social,
         Method::PlatformAccount,
+        Method::Kba,
     ];
 
     pub fn is_available(self) -> bool {
@@ -491,8 +492,8 @@ impl Policy {
                 {
                     MethodProblem::SecondFactorRequired.to_string()
                 } else {
-                    "this version of signgate runs only password, phone, email_code, social and \
-                     platform_account"
+                    "this version of signgate runs only password, phone, email_code, social, \
+                     platform_account and kba"
                         .to_string()
                 }
             ));
@@ -587,6 +588,14 @@ impl Policy {
         }
     }
 
+    /// The KBA rules (`None` for the other methods).
+    pub fn kba_rules(&self, method: Method) -> Option<crate::kba::KbaRules> {
+        (method == Method::Kba).then_some(crate::kba::KbaRules {
+            strict: self.kba.strict,
+            max_tries: self.kba.max_tries,
+        })
+    }
+
     pub fn try_limit(&self, method: Method) -> TryLimit {
         match method {
             Method::EmailLink | Method::Social | Method::PlatformAccount => TryLimit::Unlimited,
@@ -631,10 +640,10 @@ mod tests {
             p.choose_method(false, Some(Method::Phone)),
             Ok(Method::Phone)
         );
-        p.methods.allowed.push(Method::Kba);
+        p.methods.allowed.push(Method::GovernmentId);
         assert_eq!(
-            p.choose_method(false, Some(Method::Kba)),
-            Err(MethodProblem::NotAvailable(Method::Kba))
+            p.choose_method(false, Some(Method::GovernmentId)),
+            Err(MethodProblem::NotAvailable(Method::GovernmentId))
         );
         p.methods.senders_may_change = false;
         assert_eq!(
@@ -729,12 +738,13 @@ mod tests {
         let problems = problems_of(&|p| p.methods.allowed.clear());
         assert!(problems.contains("no method is allowed"), "{problems}");
         let problems = problems_of(&|p| {
-            p.methods.allowed = vec![Method::Kba, Method::GovernmentId];
-            p.methods.default = Method::Kba;
+            p.methods.allowed = vec![Method::GovernmentId];
+            p.methods.default = Method::GovernmentId;
         });
         assert!(
             problems.contains("none of the allowed methods can be used")
-                && problems.contains("cannot be used: the method \"kba\" is not available"),
+                && problems
+                    .contains("cannot be used: the method \"government_id\" is not available"),
             "{problems}"
         );
         let problems = problems_of(&|p| {
@@ -762,7 +772,10 @@ mod tests {
         assert!(problems.contains("not available"), "{problems}");
         assert!(!problems.contains("second factor"), "{problems}");
         // Unavailable methods beside usable ones are harmless.
-        assert_eq!(problems_of(&|p| p.methods.allowed.push(Method::Kba)), "");
+        assert_eq!(
+            problems_of(&|p| p.methods.allowed.push(Method::GovernmentId)),
+            ""
+        );
     }
 
     #[test]

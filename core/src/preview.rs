@@ -45,6 +45,9 @@ pub struct PreviewSpec {
     pub code_digits: Option<u8>,
     /// The login methods' providers: `(id, name on the button)`.
     pub providers: Vec<(String, String)>,
+    /// KBA: how many questions a try asks first (3, or 4 when strict).
+    #[serde(default)]
+    pub kba_questions: Option<u8>,
     /// Unix seconds.
     pub expires_at: u64,
     /// Random, so each preview link has its own code.
@@ -144,6 +147,12 @@ pub enum PreviewStep<'a> {
     Code(&'a str),
     StartLogin(&'a str),
     FinishLogin,
+    /// The signer's data for KBA, checked against `today` (`YYYY-MM-DD`) as a real link checks it.
+    KbaStart {
+        subject: &'a crate::kba::Subject,
+        today: &'a str,
+    },
+    KbaAnswers(&'a crate::wire::KbaAnswers),
 }
 
 /// How the preview answers a step: what a real link would answer, minus every side effect.
@@ -156,6 +165,8 @@ pub enum PreviewAnswer {
     /// A login "handed off": straight back to the app (`/s#login=done`) as if the provider had
     /// said yes; no provider is called.
     LoginSimulated,
+    /// Sample knowledge questions (no provider is asked).
+    KbaQuestions(crate::wire::KbaRound),
     /// A wrong entry: the tries stay full.
     Wrong { tries_left: Option<u32> },
     /// Not something this method's screens ask.
@@ -225,10 +236,86 @@ impl PreviewSpec {
                 },
                 _ => wrong_method,
             },
+            Method::Kba => {
+                let Some(count) = self.kba_questions else {
+                    return wrong_method;
+                };
+                match step {
+                    // The signer's data goes nowhere: it is only checked as a real link checks it.
+                    S::KbaStart { subject, today } => match subject.problems(today).as_slice() {
+                        [] => PreviewAnswer::KbaQuestions(sample_round(count, self.tries)),
+                        problems => PreviewAnswer::Invalid(problems.join("; ")),
+                    },
+                    S::KbaAnswers(answers) => {
+                        let round = sample_round(count, self.tries);
+                        let mut named: Vec<&str> = answers
+                            .answers
+                            .iter()
+                            .map(|a| a.question_id.as_str())
+                            .collect();
+                        named.sort_unstable();
+                        let mut asked: Vec<&str> =
+                            round.questions.iter().map(|q| q.id.as_str()).collect();
+                        asked.sort_unstable();
+                        if answers.round == round.round && named == asked {
+                            PreviewAnswer::Verified {
+                                signature_name: None,
+                            }
+                        } else {
+                            PreviewAnswer::Invalid(
+                                "answers: one for each question asked, each once".into(),
+                            )
+                        }
+                    }
+                    _ => wrong_method,
+                }
+            }
             // Methods this version cannot run have no screens to preview yet; the admin API
             // refuses to make previews of them. Their preview goes here with their screens.
-            Method::EmailLink | Method::Kba | Method::GovernmentId => wrong_method,
+            Method::EmailLink | Method::GovernmentId => wrong_method,
         }
+    }
+}
+
+/// What a preview shows for KBA: questions of the kind a provider asks, about no one.
+fn sample_round(count: u8, tries_left: Option<u32>) -> crate::wire::KbaRound {
+    const NONE: &str = "None of the above";
+    let samples: [(&str, &str, [&str; 4]); 4] = [
+        (
+            "sample.county",
+            "In which county have you lived?",
+            ["CLARK", "FRANKLIN", "MARION", "WASHINGTON"],
+        ),
+        (
+            "sample.street",
+            "On which street have you lived?",
+            ["ELM ST", "OAK AVE", "PINE RD", "MAPLE DR"],
+        ),
+        (
+            "sample.vehicle",
+            "Which of these vehicles have you owned?",
+            ["FORD FOCUS", "HONDA CIVIC", "TOYOTA CAMRY", "VW GOLF"],
+        ),
+        (
+            "sample.year",
+            "In which year was your home built?",
+            ["1968", "1974", "1989", "2001"],
+        ),
+    ];
+    crate::wire::KbaRound {
+        round: "preview".into(),
+        follow_up: false,
+        questions: samples
+            .iter()
+            .take(usize::from(count))
+            .map(|(id, prompt, choices)| crate::wire::KbaQuestion {
+                id: (*id).into(),
+                prompt: (*prompt).into(),
+                choices: choices.iter().chain([&NONE]).map(|c| (*c).into()).collect(),
+            })
+            .collect(),
+        expires_in_secs: crate::kba::ANSWER_WITHIN_MS / 1000,
+        tries_left,
     }
 }
 
@@ -253,6 +340,7 @@ mod tests {
             tries: Some(5),
             code_digits: matches!(method, Method::Phone | Method::EmailCode).then_some(6),
             providers: vec![("google".into(), "Google".into())],
+            kba_questions: (method == Method::Kba).then_some(3),
             expires_at: 2_000,
             nonce: "n1".into(),
         }
@@ -374,5 +462,73 @@ mod tests {
         let view = social.view();
         assert!(view.preview);
         assert_eq!(view.providers[0].name, "Google");
+    }
+
+    #[test]
+    fn the_kba_preview_asks_sample_questions_and_takes_any_complete_answers() {
+        let key = key(KEY);
+        let kba = spec(Method::Kba);
+        let subject = crate::kba::Subject {
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            address: "12 Analytical Way".into(),
+            city: "Springfield".into(),
+            state: "IL".into(),
+            zip: "62701".into(),
+            date_of_birth: "1985-12-10".into(),
+            ssn_last4: None,
+        };
+        let today = "2026-11-30";
+        let PreviewAnswer::KbaQuestions(round) = kba.answer(
+            PreviewStep::KbaStart {
+                subject: &subject,
+                today,
+            },
+            &key,
+        ) else {
+            panic!("questions are asked");
+        };
+        assert_eq!(round.questions.len(), 3);
+        assert!(round.questions.iter().all(|q| q.choices.len() == 5));
+        let bad = crate::kba::Subject {
+            zip: "1".into(),
+            ..subject.clone()
+        };
+        assert!(matches!(
+            kba.answer(
+                PreviewStep::KbaStart {
+                    subject: &bad,
+                    today
+                },
+                &key
+            ),
+            PreviewAnswer::Invalid(_)
+        ));
+        let mut answers = crate::wire::KbaAnswers {
+            round: round.round.clone(),
+            answers: round
+                .questions
+                .iter()
+                .map(|q| crate::wire::KbaAnswer {
+                    question_id: q.id.clone(),
+                    choice: q.choices[0].clone(),
+                })
+                .collect(),
+        };
+        assert_eq!(
+            kba.answer(PreviewStep::KbaAnswers(&answers), &key),
+            PreviewAnswer::Verified {
+                signature_name: None
+            }
+        );
+        answers.answers.pop();
+        assert!(matches!(
+            kba.answer(PreviewStep::KbaAnswers(&answers), &key),
+            PreviewAnswer::Invalid(_)
+        ));
+        assert_eq!(
+            spec(Method::Password).answer(PreviewStep::KbaAnswers(&answers), &key),
+            PreviewAnswer::WrongMethod
+        );
     }
 }

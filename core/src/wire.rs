@@ -61,6 +61,14 @@ pub enum ErrorCode {
     NoLogin,
     /// The identity provider cannot be reached or answered nonsense.
     ProviderUnavailable,
+    /// Not all knowledge questions were answered right: the try failed (which ones is never said).
+    WrongAnswers,
+    /// The knowledge-question provider cannot find or ask this signer: ask the sender.
+    NotEligible,
+    /// The questions' time ran out, or they were left unanswered: that try counted as failed.
+    QuestionsExpired,
+    /// No questions are waiting for these answers (answered already, or never asked).
+    NoQuestions,
     Internal,
 }
 
@@ -69,7 +77,7 @@ impl ErrorCode {
         match self {
             Self::MalformedJson | Self::InvalidRequest => 400,
             Self::Unauthorized => 401,
-            Self::WrongPassword | Self::WrongCode | Self::CodesVoided => 403,
+            Self::WrongPassword | Self::WrongCode | Self::CodesVoided | Self::WrongAnswers => 403,
             Self::NotFound | Self::InvalidLink => 404,
             Self::MethodNotAllowed => 405,
             Self::Cancelled
@@ -77,7 +85,10 @@ impl ErrorCode {
             | Self::Conflict
             | Self::WrongMethod
             | Self::NoCode
-            | Self::NoLogin => 409,
+            | Self::NoLogin
+            | Self::NotEligible
+            | Self::QuestionsExpired
+            | Self::NoQuestions => 409,
             Self::BodyTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::InvalidPassword | Self::InvalidCode => 422,
@@ -286,6 +297,104 @@ pub struct VerifiedResponse {
     /// A name the identity provider vouches for, offered for the signature field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_name: Option<String>,
+}
+
+/// One knowledge question, as the provider asked it. The answer key never leaves the provider.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct KbaQuestion {
+    pub id: String,
+    pub prompt: String,
+    /// Pick exactly one; the provider's "None of the above" is one of them when it offers it.
+    pub choices: Vec<String>,
+}
+
+/// Questions to answer (`POST /api/v1/recipient/kba/start`, or the follow-ups after one wrong).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct KbaRound {
+    /// Names this round in the answers: answers to any other round are refused.
+    pub round: String,
+    /// The two follow-up questions after exactly one wrong answer.
+    #[serde(default)]
+    pub follow_up: bool,
+    pub questions: Vec<KbaQuestion>,
+    /// Time left to answer, from this answer.
+    pub expires_in_secs: u64,
+    /// Tries left (`None`: unlimited) if this one fails.
+    #[serde(default)]
+    pub tries_left: Option<u32>,
+}
+
+/// `POST /api/v1/recipient/kba/answers`: one choice for each question of `round`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct KbaAnswers {
+    pub round: String,
+    pub answers: Vec<KbaAnswer>,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct KbaAnswer {
+    pub question_id: String,
+    /// The chosen choice's text, as it was offered.
+    pub choice: String,
+}
+
+impl std::fmt::Debug for KbaAnswers {
+    /// The round only: the choices say things about the signer's life.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KbaAnswers")
+            .field("round", &self.round)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for KbaAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KbaAnswer")
+            .field("question_id", &self.question_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KbaAnswers {
+    /// The most answers a round can have (strict mode asks four).
+    pub const MAX: usize = 8;
+
+    /// What makes this answer set malformed (its match with the questions asked is the
+    /// recipient's object's to check).
+    pub fn problem(&self) -> Option<String> {
+        let short = |s: &str, max: usize| {
+            !s.is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control)
+        };
+        if !short(&self.round, 64) {
+            return Some("round: the round's id, as the questions named it".into());
+        }
+        if self.answers.is_empty() || self.answers.len() > Self::MAX {
+            return Some(format!(
+                "answers: one for each question, at most {}",
+                Self::MAX
+            ));
+        }
+        self.answers
+            .iter()
+            .find(|a| !short(&a.question_id, 64) || !short(&a.choice, 200))
+            .map(|_| "answers: each names a question_id and one of its choices".into())
+    }
+}
+
+/// The answer to a round's answers: verified, or two follow-up questions to answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct KbaAnswered {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<VerifiedResponse>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<KbaRound>,
 }
 
 // ---- admin API (the e-sign platform) ------------------------------------------------------------
@@ -601,6 +710,10 @@ pub enum WebhookKind {
     AgreementCancelled,
     #[serde(rename = "recipient.verified")]
     RecipientVerified,
+    /// The recipient cannot use their method (the knowledge-question provider cannot find or ask
+    /// them): the sender should choose another.
+    #[serde(rename = "recipient.method_unavailable")]
+    RecipientMethodUnavailable,
 }
 
 impl WebhookKind {
@@ -608,6 +721,7 @@ impl WebhookKind {
         match self {
             Self::AgreementCancelled => "agreement.cancelled",
             Self::RecipientVerified => "recipient.verified",
+            Self::RecipientMethodUnavailable => "recipient.method_unavailable",
         }
     }
 }

@@ -182,6 +182,39 @@ fn describe(kind: &AuditKind) -> (String, Option<String>) {
             }
             return (text, profile_url.clone());
         }
+        AuditKind::KbaStarted {
+            provider,
+            reference,
+            questions,
+        } => format!("{provider} asked {questions} knowledge questions (transaction {reference})"),
+        AuditKind::KbaRound {
+            reference,
+            follow_up,
+            questions,
+            passed,
+            timed_out,
+        } => format!(
+            "{} ({questions} questions, transaction {reference}): {}",
+            if *follow_up {
+                "Follow-up questions answered"
+            } else {
+                "Knowledge questions answered"
+            },
+            match (passed, timed_out) {
+                (_, true) => "time ran out",
+                (true, false) => "all right",
+                (false, false) => "not all right",
+            }
+        ),
+        AuditKind::KbaNotEligible {
+            provider,
+            reference,
+        } => format!(
+            "{provider} cannot ask this signer questions{}; the method is not available to them",
+            reference
+                .as_ref()
+                .map_or(String::new(), |r| format!(" (transaction {r})"))
+        ),
         AuditKind::VerificationFailed {
             method: m,
             failures,
