@@ -9,6 +9,7 @@ mod crypto;
 mod delivery;
 mod device;
 mod http;
+mod kba;
 mod login;
 mod objects;
 mod routes;

@@ -8,12 +8,14 @@
 use schemars::Schema;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value, json};
+use signgate_core::kba::Subject;
 use signgate_core::policy::Account;
 use signgate_core::wire::{
     AgreementStatus, ApiError, AuditTrail, ChangeMethod, CodeAttempt, CodeSent, CreateAgreement,
-    CreatePreview, CreatedAgreement, CreatedRecipient, LoginStarted, PasswordAttempt,
-    PreviewCreated, RecipientStatus, RecipientView, ReplaceRecipient, SendCode, StartLogin,
-    VerificationsReset, VerifiedResponse, WebhookDeliveries, WebhookDelivery,
+    CreatePreview, CreatedAgreement, CreatedRecipient, KbaAnswered, KbaAnswers, KbaRound,
+    LoginStarted, PasswordAttempt, PreviewCreated, RecipientStatus, RecipientView,
+    ReplaceRecipient, SendCode, StartLogin, VerificationsReset, VerifiedResponse,
+    WebhookDeliveries, WebhookDelivery,
 };
 
 use crate::{Result, root};
@@ -163,6 +165,26 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             200,
             Body::Json(g.subschema_for::<VerifiedResponse>()),
         ),
+        op(
+            "post",
+            "/api/v1/recipient/kba/start",
+            "startKba",
+            "The signer's data for knowledge questions (passed to the provider, never kept).",
+            Auth::Link,
+            Some(g.subschema_for::<Subject>()),
+            200,
+            Body::Json(g.subschema_for::<KbaRound>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/kba/answers",
+            "answerKba",
+            "One round's answers: verified, two follow-ups, or a failed try.",
+            Auth::Link,
+            Some(g.subschema_for::<KbaAnswers>()),
+            200,
+            Body::Json(g.subschema_for::<KbaAnswered>()),
+        ),
         // A sender's preview: the same calls with a preview token; nothing is stored or sent.
         op(
             "get",
@@ -223,6 +245,26 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             None,
             200,
             Body::Json(g.subschema_for::<VerifiedResponse>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/recipient/kba/start",
+            "previewStartKba",
+            "Sample questions in a preview: the data is checked, sent nowhere.",
+            Auth::Preview,
+            Some(g.subschema_for::<Subject>()),
+            200,
+            Body::Json(g.subschema_for::<KbaRound>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/recipient/kba/answers",
+            "previewAnswerKba",
+            "Answers in a preview: any complete set verifies.",
+            Auth::Preview,
+            Some(g.subschema_for::<KbaAnswers>()),
+            200,
+            Body::Json(g.subschema_for::<KbaAnswered>()),
         ),
         // The admin API (the e-sign platform), with the admin key.
         op(
@@ -546,7 +588,7 @@ mod tests {
                 assert!(operation["responses"]["5XX"].is_object());
             }
         }
-        assert_eq!(ids.len(), 28);
+        assert_eq!(ids.len(), 32);
         // Every $ref points at a schema that is there.
         let text = document.to_string();
         for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {

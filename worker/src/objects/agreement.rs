@@ -60,6 +60,12 @@ pub enum AgreementCall {
         recipient_id: String,
         method: Method,
     },
+    /// The recipient cannot use their method (KBA: the provider cannot ask them): the sender is
+    /// told, to choose another.
+    RecipientMethodUnavailable {
+        recipient_id: String,
+        method: Method,
+    },
     /// The recipient's verification ran out: they have to verify again.
     RecipientUnverified {
         recipient_id: String,
@@ -173,6 +179,10 @@ impl DurableObject for AgreementObject {
                 recipient_id,
                 method,
             } => reply(&self.recipient_locked(recipient_id, method).await?),
+            AgreementCall::RecipientMethodUnavailable {
+                recipient_id,
+                method,
+            } => reply(&self.method_unavailable(recipient_id, method).await?),
             AgreementCall::RecipientUnverified { recipient_id } => {
                 reply(&self.recipient_unverified(&recipient_id).await?)
             }
@@ -285,6 +295,26 @@ impl AgreementObject {
             self.state.storage().put_multiple_raw(batch).await?;
             self.deliver_soon().await?;
         }
+        Ok(Ok(()))
+    }
+
+    /// Queues the sender's webhook; the recipient has audited it already.
+    async fn method_unavailable(&self, recipient_id: String, method: Method) -> Result<Reply<()>> {
+        let Some(record) = self.record().await? else {
+            return Ok(Err(*http::agreement_not_found()));
+        };
+        if self.progress().await?.cancelled.is_some() {
+            return Ok(Ok(()));
+        }
+        let delivery = self.queued(
+            &record,
+            WebhookKind::RecipientMethodUnavailable,
+            Some(recipient_id),
+            Some(method),
+            None,
+        )?;
+        self.state.storage().put(&delivery.key(), &delivery).await?;
+        self.deliver_soon().await?;
         Ok(Ok(()))
     }
 

@@ -5,6 +5,7 @@ mod code;
 mod dev_outbox;
 mod grant;
 mod health;
+mod kba;
 mod login;
 mod oauth_callback;
 mod password;
@@ -42,6 +43,12 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
         ["api", "v1", "recipient", "login", "finish"] if method == Method::Post => {
             login::finish(req, env).await
         }
+        ["api", "v1", "recipient", "kba", "start"] if method == Method::Post => {
+            kba::start(req, env).await
+        }
+        ["api", "v1", "recipient", "kba", "answers"] if method == Method::Post => {
+            kba::answers(req, env).await
+        }
         ["api", "v1", "recipient", "grant"] if method == Method::Post => {
             grant::post(req, env).await
         }
@@ -51,6 +58,7 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
         ["api", "health"]
         | ["api", "v1", "oauth", "callback"]
         | ["api", "v1", "recipient", "login", "start" | "finish"]
+        | ["api", "v1", "recipient", "kba", "start" | "answers"]
         | ["api", "v1", "recipient"]
         | ["api", "v1", "recipient", "password" | "code" | "grant"]
         | ["api", "v1", "recipient", "code", "send"] => http::error_response(&fail(

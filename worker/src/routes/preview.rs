@@ -4,10 +4,12 @@
 //! reach a recipient's state, the audit trail or anyone's inbox. A link token is refused here,
 //! and a preview token on the real routes.
 
+use signgate_core::kba::{Subject, date_of};
 use signgate_core::policy::Method;
 use signgate_core::preview::{self, PREVIEW_GRANT, PreviewAnswer, PreviewSpec, PreviewStep};
 use signgate_core::wire::{
-    CodeAttempt, ErrorCode, LoginStarted, PasswordAttempt, SendCode, StartLogin, VerifiedResponse,
+    CodeAttempt, ErrorCode, KbaAnswered, KbaAnswers, LoginStarted, PasswordAttempt, SendCode,
+    StartLogin, VerifiedResponse,
 };
 use worker::{Env, Method as Verb, Request, Response, Result};
 
@@ -40,12 +42,30 @@ pub async fn dispatch(mut req: Request, env: &Env, path: &[&str]) -> Result<Resp
         (Verb::Post, ["login", "finish"]) => {
             Ok(answer(env, &req, &spec, PreviewStep::FinishLogin, &key))
         }
-        (_, [] | ["password" | "code"] | ["code", "send"] | ["login", "start" | "finish"]) => {
-            Err(fail(
-                ErrorCode::MethodNotAllowed,
-                format!("{verb} is not allowed here."),
-            ))
-        }
+        (Verb::Post, ["kba", "start"]) => read_json::<Subject>(&mut req, MAX_RECIPIENT_BODY)
+            .await
+            .map(|subject| {
+                let today = date_of(now_ms());
+                let step = PreviewStep::KbaStart {
+                    subject: &subject,
+                    today: &today,
+                };
+                answer(env, &req, &spec, step, &key)
+            }),
+        (Verb::Post, ["kba", "answers"]) => read_json::<KbaAnswers>(&mut req, MAX_RECIPIENT_BODY)
+            .await
+            .map(|a| answer(env, &req, &spec, PreviewStep::KbaAnswers(&a), &key)),
+        (
+            _,
+            []
+            | ["password" | "code"]
+            | ["code", "send"]
+            | ["login" | "kba", "start" | "finish"]
+            | ["kba", "answers"],
+        ) => Err(fail(
+            ErrorCode::MethodNotAllowed,
+            format!("{verb} is not allowed here."),
+        )),
         _ => Err(fail(ErrorCode::NotFound, "There is nothing here.")),
     };
     match step {
@@ -63,15 +83,26 @@ fn answer(
     key: &[u8],
 ) -> std::result::Result<Result<Response>, Failure> {
     match spec.answer(step, key) {
-        PreviewAnswer::Verified { signature_name } => Ok(http::json(
-            200,
-            &VerifiedResponse {
+        PreviewAnswer::Verified { signature_name } => {
+            let verified = VerifiedResponse {
                 grant: PREVIEW_GRANT.into(),
                 grant_expires_at: spec.expires_at,
                 continue_url: None,
                 signature_name,
-            },
-        )),
+            };
+            // KBA's answers call says "verified" inside its own answer.
+            Ok(match spec.method {
+                Method::Kba => http::json(
+                    200,
+                    &KbaAnswered {
+                        verified: Some(verified),
+                        follow_up: None,
+                    },
+                ),
+                _ => http::json(200, &verified),
+            })
+        }
+        PreviewAnswer::KbaQuestions(round) => Ok(http::json(200, &round)),
         PreviewAnswer::CodeSent(sent) => Ok(http::json(200, &sent)),
         PreviewAnswer::LoginSimulated => Ok(config::origin(env, req).and_then(|origin| {
             let authorization_url = format!("{origin}/s#login=done");
@@ -87,6 +118,7 @@ fn answer(
         PreviewAnswer::Invalid(problem) => {
             let code = match spec.method {
                 Method::Password => ErrorCode::InvalidPassword,
+                Method::Kba => return Err(fail(ErrorCode::InvalidRequest, problem)),
                 _ => ErrorCode::InvalidCode,
             };
             Err(Box::new(not_counted(code, problem, spec.tries)))

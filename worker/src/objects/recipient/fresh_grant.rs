@@ -75,13 +75,19 @@ impl RecipientObject {
         verdict: Reply<VerifiedResponse>,
         device: String,
     ) -> Result<Reply<VerifiedResponse>> {
-        if verdict.is_ok()
-            && let Some(mut current) = self.load().await?
-        {
+        if verdict.is_ok() {
+            self.keep_device(device).await?;
+        }
+        Ok(verdict)
+    }
+
+    /// Keeps `device` as the digest of the browser the grant went to.
+    pub(super) async fn keep_device(&self, device: String) -> Result<()> {
+        if let Some(mut current) = self.load().await? {
             current.progress.device = Some(device);
             self.save(current, Vec::new()).await?;
         }
-        Ok(verdict)
+        Ok(())
     }
 }
 
@@ -91,6 +97,7 @@ fn earned_by(method: Method) -> &'static str {
         Method::Password => "pwd",
         Method::Phone => "sms",
         Method::EmailCode => "otp",
+        Method::Kba => "kba",
         _ => "fed",
     }
 }

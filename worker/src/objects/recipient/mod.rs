@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use signgate_core::attempts::{AfterFailure, Attempts, Gate, TryLimit};
 use signgate_core::audit::{AuditEvent, AuditKind, RefusalReason, RefusalWindow};
 use signgate_core::grant::{self, GrantClaims, Reissues};
+use signgate_core::kba::{KbaRules, Subject};
 use signgate_core::login::{Identity, LoginFailure};
 use signgate_core::method_setup::PlannedMethod;
 use signgate_core::otp::{Channel, CodeBook, CodeRules};
@@ -30,11 +31,13 @@ use signgate_core::policy::{Method, Policy};
 use signgate_core::token::LinkToken;
 use signgate_core::verification::{ExpiryReason, Verification, VerificationRules};
 use signgate_core::wire::{
-    Contact, ErrorCode, RecipientState, RecipientStatus, RecipientView, VerifiedResponse,
+    Contact, ErrorCode, KbaAnswers, RecipientState, RecipientStatus, RecipientView,
+    VerifiedResponse,
 };
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
 mod fresh_grant;
+mod kba;
 mod login;
 mod one_time_codes;
 mod preview;
@@ -80,6 +83,9 @@ pub struct RecipientRecord {
     /// For the social and platform-account methods.
     #[serde(default)]
     pub login: Option<signgate_core::login::LoginRules>,
+    /// For KBA.
+    #[serde(default)]
+    pub kba: Option<KbaRules>,
 }
 
 /// The part of a recipient's record that belongs to their method, all of it replaced when the
@@ -93,6 +99,7 @@ pub struct MethodSetup {
     pub code_rules: Option<CodeRules>,
     pub verification_rules: Option<VerificationRules>,
     pub login: Option<signgate_core::login::LoginRules>,
+    pub kba: Option<KbaRules>,
 }
 
 impl MethodSetup {
@@ -127,6 +134,7 @@ impl MethodSetup {
             verification_rules: (method == Method::EmailCode)
                 .then(|| VerificationRules::from(&policy.email_code)),
             login: policy.login_rules(method, email),
+            kba: policy.kba_rules(method),
         })
     }
 }
@@ -163,6 +171,7 @@ impl RecipientRecord {
             code_rules: None,
             verification_rules: None,
             login: None,
+            kba: None,
         };
         record.apply(setup);
         record
@@ -178,6 +187,7 @@ impl RecipientRecord {
             code_rules,
             verification_rules,
             login,
+            kba,
         } = setup;
         self.method = method;
         self.try_limit = try_limit;
@@ -186,6 +196,7 @@ impl RecipientRecord {
         self.code_rules = code_rules;
         self.verification_rules = verification_rules;
         self.login = login;
+        self.kba = kba;
     }
 }
 
@@ -238,6 +249,8 @@ struct Progress {
     device: Option<String>,
     #[serde(default)]
     reissues: Reissues,
+    #[serde(default)]
+    kba: kba::KbaProgress,
 }
 
 impl Default for Progress {
@@ -256,6 +269,7 @@ impl Default for Progress {
             amr: None,
             device: None,
             reissues: Reissues::default(),
+            kba: kba::KbaProgress::default(),
         }
     }
 }
@@ -317,6 +331,16 @@ pub enum RecipientCall {
         token: String,
         device: String,
     },
+    /// The signer's data for KBA: the provider's first questions (passed through, never kept).
+    StartKba {
+        token: String,
+        subject: Box<Subject>,
+    },
+    AnswerKba {
+        token: String,
+        answers: KbaAnswers,
+        device: String,
+    },
     /// A verified link asks for a new grant, from a browser presenting these verification
     /// cookie digests.
     FreshGrant {
@@ -359,6 +383,8 @@ impl std::fmt::Debug for RecipientCall {
             Self::ClaimLogin { .. } => "ClaimLogin",
             Self::CompleteLogin { .. } => "CompleteLogin",
             Self::CollectLogin { .. } => "CollectLogin",
+            Self::StartKba { .. } => "StartKba",
+            Self::AnswerKba { .. } => "AnswerKba",
             Self::FreshGrant { .. } => "FreshGrant",
             Self::ChangeMethod { .. } => "ChangeMethod",
             Self::Replace { .. } => "Replace",
@@ -450,6 +476,20 @@ impl DurableObject for RecipientObject {
             RecipientCall::CollectLogin { token, device } => {
                 let grant = self.collect_login(&token).await?;
                 reply(&self.bind_device(grant, device).await?)
+            }
+            RecipientCall::StartKba { token, subject } => {
+                reply(&self.start_kba(&token, *subject).await?)
+            }
+            RecipientCall::AnswerKba {
+                token,
+                answers,
+                device,
+            } => {
+                let answered = self.answer_kba(&token, answers).await?;
+                if matches!(&answered, Ok(a) if a.verified.is_some()) {
+                    self.keep_device(device).await?;
+                }
+                reply(&answered)
             }
             RecipientCall::FreshGrant { token, presented } => {
                 reply(&self.fresh_grant(&token, &presented).await?)
@@ -679,7 +719,7 @@ impl RecipientObject {
     }
 
     /// A right password or code, or a proven identity: the agreement confirms, then the recipient
-    /// is verified. `amr` names how in the grant: RFC 8176's `pwd`, `sms`, `tel`, `otp`, or `fed`
+    /// is verified. `amr` names how in the grant: RFC 8176's `pwd`, `sms`, `tel`, `otp`, `kba`, or `fed`
     /// for a login at an identity provider (RFC 8176 has no value for federation).
     async fn verified(&self, loaded: Loaded, amr: &str) -> Result<Reply<VerifiedResponse>> {
         self.verified_with(loaded, amr, None, None).await
@@ -872,6 +912,7 @@ impl RecipientObject {
             loaded.progress.state = RecipientState::Cancelled;
             loaded.progress.attempts.lock();
             let voided = loaded.progress.codes.lock();
+            loaded.progress.kba.book.lock();
             // A login grant not yet collected must not be handed out any more.
             loaded.progress.collectable = None;
             // The agreement is the one telling us: nothing to tell it back.
@@ -900,9 +941,10 @@ impl RecipientObject {
             } else {
                 progress.state
             },
-            failures: match record.code_rules {
-                Some(_) => progress.codes.failures(),
-                None => progress.attempts.failures(),
+            failures: match (record.code_rules, record.kba) {
+                (Some(_), _) => progress.codes.failures(),
+                (_, Some(_)) => progress.kba.book.failures(),
+                _ => progress.attempts.failures(),
             },
             tries_left: self.tries_left(&loaded),
             phone_last4: record.phone.as_deref().map(signgate_core::phone::last4),
@@ -917,9 +959,10 @@ impl RecipientObject {
     /// Wrong entries left, as the signer and the sender see it.
     fn tries_left(&self, loaded: &Loaded) -> Option<u32> {
         let (record, progress) = (&loaded.record, &loaded.progress);
-        match &record.code_rules {
-            Some(rules) => Some(progress.codes.tries_left(rules)),
-            None => progress.attempts.tries_left(record.try_limit),
+        match (&record.code_rules, &record.kba) {
+            (Some(rules), _) => Some(progress.codes.tries_left(rules)),
+            (_, Some(rules)) => progress.kba.book.tries_left(rules),
+            _ => progress.attempts.tries_left(record.try_limit),
         }
     }
 

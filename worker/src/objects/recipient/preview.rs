@@ -35,6 +35,7 @@ impl RecipientObject {
                 .flat_map(|rules| rules.providers.iter())
                 .map(|id| (id.clone(), id.clone()))
                 .collect(),
+            kba_questions: record.kba.map(|rules| rules.first_questions() as u8),
             expires_at: 0,
             nonce: String::new(),
         }))

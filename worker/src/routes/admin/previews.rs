@@ -167,6 +167,9 @@ async fn of_method(env: &Env, input: &CreatePreview) -> Result<Found> {
             .into_iter()
             .map(|id| (id.clone(), id))
             .collect(),
+        kba_questions: policy
+            .kba_rules(method)
+            .map(|rules| rules.first_questions() as u8),
         sender,
         support_contact: None,
         title,

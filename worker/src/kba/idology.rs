@@ -1,0 +1,150 @@
+//! IDology ExpectID IQ over its HTTP API (`tests/support/idology-api.md`): form-encoded POSTs with
+//! the account's credentials, answered in XML that `signgate_core::kba::idology` reads.
+
+use std::time::Duration;
+
+use futures_util::future::{Either, select};
+use signgate_core::kba::Subject;
+use signgate_core::kba::idology::{Answer, read};
+use wasm_bindgen::JsValue;
+use worker::{Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
+
+use super::Unavailable;
+use crate::config::{self, setting};
+
+const DEFAULT_API_BASE: &str = "https://web.idologylive.com/api";
+/// A provider that does not answer within this holds no signer up any longer (the recipient's
+/// checks wait for it).
+const ANSWER_WITHIN: Duration = Duration::from_secs(15);
+
+pub struct Idology {
+    api_base: String,
+    username: String,
+    password: String,
+}
+
+impl std::fmt::Debug for Idology {
+    /// Leaves the password out.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Idology")
+            .field("api_base", &self.api_base)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Idology {
+    /// The configured account; `None` without credentials, or with an API base that is not
+    /// `https` (plain `http` on loopback only on a development stack).
+    pub fn from_env(env: &Env) -> Option<Idology> {
+        let api_base = setting(env, "IDOLOGY_API_BASE")
+            .unwrap_or_else(|| DEFAULT_API_BASE.into())
+            .trim_end_matches('/')
+            .to_string();
+        signgate_core::validate::url(
+            "IDOLOGY_API_BASE",
+            &api_base,
+            config::allow_loopback_http(env),
+        )
+        .ok()?;
+        Some(Idology {
+            api_base,
+            username: setting(env, "IDOLOGY_USERNAME")?,
+            password: setting(env, "IDOLOGY_PASSWORD")?,
+        })
+    }
+
+    pub async fn ask(&self, subject: &Subject) -> Result<Answer, Unavailable> {
+        let mut born = subject.date_of_birth.split('-');
+        let (year, month, day) = (born.next(), born.next(), born.next());
+        let mut fields = vec![
+            ("firstName", subject.first_name.as_str()),
+            ("lastName", subject.last_name.as_str()),
+            ("address", subject.address.as_str()),
+            ("city", subject.city.as_str()),
+            ("state", subject.state.as_str()),
+            // The API takes five digits.
+            ("zip", subject.zip.get(..5).unwrap_or(&subject.zip)),
+            ("dobYear", year.unwrap_or_default()),
+            ("dobMonth", month.unwrap_or_default()),
+            ("dobDay", day.unwrap_or_default()),
+        ];
+        if let Some(last4) = &subject.ssn_last4 {
+            fields.push(("ssnLast4", last4));
+        }
+        self.post("idiq.svc", &fields).await
+    }
+
+    pub async fn score(
+        &self,
+        reference: &str,
+        follow_up: bool,
+        answers: &[(String, String)],
+    ) -> Result<Answer, Unavailable> {
+        let names: Vec<(String, String)> = (1..=answers.len())
+            .map(|n| (format!("question{n}Type"), format!("question{n}Answer")))
+            .collect();
+        let mut fields = vec![("idNumber", reference)];
+        for ((kind, answer), (kind_name, answer_name)) in answers.iter().zip(&names) {
+            fields.push((kind_name, kind));
+            fields.push((answer_name, answer));
+        }
+        let path = if follow_up {
+            "idliveq-challenge-answers.svc"
+        } else {
+            "idliveq-answers.svc"
+        };
+        self.post(path, &fields).await
+    }
+
+    pub async fn follow_ups(&self, reference: &str) -> Result<Answer, Unavailable> {
+        self.post("idliveq-challenge.svc", &[("idNumber", reference)])
+            .await
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Result<Answer, Unavailable> {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("username", &self.username)
+            .append_pair("password", &self.password)
+            .extend_pairs(fields)
+            .finish();
+        let url = format!("{}/{path}", self.api_base);
+        let request = (|| {
+            let headers = Headers::new();
+            headers.set("content-type", "application/x-www-form-urlencoded")?;
+            let mut init = RequestInit::new();
+            // A provider that redirects is misconfigured: personal data never follows it.
+            init.with_method(Method::Post)
+                .with_redirect(RequestRedirect::Manual)
+                .with_headers(headers)
+                .with_body(Some(JsValue::from_str(&body)));
+            Request::new_with_init(&url, &init)
+        })()
+        .map_err(|e| Unavailable(format!("the request could not be made: {e}")))?;
+        let fetch = Fetch::Request(request);
+        let sent = Box::pin(fetch.send());
+        let mut response = match select(sent, Box::pin(Delay::from(ANSWER_WITHIN))).await {
+            Either::Left((Ok(response), _)) => response,
+            Either::Left((Err(e), _)) => {
+                return Err(Unavailable(format!(
+                    "the provider could not be reached: {e}"
+                )));
+            }
+            Either::Right(_) => {
+                return Err(Unavailable(format!(
+                    "the provider did not answer in {} s",
+                    ANSWER_WITHIN.as_secs()
+                )));
+            }
+        };
+        let status = response.status_code();
+        if !(200..300).contains(&status) {
+            return Err(Unavailable(format!("the provider answered HTTP {status}")));
+        }
+        let text = response
+            .text()
+            .await
+            .map_err(|e| Unavailable(format!("the provider's answer was cut off: {e}")))?;
+        read(&text).map_err(|e| Unavailable(format!("the provider's answer was unreadable: {e:?}")))
+    }
+}
