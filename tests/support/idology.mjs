@@ -41,6 +41,8 @@ function questionsXml(questions) {
   }</question>`).join('')}</questions>`;
 }
 
+/// `questionsAsked`: how many questions the account is set up to ask first (IDology sets this per
+/// account; 4 for signgate's strict mode).
 export async function startIdology({ port = 0, questionsAsked = 3 } = {}) {
   const sessions = new Map();
   let nextId = 5_342_889;
@@ -61,7 +63,7 @@ export async function startIdology({ port = 0, questionsAsked = 3 } = {}) {
       if (!identity) {
         return xml(`<id-number>${id}</id-number>${keyed('summary-result', 'id.failure', 'Unable to Locate ID')}${keyed('results', 'result.no.match', 'ID Not Located')}<eligible-for-questions>false</eligible-for-questions>`);
       }
-      const asked = identity.questions.slice(0, Number(form.get('questionCount') ?? questionsAsked));
+      const asked = identity.questions.slice(0, questionsAsked);
       sessions.set(id, { identity, asked, stage: 'first', deadline: Date.now() + 5 * 60_000 });
       return xml(`<id-number>${id}</id-number>${keyed('summary-result', 'id.success', 'Match Found')}${keyed('results', 'result.match', 'ID Located')}${questionsXml(asked)}`);
     }
@@ -120,6 +122,8 @@ export async function startIdology({ port = 0, questionsAsked = 3 } = {}) {
     workerVars: () => ({ IDOLOGY_API_BASE: `${origin}/api`, IDOLOGY_USERNAME: USERNAME, IDOLOGY_PASSWORD: PASSWORD }),
     /// The next call fails: `'http500'`, or the answers come too late (`'timeout'`).
     failNext(kind) { fault = kind; },
+    /// From now on the account asks `n` questions first (as an account set up for 4 would).
+    askQuestions(n) { questionsAsked = n; },
     /// What was called, with the field names sent (never their values: they are personal data).
     calls,
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
@@ -129,5 +133,6 @@ export async function startIdology({ port = 0, questionsAsked = 3 } = {}) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const standIn = await startIdology({ port: Number(process.argv[2] ?? 0) });
   for (const [name, value] of Object.entries(standIn.workerVars())) console.log(`${name}:${value}`);
+  console.log('');
   console.log(`local IDology stand-in at ${standIn.origin} (identities: Ada Lovelace, ZIP 62701)`);
 }

@@ -301,6 +301,17 @@ export function recipientApi(origin, token, { ip = randomIp() } = {}) {
       body: JSON.stringify(language ? { channel, language } : { channel }),
     }),
     freshGrant: () => fetch(`${origin}/api/v1/recipient/grant`, { method: 'POST', headers: base() }),
+    /// KBA: the signer's data (`subject`), then a round's answers (`{ round, answers }`).
+    kbaStart: (subject) => fetch(`${origin}/api/v1/recipient/kba/start`, {
+      method: 'POST',
+      headers: { ...base(), 'content-type': 'application/json' },
+      body: JSON.stringify(subject),
+    }),
+    kbaAnswers: (body) => fetch(`${origin}/api/v1/recipient/kba/answers`, {
+      method: 'POST',
+      headers: { ...base(), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
     code: (code) => fetch(`${origin}/api/v1/recipient/code`, {
       method: 'POST',
       headers: { ...base(), 'content-type': 'application/json' },
