@@ -14,7 +14,7 @@ const admin = new Admin(origin, vars.ADMIN_API_KEY);
 const account = {
   name: 'Demo Account',
   policy: {
-    methods: { allowed: ['password', 'phone', 'email_code', 'social', 'platform_account'], default: 'password' },
+    methods: { allowed: ['password', 'phone', 'email_code', 'social', 'platform_account', 'kba'], default: 'password' },
     phone: { default_country_code: '49' },
   },
 };
@@ -29,6 +29,7 @@ const loginLink = async (method) => (await admin.createAgreement({
 })).recipients[0].signing_url;
 const social = await loginLink('social');
 const platform = await loginLink('platform_account');
+const kba = await loginLink('kba');
 // What the sender sees before sending: the e-mail-code screens in German, nothing sent or counted.
 const preview = (await admin.request('POST', '/previews', { account_id: 'demo', method: 'email_code', language: 'de' })).preview_url;
 console.log(`
@@ -42,6 +43,10 @@ console.log(`
   Social login: ${social}
   Platform:     ${platform}
                 both go to a local OpenID provider: sign in as ada (bob, eve, mallory also exist)
+  KBA:          ${kba}
+                questions from a local IDology stand-in: Ada Lovelace, 12 Analytical Way,
+                Springfield, IL 62701, born 1985-12-10. Right answers: SANGAMON, ANALYTICAL WAY,
+                BABBAGE CHARLES (follow-ups: ANALYTICAL WAY, MARY SOMERVILLE); 3 tries
   Preview:      ${preview}
                 the sender's preview (e-mail code, German): the code shows on screen, nothing counts
 

