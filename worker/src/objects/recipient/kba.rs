@@ -80,9 +80,11 @@ impl RecipientObject {
             Ok(ready) => ready,
             Err(e) => return Ok(Err(e)),
         };
-        if loaded.progress.kba.book.open_round().is_some() {
-            let verdict = loaded.progress.kba.book.abandon(&rules);
-            return self.try_failed(loaded, &rules, verdict, 0, true).await;
+        let given_up = given_up(&loaded);
+        if let Some(verdict) = loaded.progress.kba.book.abandon(&rules) {
+            return self
+                .try_failed(loaded, &rules, verdict, true, given_up)
+                .await;
         }
         let follow_up = match loaded.progress.kba.book.may_ask(Stage::First) {
             Ok(()) => false,
@@ -139,17 +141,16 @@ impl RecipientObject {
         let ids: Vec<String> = questions.iter().map(|q| q.kind.clone()).collect();
         let expires_at = now_ms() + ANSWER_WITHIN_MS;
         let book = &mut loaded.progress.kba.book;
-        if book
-            .ask(rules, stage, round.clone(), ids, expires_at)
-            .is_err()
-        {
-            worker::console_error!(
-                "the KBA provider asked {} questions, which the policy's rules cannot score",
-                questions.len()
-            );
-            return Ok(Err(*provider_failed(Err(Unavailable(
-                "the provider asks a number of questions this policy cannot use".into(),
-            )))));
+        match book.ask(rules, stage, round.clone(), ids, expires_at) {
+            Ok(()) => {}
+            Err(Refusal::WrongCount) => {
+                return Ok(Err(*provider_failed(Err(Unavailable(format!(
+                    "it asked {} questions, which this policy's rules cannot score",
+                    questions.len()
+                ))))));
+            }
+            // Cancelled (or passed) while the provider was asked.
+            Err(refusal) => return self.kba_refusal(loaded, refusal).await,
         }
         let tries_left = book.tries_left(rules);
         let count = questions.len() as u32;
@@ -216,9 +217,10 @@ impl RecipientObject {
             Ok(ready) => ready,
             Err(e) => return Ok(Err(e)),
         };
+        let given_up = given_up(&loaded);
         if let Some(verdict) = loaded.progress.kba.book.expire(&rules, now_ms()) {
             return self
-                .try_failed(loaded, &rules, Some(verdict), 0, true)
+                .try_failed(loaded, &rules, verdict, true, given_up)
                 .await;
         }
         let named: Vec<&str> = answers
@@ -308,48 +310,38 @@ impl RecipientObject {
                 }
             }
             verdict => {
-                let loaded = self.save(loaded, vec![round]).await?;
-                self.try_failed(loaded, &rules, Some(verdict), count, timed_out)
+                self.try_failed(loaded, &rules, verdict, timed_out, round)
                     .await
             }
         }
     }
 
-    /// A try that failed (wrong answers, or a round given up or out of time): counted, audited,
-    /// and on the last one the agreement is cancelled.
+    /// A try that failed (wrong answers, or a round given up or out of time), with the event of
+    /// its last round: counted, audited, and on the last one the agreement is cancelled.
     async fn try_failed<T>(
         &self,
         mut loaded: Loaded,
         rules: &KbaRules,
-        verdict: Option<Verdict>,
-        questions: u32,
+        verdict: Verdict,
         expired: bool,
+        last_round: AuditKind,
     ) -> Result<Reply<T>> {
         let book = &loaded.progress.kba.book;
-        let failures = book.failures();
         let tries_left = book.tries_left(rules);
-        let mut events = Vec::new();
-        if questions == 0 {
-            // Given up unanswered: the round's own record.
-            events.push(AuditKind::KbaRound {
-                reference: loaded.progress.kba.reference.clone().unwrap_or_default(),
-                follow_up: false,
-                questions: 0,
-                passed: false,
-                timed_out: true,
-            });
-        }
-        events.push(AuditKind::VerificationFailed {
-            method: Method::Kba,
-            failures,
-            tries_left,
-        });
+        let events = vec![
+            last_round,
+            AuditKind::VerificationFailed {
+                method: Method::Kba,
+                failures: book.failures(),
+                tries_left,
+            },
+        ];
         let code = if expired {
             ErrorCode::QuestionsExpired
         } else {
             ErrorCode::WrongAnswers
         };
-        if verdict == Some(Verdict::Locked) {
+        if verdict == Verdict::Locked {
             loaded.progress.state = RecipientState::Cancelled;
             loaded.progress.agreement_told = false;
             let loaded = self.save(loaded, events).await?;
@@ -392,6 +384,18 @@ impl RecipientObject {
             ),
         };
         Ok(Err(*failure))
+    }
+}
+
+/// The event of the open round if it closes unanswered (given up, or out of time).
+fn given_up(loaded: &Loaded) -> AuditKind {
+    let open = loaded.progress.kba.book.open_round();
+    AuditKind::KbaRound {
+        reference: loaded.progress.kba.reference.clone().unwrap_or_default(),
+        follow_up: open.is_some_and(|o| o.stage == Stage::FollowUp),
+        questions: open.map_or(0, |o| o.question_ids.len() as u32),
+        passed: false,
+        timed_out: true,
     }
 }
 
