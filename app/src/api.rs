@@ -3,10 +3,11 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use signgate_core::kba::Subject;
 use signgate_core::otp::Channel;
 use signgate_core::wire::{
-    ApiError, CodeAttempt, CodeSent, LoginStarted, PasswordAttempt, RecipientView, SendCode,
-    StartLogin, VerifiedResponse,
+    ApiError, CodeAttempt, CodeSent, KbaAnswered, KbaAnswers, KbaRound, LoginStarted,
+    PasswordAttempt, RecipientView, SendCode, StartLogin, VerifiedResponse,
 };
 use web_sys::RequestCache;
 
@@ -36,7 +37,7 @@ pub async fn recipient(token: &str) -> Result<RecipientView, Failure> {
     // The state changes as the signer acts: never answer from a cache.
     let request =
         authorized(Request::get(&api_path(token, "")), token).cache(RequestCache::NoStore);
-    read(request.send().await).await
+    parse(exchange(request.build()).await)
 }
 
 pub async fn submit_password(token: &str, password: &str) -> Result<VerifiedResponse, Failure> {
@@ -77,6 +78,16 @@ pub async fn finish_login(token: &str) -> Result<VerifiedResponse, Failure> {
     post("/login/finish", token, &Nothing {}).await
 }
 
+/// Knowledge questions: the signer's details go to the provider, which finds the first questions.
+pub async fn start_kba(token: &str, subject: &Subject) -> Result<KbaRound, Failure> {
+    post("/kba/start", token, subject).await
+}
+
+/// The answers to a round: verified, two follow-up questions, or a refusal (a failed try).
+pub async fn answer_kba(token: &str, answers: &KbaAnswers) -> Result<KbaAnswered, Failure> {
+    post("/kba/answers", token, answers).await
+}
+
 /// `{}`: the worker takes JSON bodies only, and some calls have nothing to say.
 #[derive(serde::Serialize)]
 struct Nothing {}
@@ -87,30 +98,47 @@ pub async fn fresh_grant(token: &str) -> Result<VerifiedResponse, Failure> {
 }
 
 /// A JSON POST with the link token to the recipient API's `call` (`/password`), read as every
-/// answer is.
+/// answer is. Only the body's encoding and the answer's decoding depend on the types: the request
+/// itself is one function for every call, so each call adds little to the signer's download.
 async fn post<T: DeserializeOwned>(
     call: &str,
     token: &str,
     body: &impl Serialize,
 ) -> Result<T, Failure> {
-    let request = authorized(Request::post(&api_path(token, call)), token)
-        .json(body)
-        .map_err(|_| Failure::Unreachable)?;
-    read(request.send().await).await
+    let Ok(body) = serde_json::to_string(body) else {
+        return Err(Failure::Unreachable);
+    };
+    parse(send_json(api_path(token, call), token, body).await)
+}
+
+async fn send_json(path: String, token: &str, body: String) -> Answer {
+    let request = authorized(Request::post(&path), token)
+        .header("Content-Type", "application/json")
+        .body(body);
+    exchange(request).await
 }
 
 fn authorized(request: RequestBuilder, token: &str) -> RequestBuilder {
     request.header("Authorization", &format!("Bearer {token}"))
 }
 
-async fn read<T: DeserializeOwned>(
-    response: Result<Response, gloo_net::Error>,
-) -> Result<T, Failure> {
-    let response = response.map_err(|_| Failure::Unreachable)?;
-    if response.ok() {
-        return response.json().await.map_err(|_| Failure::Unreachable);
+/// An answer's status and text, or `None` when there was no answer at all.
+type Answer = Option<(bool, String)>;
+
+async fn exchange(request: Result<Request, gloo_net::Error>) -> Answer {
+    let response: Response = request.ok()?.send().await.ok()?;
+    let text = response.text().await.ok()?;
+    Some((response.ok(), text))
+}
+
+/// The worker's answer: the expected body, one of its errors, or neither (offline, a proxy's
+/// error page).
+fn parse<T: DeserializeOwned>(answer: Answer) -> Result<T, Failure> {
+    let (ok, text) = answer.ok_or(Failure::Unreachable)?;
+    if ok {
+        return serde_json::from_str(&text).map_err(|_| Failure::Unreachable);
     }
-    match response.json::<ApiError>().await {
+    match serde_json::from_str::<ApiError>(&text) {
         Ok(error) => Err(Failure::Refused(error)),
         Err(_) => Err(Failure::Unreachable),
     }

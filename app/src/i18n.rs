@@ -413,6 +413,148 @@ messages! {
         de: "Der Absender hat eine Art der Identitätsprüfung gewählt, die diese Seite noch nicht anbietet.",
         ru: "Отправитель выбрал способ подтверждения личности, который эта страница пока не поддерживает.",
     }
+
+    KbaHeading {
+        en: "Confirm your identity",
+        de: "Bestätigen Sie Ihre Identität",
+        ru: "Подтвердите свою личность",
+    }
+    KbaIntro {
+        en: "You will answer a few questions that only you should be able to answer. To find them, enter your details.",
+        de: "Sie beantworten gleich einige Fragen, deren Antworten nur Sie kennen sollten. Geben Sie dafür Ihre Angaben ein.",
+        ru: "Вам предстоит ответить на несколько вопросов, ответы на которые должны знать только вы. Чтобы подобрать их, введите свои данные.",
+    }
+    KbaPrivacy {
+        en: "Your details go only to an identity provider, to find questions only you can answer. signgate does not keep them.",
+        de: "Ihre Angaben gehen nur an einen Identitätsdienst, der damit Fragen findet, die nur Sie beantworten können. signgate speichert sie nicht.",
+        ru: "Ваши данные передаются только сервису проверки личности, чтобы подобрать вопросы, на которые можете ответить только вы. signgate их не хранит.",
+    }
+    KbaFirstName {
+        en: "First name",
+        de: "Vorname",
+        ru: "Имя",
+    }
+    KbaLastName {
+        en: "Last name",
+        de: "Nachname",
+        ru: "Фамилия",
+    }
+    KbaAddress {
+        en: "Street address",
+        de: "Straße und Hausnummer",
+        ru: "Улица и номер дома",
+    }
+    KbaCity {
+        en: "City",
+        de: "Ort",
+        ru: "Город",
+    }
+    KbaState {
+        en: "State",
+        de: "Bundesstaat",
+        ru: "Штат",
+    }
+    KbaZip {
+        en: "ZIP code",
+        de: "Postleitzahl (ZIP)",
+        ru: "Почтовый индекс (ZIP)",
+    }
+    KbaBirthDate {
+        en: "Date of birth",
+        de: "Geburtsdatum",
+        ru: "Дата рождения",
+    }
+    KbaSsn {
+        en: "Last 4 digits of your SSN (optional)",
+        de: "Letzte 4 Ziffern Ihrer SSN (optional)",
+        ru: "Последние 4 цифры SSN (необязательно)",
+    }
+    // Named by KbaTimeUp: keep the two in step.
+    Continue {
+        en: "Continue",
+        de: "Weiter",
+        ru: "Продолжить",
+    }
+    KbaQuestionsHeading {
+        en: "Answer these questions",
+        de: "Beantworten Sie diese Fragen",
+        ru: "Ответьте на вопросы",
+    }
+    KbaFollowUpHeading {
+        en: "Two more questions",
+        de: "Noch zwei Fragen",
+        ru: "Ещё два вопроса",
+    }
+    KbaQuestionsIntro {
+        en: "Choose one answer for each question.",
+        de: "Wählen Sie zu jeder Frage eine Antwort.",
+        ru: "Выберите по одному ответу на каждый вопрос.",
+    }
+    KbaTimeLeft {
+        en: "Time left:",
+        de: "Verbleibende Zeit:",
+        ru: "Осталось времени:",
+    }
+    KbaTimeSoon {
+        en: "Less than a minute left.",
+        de: "Es bleibt weniger als eine Minute.",
+        ru: "Осталось меньше минуты.",
+    }
+    KbaTimeUp {
+        en: "Time is up, so these answers no longer count. Press “Continue” to start again.",
+        de: "Die Zeit ist abgelaufen, daher zählen diese Antworten nicht mehr. Wählen Sie „Weiter“, um neu zu beginnen.",
+        ru: "Время вышло, поэтому эти ответы больше не засчитываются. Нажмите «Продолжить», чтобы начать заново.",
+    }
+    KbaSubmit {
+        en: "Submit answers",
+        de: "Antworten senden",
+        ru: "Отправить ответы",
+    }
+    KbaLastTry {
+        en: "This is your last try.",
+        de: "Dies ist Ihr letzter Versuch.",
+        ru: "Это ваша последняя попытка.",
+    }
+    KbaWrong {
+        en: "Not all answers were right.",
+        de: "Nicht alle Antworten waren richtig.",
+        ru: "Не все ответы верны.",
+    }
+    KbaExpired {
+        en: "The questions were not answered in time, so that try failed.",
+        de: "Die Fragen wurden nicht rechtzeitig beantwortet, daher ist dieser Versuch gescheitert.",
+        ru: "На вопросы не ответили вовремя, поэтому попытка засчитана как неудачная.",
+    }
+    KbaStale {
+        en: "Those questions are no longer open.",
+        de: "Diese Fragen sind nicht mehr offen.",
+        ru: "Эти вопросы больше не действуют.",
+    }
+    KbaAgain {
+        en: "Submit your details again for new questions.",
+        de: "Senden Sie Ihre Angaben erneut, um neue Fragen zu erhalten.",
+        ru: "Отправьте данные ещё раз, чтобы получить новые вопросы.",
+    }
+    KbaCheckDetails {
+        en: "These details could not be used. Please check them and try again.",
+        de: "Diese Angaben konnten nicht verwendet werden. Bitte prüfen Sie sie und versuchen Sie es erneut.",
+        ru: "Не удалось использовать эти данные. Проверьте их и попробуйте ещё раз.",
+    }
+    KbaLater {
+        en: "The identity check is not available just now. Please try again later.",
+        de: "Die Identitätsprüfung ist gerade nicht verfügbar. Bitte versuchen Sie es später erneut.",
+        ru: "Проверка личности сейчас недоступна. Попробуйте позже.",
+    }
+    KbaUnavailableHeading {
+        en: "This check is not available for you",
+        de: "Diese Prüfung ist für Sie nicht verfügbar",
+        ru: "Этот способ проверки вам недоступен",
+    }
+    KbaUnavailableText {
+        en: "The identity provider cannot ask you questions, so you cannot confirm who you are this way. The sender has been told and can choose another way.",
+        de: "Der Identitätsdienst kann Ihnen keine Fragen stellen, daher können Sie Ihre Identität nicht auf diese Weise bestätigen. Der Absender wurde benachrichtigt und kann eine andere Art wählen.",
+        ru: "Сервис проверки личности не может задать вам вопросы, поэтому этот способ подтверждения вам не подходит. Отправитель уведомлён и может выбрать другой способ.",
+    }
 }
 
 // ---- texts with numbers and names ---------------------------------------------------------------

@@ -13,8 +13,8 @@ use signgate_core::wire::LoginOutcome;
 
 use i18n::{Key, Lang, tr};
 use screens::{
-    Cancelled, Code, EmailCode, InvalidLink, LoginFailed, Opening, Password, Phone, Problem,
-    Providers, Screen, SigningIn, Verified,
+    Cancelled, Code, EmailCode, InvalidLink, Kba, KbaQuestions, LoginFailed, Opening, Password,
+    Phone, Problem, Providers, Screen, SigningIn, Verified,
 };
 
 #[component]
@@ -80,11 +80,17 @@ pub fn App() -> impl IntoView {
             <p class="brand">"signgate"</p>
             <LanguageSwitcher />
         </header>
-        <Show when=move || previewing.get()>
-            <aside class="preview-banner" aria-label=tr(Key::PreviewLabel) data-testid="preview-banner">
-                <p>{tr(Key::PreviewBanner)}</p>
-            </aside>
-        </Show>
+        {move || {
+            previewing
+                .get()
+                .then(|| {
+                    view! {
+                        <aside class="preview-banner" aria-label=tr(Key::PreviewLabel) data-testid="preview-banner">
+                            <p>{tr(Key::PreviewBanner)}</p>
+                        </aside>
+                    }
+                })
+        }}
         <main>
             {move || match screen.get() {
                 Screen::Opening => view! { <Opening /> }.into_any(),
@@ -106,6 +112,15 @@ pub fn App() -> impl IntoView {
                 }
                 Screen::Providers(recipient) => {
                     view! { <Providers recipient token=token.get_value() set_screen reload=retry /> }
+                        .into_any()
+                }
+                Screen::Kba { recipient, subject, problem } => {
+                    let token = token.get_value();
+                    view! { <Kba recipient subject problem token set_screen reload=retry /> }.into_any()
+                }
+                Screen::KbaQuestions { recipient, subject, round } => {
+                    let token = token.get_value();
+                    view! { <KbaQuestions recipient subject round token set_screen reload=retry /> }
                         .into_any()
                 }
                 Screen::SigningIn => {

@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, CredentialRequestOptions};
 
 use super::send::{SendOutcome, SendProblem, send_outcome, send_problem_text};
-use super::{ContactLink, Elsewhere, Heading, Screen, elsewhere};
+use super::{ContactLink, Elsewhere, Heading, Screen, elsewhere, line};
 use crate::api::{self, Failure};
 use crate::contact::HelpContact;
 use crate::i18n::{self, Key, Lang, text, tr};
@@ -18,7 +18,7 @@ const HINT_ID: &str = "code-hint";
 const RESEND_WAIT_ID: &str = "resend-wait";
 const RESEND_ERROR_ID: &str = "resend-error";
 /// From here on the signer is warned: a minute is about what it takes to switch apps and type.
-const WARN_BEFORE_SECS: u64 = 60;
+pub(super) const WARN_BEFORE_SECS: u64 = 60;
 /// Well under a second, so the shown second never lags the clock by a whole one.
 const TICK: Duration = Duration::from_millis(250);
 
@@ -101,12 +101,9 @@ pub fn Code(
     // Deadlines on the page's own monotonic clock: the worker counts in seconds from its answer
     // because the phone's wall clock may be wrong, and a throttled background tab catches up on
     // its next tick instead of counting ticks.
-    let now = RwSignal::new(now_ms());
+    let now = ticking_clock();
     let expires_at = RwSignal::new(Some(deadline(now.get_untracked(), sent.expires_in_secs)));
     let send_at = RwSignal::new(deadline(now.get_untracked(), sent.next_send_in_secs));
-    if let Ok(ticker) = set_interval_with_handle(move || now.set(now_ms()), TICK) {
-        on_cleanup(move || ticker.clear());
-    }
     // Memos: the page changes once a second, not on every tick.
     let expiry_left = Memo::new(move |_| expires_at.get().map(|at| secs_left(at, now.get())));
     let send_left = Memo::new(move |_| secs_left(send_at.get(), now.get()));
@@ -282,11 +279,17 @@ pub fn Code(
                         }
                     })
             }}
-            <Show when=move || matches!(expiry_left.get(), Some(1..))>
-                <p id="code-expiry" class="countdown">
-                    {move || expiry_left.get().map(|secs| i18n::code_expires_in(lang.get(), secs))}
-                </p>
-            </Show>
+            {line(
+                "code-expiry",
+                "countdown",
+                false,
+                Signal::derive(move || {
+                    expiry_left
+                        .get()
+                        .filter(|&secs| secs > 0)
+                        .map(|secs| i18n::code_expires_in(lang.get(), secs))
+                }),
+            )}
             // Always in the page, so screen readers are listening before the text arrives.
             <div id="code-expiry-warning" role="status" class:notice=move || warning.get().is_some()>
                 {move || warning.get().map(|key| text(lang.get(), key))}
@@ -312,23 +315,24 @@ pub fn Code(
                         bind:value=code
                         node_ref=field
                     />
-                    <Show when=move || entry_error().is_none() && tries_left.get().is_some()>
-                        <p id=HINT_ID class="hint">
-                            {move || {
-                                tries_left
-                                    .get()
-                                    .map(|n| i18n::tries_left(lang.get(), n).trim().to_owned())
-                            }}
-                        </p>
-                    </Show>
+                    {line(
+                        HINT_ID,
+                        "hint",
+                        false,
+                        Signal::derive(move || {
+                            let n = tries_left.get().filter(|_| entry_error().is_none())?;
+                            Some(i18n::tries_left(lang.get(), n).trim().to_owned())
+                        }),
+                    )}
                 </div>
-                <Show when=move || entry_error().is_some()>
-                    <p id=ERROR_ID class="error" role="alert">
-                        {move || {
-                            entry_error().map(|error| entry_error_text(lang.get(), error, digits.get()))
-                        }}
-                    </p>
-                </Show>
+                {line(
+                    ERROR_ID,
+                    "error",
+                    true,
+                    Signal::derive(move || {
+                        entry_error().map(|error| entry_error_text(lang.get(), error, digits.get()))
+                    }),
+                )}
                 <button type="submit" class="button" disabled=move || pending.get()>
                     {tr(Key::Verify)}
                 </button>
@@ -338,11 +342,14 @@ pub fn Code(
                 {move || notice.get().then(|| text(lang.get(), Key::NewCodeOnItsWay))}
             </div>
             <div class="stack resend">
-                <Show when=move || send_error().is_some()>
-                    <p id=RESEND_ERROR_ID class="error" role="alert">
-                        {move || send_error().map(|problem| send_problem_text(lang.get(), problem))}
-                    </p>
-                </Show>
+                {line(
+                    RESEND_ERROR_ID,
+                    "error",
+                    true,
+                    Signal::derive(move || {
+                        send_error().map(|problem| send_problem_text(lang.get(), problem))
+                    }),
+                )}
                 // Filled in once the code is of no use, so the way on stands out.
                 <button
                     type="button"
@@ -356,11 +363,14 @@ pub fn Code(
                 >
                     {tr(Key::SendNewCode)}
                 </button>
-                <Show when=must_wait>
-                    <p id=RESEND_WAIT_ID class="hint countdown">
-                        {move || i18n::resend_in(lang.get(), send_left.get())}
-                    </p>
-                </Show>
+                {line(
+                    RESEND_WAIT_ID,
+                    "hint countdown",
+                    false,
+                    Signal::derive(move || {
+                        must_wait().then(|| i18n::resend_in(lang.get(), send_left.get()))
+                    }),
+                )}
                 {other_channel}
             </div>
             <p>{tr(Key::NoCodeReceived)} " " <ContactLink contact /></p>
@@ -421,18 +431,28 @@ fn expiry_warning(left: Option<u64>) -> Option<Key> {
     }
 }
 
+/// The page's monotonic clock in milliseconds, ticking while the calling screen is shown (the code
+/// screen's countdowns, the knowledge questions' time).
+pub(super) fn ticking_clock() -> RwSignal<f64> {
+    let now = RwSignal::new(now_ms());
+    if let Ok(ticker) = set_interval_with_handle(move || now.set(now_ms()), TICK) {
+        on_cleanup(move || ticker.clear());
+    }
+    now
+}
+
 fn now_ms() -> f64 {
     window()
         .performance()
         .map_or_else(js_sys::Date::now, |clock| clock.now())
 }
 
-fn deadline(now_ms: f64, secs: u64) -> f64 {
+pub(super) fn deadline(now_ms: f64, secs: u64) -> f64 {
     now_ms + secs as f64 * 1000.0
 }
 
 /// Whole seconds, rounded up: "0:00" only once the time is really up.
-fn secs_left(deadline_ms: f64, now_ms: f64) -> u64 {
+pub(super) fn secs_left(deadline_ms: f64, now_ms: f64) -> u64 {
     ((deadline_ms - now_ms) / 1000.0).ceil().max(0.0) as u64
 }
 

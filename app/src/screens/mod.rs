@@ -8,6 +8,10 @@
 //!    │      └──(other way)────┘
 //!    ├──▶ EmailCode ──(send)──▶ Code
 //!    ├──▶ Code (a code sent before a reload is still valid)
+//!    ├──▶ Kba ──(details)──▶ KbaQuestions ──(all right)──▶ Verified
+//!    │     ▲  │                  │ └──(one wrong)──▶ KbaQuestions (two more)
+//!    │     └──┼──(a failed try)──┘
+//!    │        └──(not eligible)──▶ Problem
 //!    ├──▶ Providers ──(start)──▶ the provider's page, in this tab ─┐
 //!    ├──▶ Verified / Cancelled / InvalidLink                       │
 //!    └──▶ Problem ──(retry)──▶ Opening                             │
@@ -18,15 +22,17 @@
 //!                         └──▶ Verified / Cancelled when the link says so
 //! ```
 //!
-//! Phone, EmailCode, Code and Providers also end in Verified, Cancelled or InvalidLink when the
-//! worker says so, and go back to Opening to load the link again if the sender has changed the
-//! method meanwhile. While a finished login waits to be collected (its grant must not be lost to a
+//! Phone, EmailCode, Code, Kba, KbaQuestions and Providers also end in Verified, Cancelled or
+//! InvalidLink when the worker says so, and go back to Opening to load the link again if the sender
+//! has changed the method meanwhile. While a finished login waits to be collected (its grant must not be lost to a
 //! network failure or a reload), Problem's retry and a reload go to SigningIn instead of Opening.
 
 mod cancelled;
 mod code;
 mod email_code;
 mod invalid_link;
+mod kba;
+mod kba_questions;
 mod login_failed;
 mod opening;
 mod password;
@@ -43,6 +49,8 @@ pub use cancelled::Cancelled;
 pub use code::Code;
 pub use email_code::EmailCode;
 pub use invalid_link::InvalidLink;
+pub use kba::{Kba, KbaProblem};
+pub use kba_questions::KbaQuestions;
 pub use login_failed::{LoginFailed, LoginFailure};
 pub use opening::Opening;
 pub use password::Password;
@@ -53,10 +61,11 @@ pub use signing_in::SigningIn;
 pub use verified::Verified;
 
 use leptos::{html, prelude::*};
+use signgate_core::kba::Subject;
 use signgate_core::otp::Channel;
 use signgate_core::policy::Method;
 use signgate_core::wire::{
-    CodeSent, ErrorCode, LoginOutcome, RecipientState, RecipientView, VerifiedResponse,
+    CodeSent, ErrorCode, KbaRound, LoginOutcome, RecipientState, RecipientView, VerifiedResponse,
 };
 
 use signgate_core::validate::is_web_address;
@@ -80,6 +89,20 @@ pub enum Screen {
     },
     /// The signer picks a social provider, or goes on to the platform's own sign-in.
     Providers(RecipientView),
+    /// Knowledge questions: the signer's details, for the provider to find their questions.
+    /// `subject`: the details typed before, in memory only, when a failed try comes back here;
+    /// `problem`: why it came back.
+    Kba {
+        recipient: RecipientView,
+        subject: Option<Subject>,
+        problem: Option<KbaProblem>,
+    },
+    /// A round of questions (the first, or the two follow-ups), with the details they came from.
+    KbaQuestions {
+        recipient: RecipientView,
+        subject: Subject,
+        round: KbaRound,
+    },
     /// Back from the provider with a finished login: its grant is being collected.
     SigningIn,
     /// Back from the provider without a login; `provider` names it when the page knows which.
@@ -118,6 +141,11 @@ impl Screen {
                 (RecipientState::Pending, Some(Method::Social | Method::PlatformAccount)) => {
                     Screen::Providers(view)
                 }
+                (RecipientState::Pending, Some(Method::Kba)) => Screen::Kba {
+                    recipient: view,
+                    subject: None,
+                    problem: None,
+                },
                 (RecipientState::Pending, _) => {
                     Screen::Problem(ProblemKind::NotAvailable(HelpContact::of(&view)))
                 }
@@ -255,6 +283,22 @@ fn Heading(key: Key) -> impl IntoView {
     view! { <h1 tabindex="-1" node_ref=heading>{i18n::tr(key)}</h1> }
 }
 
+/// A paragraph shown while `text` has something to say (an error, a hint, a countdown). One
+/// function with plain arguments for every such line of every screen: each `<Show>` or closure
+/// of its own would be code of its own in the signer's download. `alert`: announced at once.
+fn line(
+    id: &'static str,
+    class: &'static str,
+    alert: bool,
+    text: Signal<Option<String>>,
+) -> impl IntoView {
+    move || {
+        text.get().map(|text| {
+            view! { <p id=id class=class role=alert.then_some("alert")>{text}</p> }
+        })
+    }
+}
+
 /// A link to whom the signer can ask for help.
 #[component]
 fn ContactLink(contact: HelpContact) -> impl IntoView {
@@ -326,8 +370,20 @@ mod tests {
             Screen::after_load(Ok(view(RecipientState::Cancelled, None))),
             Screen::Cancelled(_)
         ));
+        let kba = view(RecipientState::Pending, Some(Method::Kba));
+        assert_eq!(
+            Screen::after_load(Ok(kba.clone())),
+            Screen::Kba {
+                recipient: kba,
+                subject: None,
+                problem: None,
+            }
+        );
         assert!(matches!(
-            Screen::after_load(Ok(view(RecipientState::Pending, Some(Method::Kba)))),
+            Screen::after_load(Ok(view(
+                RecipientState::Pending,
+                Some(Method::GovernmentId)
+            ))),
             Screen::Problem(ProblemKind::NotAvailable(_))
         ));
         assert!(matches!(

@@ -1,7 +1,7 @@
 use leptos::{ev::SubmitEvent, html, prelude::*};
 use signgate_core::wire::{ErrorCode, RecipientView, VerifiedResponse};
 
-use super::{ContactLink, Elsewhere, Heading, Screen, elsewhere};
+use super::{ContactLink, Elsewhere, Heading, Screen, elsewhere, line};
 use crate::api::{self, Failure};
 use crate::contact::HelpContact;
 use crate::i18n::{self, Key, Lang, text, tr};
@@ -144,17 +144,22 @@ pub fn Password(
                             }}
                         </button>
                     </div>
-                    <Show when=move || error.get().is_none() && tries_left.is_some()>
-                        <p id=HINT_ID class="hint">
-                            {move || tries_left.map(|n| i18n::tries_left(lang.get(), n).trim().to_string())}
-                        </p>
-                    </Show>
+                    {line(
+                        HINT_ID,
+                        "hint",
+                        false,
+                        Signal::derive(move || {
+                            let n = tries_left.filter(|_| error.get().is_none())?;
+                            Some(i18n::tries_left(lang.get(), n).trim().to_string())
+                        }),
+                    )}
                 </div>
-                <Show when=move || error.get().is_some()>
-                    <p id=ERROR_ID class="error" role="alert">
-                        {move || error.get().map(|error| error_text(lang.get(), error))}
-                    </p>
-                </Show>
+                {line(
+                    ERROR_ID,
+                    "error",
+                    true,
+                    Signal::derive(move || error.get().map(|error| error_text(lang.get(), error))),
+                )}
                 <button type="submit" class="button" disabled=move || pending.get()>
                     {tr(Key::Verify)}
                 </button>

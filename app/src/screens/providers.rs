@@ -4,7 +4,7 @@ use signgate_core::wire::{ErrorCode, LoginStarted, ProviderOption, RecipientView
 
 use signgate_core::validate::is_web_address;
 
-use super::{ContactLink, Elsewhere, Heading, Screen, elsewhere};
+use super::{ContactLink, Elsewhere, Heading, Screen, elsewhere, line};
 use crate::api::{self, Failure};
 use crate::contact::HelpContact;
 use crate::i18n::{self, Key, Lang, text, tr};
@@ -137,15 +137,16 @@ pub fn Providers(
         view! {
             <p>{intro}</p>
             <div class="stack providers">
-                <Show when=move || problem.with(Option::is_some)>
-                    <p id=ERROR_ID class="error" role="alert">
-                        {move || {
-                            problem
-                                .get()
-                                .map(|(why, name)| start_problem_text(lang.get(), why, &name))
-                        }}
-                    </p>
-                </Show>
+                {line(
+                    ERROR_ID,
+                    "error",
+                    true,
+                    Signal::derive(move || {
+                        problem
+                            .get()
+                            .map(|(why, name)| start_problem_text(lang.get(), why, &name))
+                    }),
+                )}
                 {buttons}
             </div>
             // Always in the page, so screen readers are listening before the text arrives.

@@ -4,7 +4,7 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use signgate_core::otp::Channel;
 use signgate_core::wire::{CodeSent, ErrorCode, RecipientView};
 
-use super::{Elsewhere, Screen, elsewhere};
+use super::{Elsewhere, Screen, elsewhere, line};
 use crate::api::{self, Failure};
 use crate::contact::HelpContact;
 use crate::i18n::{self, Key, Lang, text, tr};
@@ -117,11 +117,14 @@ pub fn SendForm(
     view! {
         <form class="stack" on:submit=on_submit>
             {children.map(|children| children())}
-            <Show when=move || problem.get().is_some()>
-                <p id=SEND_ERROR_ID class="error" role="alert">
-                    {move || problem.get().map(|problem| send_problem_text(lang.get(), problem))}
-                </p>
-            </Show>
+            {line(
+                SEND_ERROR_ID,
+                "error",
+                true,
+                Signal::derive(move || {
+                    problem.get().map(|problem| send_problem_text(lang.get(), problem))
+                }),
+            )}
             // Not `disabled` while sending: that would drop the signer's focus off the page.
             <button type="submit" class="button" aria-disabled=move || pending.get().then_some("true")>
                 {tr(Key::SendCode)}
