@@ -321,7 +321,7 @@ pub struct KbaRound {
     pub questions: Vec<KbaQuestion>,
     /// Time left to answer, from this answer.
     pub expires_in_secs: u64,
-    /// Tries left (`None`: unlimited) if this one fails.
+    /// Tries left, this one included (`None`: unlimited); 1: this is the last.
     #[serde(default)]
     pub tries_left: Option<u32>,
 }
