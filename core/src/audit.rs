@@ -79,6 +79,8 @@ pub enum AuditKind {
         provider: String,
         reference: String,
         questions: u32,
+        /// The name looked up (always the recipient's, as typed).
+        name: String,
     },
     /// KBA: a round scored: how many questions and whether all were right, never which were not.
     /// A round that ran out of time is `timed_out` (and failed).

@@ -244,6 +244,21 @@ impl KbaBook {
         }
     }
 
+    /// The follow-ups owed cannot be had (the provider will not ask them): the try counts as
+    /// failed, so a signer is never stuck between rounds. `None` when none are owed.
+    pub fn give_up_follow_ups(&mut self, rules: &KbaRules) -> Option<Verdict> {
+        if !self.follow_up || self.open.is_some() {
+            return None;
+        }
+        let owed = OpenRound {
+            round: String::new(),
+            stage: Stage::FollowUp,
+            question_ids: Vec::new(),
+            expires_at: 0,
+        };
+        Some(self.score(rules, &owed, FOLLOW_UPS))
+    }
+
     /// The open round ran out of time (or the provider could not go on): it is closed unscored,
     /// and a try whose questions were seen counts as failed, so waiting out a hard question is
     /// no way to see new ones for free.
@@ -316,6 +331,29 @@ pub const US_STATES: &[&str] = &[
 ];
 
 impl Subject {
+    /// Whether the name typed is the recipient's, the one the sender gave: the first given name
+    /// and every part of the family name are words of it (case and punctuation aside). A middle
+    /// name may be left out; another person's name may not be put in, so a forwarded link does
+    /// not let its holder pass with their own identity.
+    pub fn is_named(&self, recipient_name: &str) -> bool {
+        let words = |s: &str| -> Vec<String> {
+            s.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect()
+        };
+        let known = words(recipient_name);
+        let (first, last) = (words(&self.first_name), words(&self.last_name));
+        first.first().is_some_and(|given| known.contains(given))
+            && !last.is_empty()
+            && last.iter().all(|w| known.contains(w))
+    }
+
+    /// The name as typed, for the audit trail and the signature field.
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name.trim(), self.last_name.trim())
+    }
+
     /// Everything wrong with what the signer typed, named so they can fix it all at once. `today`
     /// is `YYYY-MM-DD` (the caller's clock): a birth date must be a real day before it.
     pub fn problems(&self, today: &str) -> Vec<String> {
@@ -599,6 +637,46 @@ mod tests {
         book.mark_not_eligible();
         assert_eq!(book.may_ask(Stage::First), Err(Refusal::NotEligible));
         assert_eq!(book.failures(), 1, "not being found is no failed try");
+    }
+
+    #[test]
+    fn the_name_must_be_the_recipients_give_or_take_a_middle_name() {
+        let named = |first: &str, last: &str, recipient: &str| {
+            Subject {
+                first_name: first.into(),
+                last_name: last.into(),
+                ..subject()
+            }
+            .is_named(recipient)
+        };
+        assert!(named("Ada", "Lovelace", "Ada Lovelace"));
+        assert!(named("ADA", "lovelace", "Ada Lovelace"));
+        assert!(named("Ada", "Lovelace", "Ada King Lovelace"));
+        assert!(named("Ada King", "Lovelace", "Ada King Lovelace"));
+        assert!(named("Mary-Ann", "O'Neil", "Mary-Ann O'Neil"));
+        assert!(named("Анна", "Каренина", "Анна Каренина"));
+        assert!(!named("Bob", "Smith", "Ada Lovelace"));
+        assert!(!named("Ada", "Smith", "Ada Lovelace"));
+        assert!(!named("Ada", "Lovelace Smith", "Ada Lovelace"));
+        assert!(!named("", "Lovelace", "Ada Lovelace"));
+        assert!(!named("Ada", "", "Ada Lovelace"));
+        assert_eq!(subject().full_name(), "Ada Lovelace");
+    }
+
+    #[test]
+    fn follow_ups_that_cannot_be_had_fail_the_try() {
+        let rules = rules(false, 2);
+        let mut book = KbaBook::default();
+        assert_eq!(book.give_up_follow_ups(&rules), None, "none owed");
+        round(&mut book, &rules, Stage::First, "a", 1);
+        assert_eq!(
+            book.give_up_follow_ups(&rules),
+            Some(Verdict::Failed {
+                tries_left: Some(1)
+            })
+        );
+        assert_eq!(book.give_up_follow_ups(&rules), None, "given up once");
+        assert_eq!(book.may_ask(Stage::First), Ok(()), "a new try may start");
     }
 
     #[test]

@@ -186,7 +186,11 @@ fn describe(kind: &AuditKind) -> (String, Option<String>) {
             provider,
             reference,
             questions,
-        } => format!("{provider} asked {questions} knowledge questions (transaction {reference})"),
+            name,
+        } => format!(
+            "{provider} found {name} and asked {questions} knowledge questions (transaction \
+             {reference})"
+        ),
         AuditKind::KbaRound {
             reference,
             follow_up,

@@ -105,6 +105,8 @@ describe('KBA under workerd with the IDology stand-in', () => {
     assert.equal(kbaStarted.provider, 'idology');
     assert.match(kbaStarted.reference, /^\d+$/);
     assert.equal(kbaStarted.questions, 3);
+    assert.equal(kbaStarted.name, 'Ada Lovelace', 'whom the provider found');
+    assert.equal(verified.signature_name, 'Ada Lovelace');
     assert.deepEqual(ofType(events, 'kba_round').map(({ follow_up, questions, passed }) => ({ follow_up, questions, passed })),
       [{ follow_up: false, questions: 3, passed: true }]);
     assert.equal(ofType(events, 'verified')[0].method, 'kba');
@@ -221,6 +223,11 @@ describe('KBA under workerd with the IDology stand-in', () => {
     const problems = await expectError(await api.kbaStart({ ...SUBJECT, state: 'XX', zip: '1', date_of_birth: '2999-01-01' }), 400, 'invalid_request');
     for (const field of ['state', 'zip', 'date_of_birth']) assert.match(problems.message, new RegExp(field));
     await expectError(await api.kbaStart({ ...SUBJECT, ssn: '123-45-6789' }), 400, 'invalid_request');
+    // A forwarded link: its holder cannot pass with their own identity.
+    const lookups = idology.calls.length;
+    const someoneElse = await expectError(await api.kbaStart({ ...SUBJECT, first_name: 'Eve', last_name: 'Smith' }), 400, 'invalid_request');
+    assert.match(someoneElse.message, /Ada Lovelace/);
+    assert.equal(idology.calls.length, lookups, 'no lookup of anyone but the recipient');
     const round = await started(api);
     const right = answersTo(round);
     const bad = [

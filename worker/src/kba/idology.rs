@@ -16,6 +16,8 @@ const DEFAULT_API_BASE: &str = "https://web.idologylive.com/api";
 /// A provider that does not answer within this holds no signer up any longer (the recipient's
 /// checks wait for it).
 const ANSWER_WITHIN: Duration = Duration::from_secs(15);
+/// An answer declared larger is not read (the reader refuses more than 64 KB anyway).
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 pub struct Idology {
     api_base: String,
@@ -121,15 +123,32 @@ impl Idology {
             Request::new_with_init(&url, &init)
         })()
         .map_err(|e| Unavailable(format!("the request could not be made: {e}")))?;
-        let fetch = Fetch::Request(request);
-        let sent = Box::pin(fetch.send());
-        let mut response = match select(sent, Box::pin(Delay::from(ANSWER_WITHIN))).await {
-            Either::Left((Ok(response), _)) => response,
-            Either::Left((Err(e), _)) => {
-                return Err(Unavailable(format!(
-                    "the provider could not be reached: {e}"
-                )));
+        // The whole exchange, body included, within the time: the recipient's checks wait.
+        let exchange = async move {
+            let mut response = Fetch::Request(request)
+                .send()
+                .await
+                .map_err(|e| Unavailable(format!("the provider could not be reached: {e}")))?;
+            let status = response.status_code();
+            if !(200..300).contains(&status) {
+                return Err(Unavailable(format!("the provider answered HTTP {status}")));
             }
+            let declared: Option<usize> = response
+                .headers()
+                .get("content-length")
+                .ok()
+                .flatten()
+                .and_then(|length| length.parse().ok());
+            if declared.is_some_and(|length| length > MAX_ANSWER_BYTES) {
+                return Err(Unavailable("the provider's answer is too large".into()));
+            }
+            response
+                .text()
+                .await
+                .map_err(|e| Unavailable(format!("the provider's answer was cut off: {e}")))
+        };
+        let text = match select(Box::pin(exchange), Box::pin(Delay::from(ANSWER_WITHIN))).await {
+            Either::Left((answered, _)) => answered?,
             Either::Right(_) => {
                 return Err(Unavailable(format!(
                     "the provider did not answer in {} s",
@@ -137,14 +156,6 @@ impl Idology {
                 )));
             }
         };
-        let status = response.status_code();
-        if !(200..300).contains(&status) {
-            return Err(Unavailable(format!("the provider answered HTTP {status}")));
-        }
-        let text = response
-            .text()
-            .await
-            .map_err(|e| Unavailable(format!("the provider's answer was cut off: {e}")))?;
         read(&text).map_err(|e| Unavailable(format!("the provider's answer was unreadable: {e:?}")))
     }
 }

@@ -32,6 +32,19 @@ pub struct KbaProgress {
     pub book: KbaBook,
     /// The provider's transaction of the current try.
     reference: Option<String>,
+    /// The name the provider found (the recipient's, as typed), for the signature field.
+    #[serde(default)]
+    name: Option<String>,
+    /// After "not eligible": has the agreement queued the sender's webhook? Retried by the alarm.
+    #[serde(default)]
+    sender_told: bool,
+}
+
+impl KbaProgress {
+    /// A "not eligible" the sender has not been told of yet.
+    pub fn owes_the_sender(&self) -> bool {
+        self.book.is_not_eligible() && !self.sender_told
+    }
 }
 
 impl RecipientObject {
@@ -80,6 +93,16 @@ impl RecipientObject {
             Ok(ready) => ready,
             Err(e) => return Ok(Err(e)),
         };
+        if !subject.is_named(&loaded.record.name) {
+            return Ok(Err(*fail(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "first_name, last_name: the name the sender gave for you, {}. If yours is \
+                     written otherwise, please ask the sender to correct it.",
+                    loaded.record.name
+                ),
+            )));
+        }
         let given_up = given_up(&loaded);
         if let Some(verdict) = loaded.progress.kba.book.abandon(&rules) {
             return self
@@ -117,13 +140,37 @@ impl RecipientObject {
                 id_number,
                 questions,
             }) => {
+                loaded.progress.kba.name = Some(subject.full_name());
                 self.open_round(loaded, &rules, stage, &provider, id_number, questions)
                     .await
             }
             Ok(Answer::NotEligible { id_number }) if !follow_up => {
                 self.not_eligible(loaded, &provider, id_number).await
             }
+            // The provider answered, and not with the follow-ups: it will not ask them.
+            Ok(other) if follow_up => self.follow_ups_refused(loaded, &rules, other).await,
             other => Ok(Err(*provider_failed(other))),
+        }
+    }
+
+    /// The provider will not ask the follow-ups owed: that try fails rather than leave the
+    /// signer stuck between rounds.
+    async fn follow_ups_refused<T>(
+        &self,
+        mut loaded: Loaded,
+        rules: &KbaRules,
+        answer: Answer,
+    ) -> Result<Reply<T>> {
+        provider_failed(Ok(answer));
+        let given_up = given_up(&loaded);
+        match loaded.progress.kba.book.give_up_follow_ups(rules) {
+            Some(verdict) => {
+                self.try_failed(loaded, rules, verdict, true, given_up)
+                    .await
+            }
+            None => Ok(Err(*provider_failed(Err(Unavailable(
+                "no follow-ups owed".into(),
+            ))))),
         }
     }
 
@@ -159,6 +206,7 @@ impl RecipientObject {
                 provider: provider.name().into(),
                 reference: reference.clone(),
                 questions: count,
+                name: loaded.progress.kba.name.clone().unwrap_or_default(),
             }],
             Stage::FollowUp => Vec::new(),
         };
@@ -193,16 +241,36 @@ impl RecipientObject {
             reference,
         };
         let loaded = self.save(loaded, vec![event]).await?;
+        self.tell_sender_unavailable(loaded).await?;
+        Ok(Err(*not_eligible()))
+    }
+
+    /// Has the agreement queue the sender's "method unavailable" webhook; if it cannot be
+    /// reached now, the alarm tries again until it can.
+    pub(super) async fn tell_sender_unavailable(&self, loaded: Loaded) -> Result<()> {
+        if !loaded.progress.kba.owes_the_sender() {
+            return Ok(());
+        }
         let agreement = stub(&self.env, AGREEMENTS_BINDING, &loaded.record.agreement_id)?;
         let unavailable = AgreementCall::RecipientMethodUnavailable {
             recipient_id: self.id(),
             method: Method::Kba,
         };
-        if let Err(error) = call_ok::<_, ()>(&agreement, &unavailable).await {
-            // The audit trail has it; the webhook is the sender's convenience.
-            worker::console_error!("telling the agreement about an unavailable method: {error}");
+        match call_ok::<_, ()>(&agreement, &unavailable).await {
+            Ok(()) => {
+                let mut current = self.load().await?.expect("loaded above");
+                current.progress.kba.sender_told = true;
+                self.save(current, Vec::new()).await?;
+            }
+            Err(error) => {
+                worker::console_error!(
+                    "telling the agreement about an unavailable method: {error}"
+                );
+                self.alarm_by(now_ms() + super::RETRY_TELLING_AFTER_MS)
+                    .await?;
+            }
         }
-        Ok(Err(*not_eligible()))
+        Ok(())
     }
 
     /// The answers to a round: taken (the round closes), scored by the provider, judged by the
@@ -217,6 +285,11 @@ impl RecipientObject {
             Ok(ready) => ready,
             Err(e) => return Ok(Err(e)),
         };
+        if loaded.progress.kba.book.is_passed() {
+            // Passed before, but the agreement did not confirm in time: it is asked again, and
+            // this browser gets the grant.
+            return self.kba_verified(loaded).await;
+        }
         let given_up = given_up(&loaded);
         if let Some(verdict) = loaded.progress.kba.book.expire(&rules, now_ms()) {
             return self
@@ -275,11 +348,7 @@ impl RecipientObject {
         match verdict {
             Verdict::Passed => {
                 let loaded = self.save(loaded, vec![round]).await?;
-                let verified = self.verified(loaded, "kba").await?;
-                Ok(verified.map(|v| KbaAnswered {
-                    verified: Some(v),
-                    follow_up: None,
-                }))
+                self.kba_verified(loaded).await
             }
             Verdict::FollowUp => {
                 let loaded = self.save(loaded, vec![round]).await?;
@@ -305,8 +374,9 @@ impl RecipientObject {
                             follow_up: Some(r),
                         }))
                     }
-                    // Owed still: starting again asks for them.
-                    other => Ok(Err(*provider_failed(other))),
+                    Ok(other) => self.follow_ups_refused(loaded, &rules, other).await,
+                    // Owed still (the provider may be back in a moment): starting again asks.
+                    Err(unavailable) => Ok(Err(*provider_failed(Err(unavailable)))),
                 }
             }
             verdict => {
@@ -314,6 +384,16 @@ impl RecipientObject {
                     .await
             }
         }
+    }
+
+    /// Verified by KBA: the grant, with the name the provider found for the signature field.
+    async fn kba_verified(&self, loaded: Loaded) -> Result<Reply<KbaAnswered>> {
+        let name = loaded.progress.kba.name.clone();
+        let verified = self.verified_with(loaded, "kba", None, name).await?;
+        Ok(verified.map(|v| KbaAnswered {
+            verified: Some(v),
+            follow_up: None,
+        }))
     }
 
     /// A try that failed (wrong answers, or a round given up or out of time), with the event of
@@ -367,10 +447,13 @@ impl RecipientObject {
             Refusal::Locked => return self.refused(loaded, RefusalReason::Cancelled).await,
             // Passed, but the agreement did not confirm in time: it is asked again.
             Refusal::Passed => {
-                return Ok(Err(match self.verified(loaded, "kba").await? {
-                    Ok(_) => *already_verified(),
-                    Err(e) => e,
-                }));
+                let name = loaded.progress.kba.name.clone();
+                return Ok(Err(
+                    match self.verified_with(loaded, "kba", None, name).await? {
+                        Ok(_) => *already_verified(),
+                        Err(e) => e,
+                    },
+                ));
             }
             Refusal::NotEligible => not_eligible(),
             Refusal::NotOpen | Refusal::RoundOpen => fail(
@@ -411,7 +494,11 @@ fn not_eligible() -> Failure {
 fn provider_failed(answer: std::result::Result<Answer, Unavailable>) -> Failure {
     let why = match answer {
         Err(Unavailable(why)) => why,
-        Ok(Answer::Refused { reason }) => format!("the provider refused the request: {reason}"),
+        // Not its words: they may repeat what the signer typed.
+        Ok(Answer::Refused { .. }) => {
+            "the provider refused the request (its credentials, or a field it would not take)"
+                .into()
+        }
         Ok(other) => format!("the provider answered out of turn: {:?}", kind_of(&other)),
     };
     worker::console_error!("KBA provider: {why}");

@@ -409,7 +409,7 @@ pub struct ViewReply {
 const RECORD: &str = "record";
 const PROGRESS: &str = "progress";
 const REOPEN_WINDOW_MS: u64 = 60_000;
-const RETRY_TELLING_AFTER_MS: u64 = 10_000;
+pub(super) const RETRY_TELLING_AFTER_MS: u64 = 10_000;
 
 #[durable_object]
 #[allow(
@@ -512,8 +512,8 @@ impl DurableObject for RecipientObject {
         }
     }
 
-    /// Retries telling the agreement about a lock until it confirms, and writes the count of a
-    /// window of refusals once it has ended.
+    /// Retries telling the agreement about a lock (or a KBA signer the provider cannot ask) until
+    /// it confirms, and writes the count of a window of refusals once it has ended.
     async fn alarm(&self) -> Result<Response> {
         let Some(mut loaded) = self.load().await? else {
             return Response::ok("done");
@@ -526,6 +526,9 @@ impl DurableObject for RecipientObject {
             self.alarm_by(window.ends_at()).await?;
         }
         self.tell_agreement_locked(loaded).await?;
+        if let Some(loaded) = self.load().await? {
+            self.tell_sender_unavailable(loaded).await?;
+        }
         Response::ok("done")
     }
 }
