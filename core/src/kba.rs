@@ -441,7 +441,7 @@ fn has_duplicates(ids: &[String]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -687,7 +687,8 @@ mod tests {
         assert_eq!(date_of(1_796_083_200_000), "2026-12-01");
     }
 
-    fn subject() -> Subject {
+    /// The stand-in's identity, as a signer would type it.
+    pub(crate) fn subject() -> Subject {
         Subject {
             first_name: "Ada".into(),
             last_name: "Lovelace".into(),

@@ -468,16 +468,7 @@ mod tests {
     fn the_kba_preview_asks_sample_questions_and_takes_any_complete_answers() {
         let key = key(KEY);
         let kba = spec(Method::Kba);
-        let subject = crate::kba::Subject {
-            first_name: "Ada".into(),
-            last_name: "Lovelace".into(),
-            address: "12 Analytical Way".into(),
-            city: "Springfield".into(),
-            state: "IL".into(),
-            zip: "62701".into(),
-            date_of_birth: "1985-12-10".into(),
-            ssn_last4: None,
-        };
+        let subject = crate::kba::tests::subject();
         let today = "2026-11-30";
         let PreviewAnswer::KbaQuestions(round) = kba.answer(
             PreviewStep::KbaStart {
