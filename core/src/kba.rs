@@ -336,17 +336,7 @@ impl Subject {
     /// name may be left out; another person's name may not be put in, so a forwarded link does
     /// not let its holder pass with their own identity.
     pub fn is_named(&self, recipient_name: &str) -> bool {
-        let words = |s: &str| -> Vec<String> {
-            s.split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .map(str::to_lowercase)
-                .collect()
-        };
-        let known = words(recipient_name);
-        let (first, last) = (words(&self.first_name), words(&self.last_name));
-        first.first().is_some_and(|given| known.contains(given))
-            && !last.is_empty()
-            && last.iter().all(|w| known.contains(w))
+        crate::validate::is_same_person(&self.first_name, &self.last_name, recipient_name)
     }
 
     /// The name as typed, for the audit trail and the signature field.
@@ -402,15 +392,7 @@ fn is_past_date(date: &str, today: &str) -> bool {
             return None;
         }
         let (y, m, day): (u32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, day.parse().ok()?);
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        let days = match m {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
-        (y >= 1900 && (1..=days).contains(&day)).then_some((y, m, day))
+        (y >= 1900 && crate::validate::is_real_day(y, m, day)).then_some((y, m, day))
     };
     matches!((parse(date), parse(today)), (Some(born), Some(now)) if born < now)
 }

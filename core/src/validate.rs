@@ -1,6 +1,38 @@
 //! Checks on what the platform sends us: each returns a message a developer can act on.
 
 pub const MAX_NAME_LEN: usize = 200;
+
+/// Whether `year-month-day` is a day of the Gregorian calendar.
+pub fn is_real_day(year: u32, month: u32, day: u32) -> bool {
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+/// The words of a person's name, lower-cased, punctuation dropped: how names are compared.
+pub fn name_words(name: &str) -> Vec<String> {
+    name.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Whether a person named `given` `surname` (on a document, or typed) is the one named `known`
+/// (the recipient, as the sender gave them): the first given name and every word of the surname
+/// are words of it. A middle name may be missing on either side; another person's may not appear.
+pub fn is_same_person(given: &str, surname: &str, known: &str) -> bool {
+    let known = name_words(known);
+    let (given, surname) = (name_words(given), name_words(surname));
+    given.first().is_some_and(|first| known.contains(first))
+        && !surname.is_empty()
+        && surname.iter().all(|w| known.contains(w))
+}
 pub const MAX_TITLE_LEN: usize = 300;
 pub const MAX_EMAIL_LEN: usize = 254;
 pub const MAX_URL_LEN: usize = 2048;
