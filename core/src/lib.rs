@@ -9,6 +9,7 @@ pub mod audit;
 pub mod client;
 pub mod encoding;
 pub mod grant;
+pub mod id_document;
 pub mod kba;
 pub mod login;
 pub mod method_setup;
