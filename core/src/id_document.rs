@@ -7,7 +7,8 @@
 //! Both formats prove internal consistency only, not that a document is genuine: that is the
 //! provider's part (and the reason it is asked).
 
-use crate::validate::{is_real_day, is_same_person, name_words};
+use crate::calendar::is_real_day;
+use crate::validate::{is_same_person, name_words};
 
 /// A date as `(year, month, day)`.
 pub type Date = (u32, u32, u32);

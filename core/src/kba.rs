@@ -392,28 +392,9 @@ fn is_past_date(date: &str, today: &str) -> bool {
             return None;
         }
         let (y, m, day): (u32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, day.parse().ok()?);
-        (y >= 1900 && crate::validate::is_real_day(y, m, day)).then_some((y, m, day))
+        (y >= 1900 && crate::calendar::is_real_day(y, m, day)).then_some((y, m, day))
     };
     matches!((parse(date), parse(today)), (Some(born), Some(now)) if born < now)
-}
-
-/// The UTC day of `unix_ms` as `YYYY-MM-DD` (Howard Hinnant's days-to-civil algorithm).
-pub fn date_of(unix_ms: u64) -> String {
-    let days = (unix_ms / 86_400_000) as i64 + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
 }
 
 fn has_duplicates(ids: &[String]) -> bool {
@@ -659,14 +640,6 @@ pub(crate) mod tests {
         );
         assert_eq!(book.give_up_follow_ups(&rules), None, "given up once");
         assert_eq!(book.may_ask(Stage::First), Ok(()), "a new try may start");
-    }
-
-    #[test]
-    fn dates_are_counted_from_the_epoch() {
-        assert_eq!(date_of(0), "1970-01-01");
-        assert_eq!(date_of(951_782_400_000), "2000-02-29");
-        assert_eq!(date_of(1_796_083_199_999), "2026-11-30");
-        assert_eq!(date_of(1_796_083_200_000), "2026-12-01");
     }
 
     /// The stand-in's identity, as a signer would type it.

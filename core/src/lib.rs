@@ -6,6 +6,7 @@
 
 pub mod attempts;
 pub mod audit;
+pub mod calendar;
 pub mod client;
 pub mod encoding;
 pub mod grant;

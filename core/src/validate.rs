@@ -2,19 +2,6 @@
 
 pub const MAX_NAME_LEN: usize = 200;
 
-/// Whether `year-month-day` is a day of the Gregorian calendar.
-pub fn is_real_day(year: u32, month: u32, day: u32) -> bool {
-    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day)
-}
-
 /// The words of a person's name, lower-cased, punctuation dropped: how names are compared.
 pub fn name_words(name: &str) -> Vec<String> {
     name.split(|c: char| !c.is_alphanumeric())

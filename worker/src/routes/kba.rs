@@ -5,7 +5,8 @@
 //! malformed form never reaches the provider. Starts pass the per-IP throttle of sends (each is a
 //! paid lookup of a person), answers that of checks.
 
-use signgate_core::kba::{Subject, date_of};
+use signgate_core::calendar::date_of;
+use signgate_core::kba::Subject;
 use signgate_core::wire::{ErrorCode, KbaAnswered, KbaAnswers, KbaRound};
 use worker::{Env, Request, Response, Result};
 

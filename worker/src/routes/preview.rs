@@ -4,7 +4,8 @@
 //! reach a recipient's state, the audit trail or anyone's inbox. A link token is refused here,
 //! and a preview token on the real routes.
 
-use signgate_core::kba::{Subject, date_of};
+use signgate_core::calendar::date_of;
+use signgate_core::kba::Subject;
 use signgate_core::policy::Method;
 use signgate_core::preview::{self, PREVIEW_GRANT, PreviewAnswer, PreviewSpec, PreviewStep};
 use signgate_core::wire::{
