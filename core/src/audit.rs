@@ -19,6 +19,20 @@ pub struct AuditEvent {
     pub kind: AuditKind,
 }
 
+impl AuditEvent {
+    /// `kinds` as events that happened at `at`, to `recipient_id` (`None`: the agreement).
+    pub fn all_at(at: u64, recipient_id: Option<&str>, kinds: Vec<AuditKind>) -> Vec<AuditEvent> {
+        kinds
+            .into_iter()
+            .map(|kind| AuditEvent {
+                at,
+                recipient_id: recipient_id.map(str::to_string),
+                kind,
+            })
+            .collect()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]

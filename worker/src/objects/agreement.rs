@@ -240,15 +240,7 @@ impl AgreementObject {
             Some(log) => log,
             None => AuditLog::load(&storage).await?,
         };
-        let at = now_ms();
-        let events = kinds
-            .into_iter()
-            .map(|kind| AuditEvent {
-                at,
-                recipient_id: recipient_id.clone(),
-                kind,
-            })
-            .collect();
+        let events = AuditEvent::all_at(now_ms(), recipient_id.as_deref(), kinds);
         // The cache moves on only once the write is done: a failed one leaves no gap.
         let mut written = log;
         written.append_with(&storage, events, batch).await?;

@@ -578,16 +578,7 @@ impl RecipientObject {
                 storage.put_multiple_raw(batch).await?;
             }
         } else {
-            let at = now_ms();
-            let recipient_id = Some(self.id());
-            let events = events
-                .into_iter()
-                .map(|kind| AuditEvent {
-                    at,
-                    recipient_id: recipient_id.clone(),
-                    kind,
-                })
-                .collect();
+            let events = AuditEvent::all_at(now_ms(), Some(&self.id()), events);
             loaded.audit.append_with(&storage, events, batch).await?;
         }
         *self.cache.borrow_mut() = Some(loaded.clone());
