@@ -26,16 +26,6 @@ function answersTo(round, wrong = 0) {
   };
 }
 
-async function eventually(check, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = await check();
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error('not in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('KBA under workerd with the IDology stand-in', () => {
   let idology;
   let hooks;

@@ -447,13 +447,10 @@ impl RecipientObject {
             Refusal::Locked => return self.refused(loaded, RefusalReason::Cancelled).await,
             // Passed, but the agreement did not confirm in time: it is asked again.
             Refusal::Passed => {
-                let name = loaded.progress.kba.name.clone();
-                return Ok(Err(
-                    match self.verified_with(loaded, "kba", None, name).await? {
-                        Ok(_) => *already_verified(),
-                        Err(e) => e,
-                    },
-                ));
+                return Ok(Err(match self.kba_verified(loaded).await? {
+                    Ok(_) => *already_verified(),
+                    Err(e) => e,
+                }));
             }
             Refusal::NotEligible => not_eligible(),
             Refusal::NotOpen | Refusal::RoundOpen => fail(
