@@ -113,6 +113,30 @@ pub enum AuditKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reference: Option<String>,
     },
+    /// Government ID: the hand-off link went to a phone (the number masked).
+    IdHandoffSent {
+        to: String,
+    },
+    /// Government ID: the hand-off link was opened (on the phone, presumably).
+    IdHandoffOpened,
+    /// Government ID: the photos were handed to the provider. `live`: all from the live camera.
+    IdCheckSubmitted {
+        provider: String,
+        reference: String,
+        document: crate::id_check::Document,
+        live: bool,
+    },
+    /// Government ID: a try ended: passed, or why not (never a score, an image, a document
+    /// number or a date of birth).
+    IdCheckEnded {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure: Option<crate::id_check::Failure>,
+        /// The name on the document, locked into the signature field (passed only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
     /// A wrong entry that counted.
     VerificationFailed {
         method: Method,

@@ -252,9 +252,12 @@ impl DocumentData {
 }
 
 /// How closely the name on a document must match the recipient's (policy).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
 pub enum NameRule {
     Strict,
+    #[default]
     Lenient,
 }
 

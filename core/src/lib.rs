@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod client;
 pub mod encoding;
 pub mod grant;
+pub mod id_check;
 pub mod id_document;
 pub mod kba;
 pub mod login;

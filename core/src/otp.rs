@@ -204,28 +204,12 @@ impl CodeBook {
     }
 
     fn send_refusal(&self, rules: &CodeRules, now_ms: u64) -> Option<SendRefusal> {
-        let recent: Vec<u64> = self
-            .sends
-            .iter()
-            .copied()
-            .filter(|&at| now_ms < at.saturating_add(HOUR_MS))
-            .collect();
-        let cooldown_ends = recent
-            .iter()
-            .max()
-            .map(|&last| last.saturating_add(rules.cooldown_ms));
-        let cap_ends = (recent.len() >= rules.max_sends_per_hour as usize)
-            .then(|| recent.iter().min().map(|&first| first + HOUR_MS))
-            .flatten();
-        match (cap_ends, cooldown_ends) {
-            (Some(ends), _) => Some(SendRefusal::HourlyCap {
-                retry_after_ms: ends.saturating_sub(now_ms),
-            }),
-            (None, Some(ends)) if now_ms < ends => Some(SendRefusal::Cooldown {
-                retry_after_ms: ends - now_ms,
-            }),
-            _ => None,
-        }
+        send_refusal(
+            &self.sends,
+            rules.cooldown_ms,
+            rules.max_sends_per_hour,
+            now_ms,
+        )
     }
 
     /// Records a new code with the caller's fresh random `id`, if one may be sent now.
@@ -340,8 +324,45 @@ impl CodeBook {
     /// Drops expired codes and sends older than an hour, so the book stays small.
     fn forget_old(&mut self, now_ms: u64) {
         self.live.retain(|c| now_ms < c.expires_at);
-        self.sends.retain(|&at| now_ms < at.saturating_add(HOUR_MS));
+        forget_old_sends(&mut self.sends, now_ms);
     }
+}
+
+/// Whether a message may be sent at `now`, given when earlier ones were (`sends`): a cooldown
+/// after the last, and at most `max_per_hour` in any hour. The rule of every message a signer
+/// can have sent to them (codes, and the ID check's hand-off link).
+pub fn send_refusal(
+    sends: &[u64],
+    cooldown_ms: u64,
+    max_per_hour: u32,
+    now_ms: u64,
+) -> Option<SendRefusal> {
+    let recent: Vec<u64> = sends
+        .iter()
+        .copied()
+        .filter(|&at| now_ms < at.saturating_add(HOUR_MS))
+        .collect();
+    let cooldown_ends = recent
+        .iter()
+        .max()
+        .map(|&last| last.saturating_add(cooldown_ms));
+    let cap_ends = (recent.len() >= max_per_hour as usize)
+        .then(|| recent.iter().min().map(|&first| first + HOUR_MS))
+        .flatten();
+    match (cap_ends, cooldown_ends) {
+        (Some(ends), _) => Some(SendRefusal::HourlyCap {
+            retry_after_ms: ends.saturating_sub(now_ms),
+        }),
+        (None, Some(ends)) if now_ms < ends => Some(SendRefusal::Cooldown {
+            retry_after_ms: ends - now_ms,
+        }),
+        _ => None,
+    }
+}
+
+/// Drops the send times older than an hour at `now`: they no longer count.
+pub fn forget_old_sends(sends: &mut Vec<u64>, now_ms: u64) {
+    sends.retain(|&at| now_ms < at.saturating_add(HOUR_MS));
 }
 
 /// A code of `digits` decimal digits from uniformly random 32-bit words: the first word below the

@@ -37,6 +37,7 @@ impl Method {
         Method::Social,
         Method::PlatformAccount,
         Method::Kba,
+        Method::GovernmentId,
     ];
 
     pub fn is_available(self) -> bool {
@@ -292,6 +293,9 @@ pub struct GovernmentIdPolicy {
     /// The whole check must finish within this many minutes of opening the link.
     pub session_minutes: u32,
     pub keep_identity_report: bool,
+    /// How closely the name on the document must match the recipient's: `lenient` lets a middle
+    /// name be missing on either side; `strict` wants the same words.
+    pub name_match: crate::id_document::NameRule,
 }
 
 impl Default for GovernmentIdPolicy {
@@ -300,6 +304,7 @@ impl Default for GovernmentIdPolicy {
             max_tries: TryLimit::Limited(5),
             session_minutes: 15,
             keep_identity_report: false,
+            name_match: crate::id_document::NameRule::Lenient,
         }
     }
 }
@@ -596,6 +601,18 @@ impl Policy {
         })
     }
 
+    pub fn id_check_rules(&self, method: Method) -> Option<crate::id_check::IdCheckRules> {
+        let p = &self.government_id;
+        (method == Method::GovernmentId).then_some(crate::id_check::IdCheckRules {
+            max_tries: p.max_tries,
+            session_ms: u64::from(p.session_minutes) * 60_000,
+            name_rule: p.name_match,
+            keep_report: p.keep_identity_report,
+            send_cooldown_ms: u64::from(self.phone.resend.cooldown_seconds) * 1000,
+            max_sends_per_hour: self.phone.resend.max_per_hour,
+        })
+    }
+
     pub fn try_limit(&self, method: Method) -> TryLimit {
         match method {
             Method::EmailLink | Method::Social | Method::PlatformAccount => TryLimit::Unlimited,
@@ -643,7 +660,7 @@ mod tests {
         p.methods.allowed.push(Method::GovernmentId);
         assert_eq!(
             p.choose_method(false, Some(Method::GovernmentId)),
-            Err(MethodProblem::NotAvailable(Method::GovernmentId))
+            Ok(Method::GovernmentId)
         );
         p.methods.senders_may_change = false;
         assert_eq!(
@@ -738,13 +755,13 @@ mod tests {
         let problems = problems_of(&|p| p.methods.allowed.clear());
         assert!(problems.contains("no method is allowed"), "{problems}");
         let problems = problems_of(&|p| {
-            p.methods.allowed = vec![Method::GovernmentId];
-            p.methods.default = Method::GovernmentId;
+            p.require_second_factor = false;
+            p.methods.allowed = vec![Method::EmailLink];
+            p.methods.default = Method::EmailLink;
         });
         assert!(
             problems.contains("none of the allowed methods can be used")
-                && problems
-                    .contains("cannot be used: the method \"government_id\" is not available"),
+                && problems.contains("cannot be used: the method \"email_link\" is not available"),
             "{problems}"
         );
         let problems = problems_of(&|p| {
@@ -773,7 +790,10 @@ mod tests {
         assert!(!problems.contains("second factor"), "{problems}");
         // Unavailable methods beside usable ones are harmless.
         assert_eq!(
-            problems_of(&|p| p.methods.allowed.push(Method::GovernmentId)),
+            problems_of(&|p| {
+                p.require_second_factor = false;
+                p.methods.allowed.push(Method::EmailLink);
+            }),
             ""
         );
     }

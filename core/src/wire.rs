@@ -69,6 +69,11 @@ pub enum ErrorCode {
     QuestionsExpired,
     /// No questions are waiting for these answers (answered already, or never asked).
     NoQuestions,
+    /// No ID check session this credential may act in: it ended (passed, failed, out of time) or
+    /// never included it. Begin again from the signing link.
+    NoIdSession,
+    /// The ID check's photos are not all there, or were handed over and are being checked.
+    PhotosNotReady,
     Internal,
 }
 
@@ -88,7 +93,9 @@ impl ErrorCode {
             | Self::NoLogin
             | Self::NotEligible
             | Self::QuestionsExpired
-            | Self::NoQuestions => 409,
+            | Self::NoQuestions
+            | Self::NoIdSession
+            | Self::PhotosNotReady => 409,
             Self::BodyTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::InvalidPassword | Self::InvalidCode => 422,
@@ -724,4 +731,74 @@ impl WebhookKind {
             Self::RecipientMethodUnavailable => "recipient.method_unavailable",
         }
     }
+}
+
+/// Where a recipient's government-ID check stands, as the desktop and the phone follow it
+/// (`POST /api/v1/recipient/id/start`, `POST /api/v1/id/handoff/open`, `GET /api/v1/id/status`,
+/// and the photo and submit calls).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct IdStatus {
+    pub stage: IdStage,
+    /// The credential of this browser's capture (`Authorization: Bearer …` on the `/api/v1/id`
+    /// calls): in the answers that begin or join a session only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture_token: Option<String>,
+    #[serde(default)]
+    pub document: Option<crate::id_check::Document>,
+    /// The photos received so far.
+    #[serde(default)]
+    pub photos: Vec<crate::id_check::Shot>,
+    /// The phone opened the hand-off link.
+    #[serde(default)]
+    pub phone_opened: bool,
+    /// Time left in this session's window (0 once it ended).
+    #[serde(default)]
+    pub expires_in_secs: u64,
+    /// Tries left, a session in progress included (`None`: unlimited).
+    #[serde(default)]
+    pub tries_left: Option<u32>,
+    /// Why the last try failed (`stage` `failed` or `cancelled`): what to do differently.
+    #[serde(default)]
+    pub failure: Option<crate::id_check::Failure>,
+    /// When a hand-off message may be sent again.
+    #[serde(default)]
+    pub next_send_in_secs: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum IdStage {
+    /// Photos are being taken.
+    Capturing,
+    /// The photos were handed over; the provider is deciding.
+    Checking,
+    /// Verified: the signing link's browser collects its grant (`POST /api/v1/recipient/id/finish`).
+    Passed,
+    /// The last try failed; another may begin from the signing link.
+    Failed,
+    /// The last try was the last: the agreement is cancelled.
+    Cancelled,
+}
+
+/// `POST /api/v1/id/handoff`: send the hand-off link to a phone. Without `phone`, the number the
+/// sender gave for the recipient.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IdHandoffRequest {
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// The hand-off link was sent: the same link is for the QR code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct IdHandoffSent {
+    pub link: String,
+    /// The number it went to, masked.
+    pub sent_to: String,
+    pub expires_in_secs: u64,
+    pub next_send_in_secs: u64,
 }

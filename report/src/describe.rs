@@ -127,6 +127,23 @@ pub fn build(
     }
 }
 
+fn id_failure(failure: signgate_core::id_check::Failure) -> &'static str {
+    use signgate_core::id_check::Failure::*;
+    match failure {
+        DocumentExpired => "the document has expired",
+        NameMismatch => "the name on the document is not the recipient's",
+        DocumentUnreadable => {
+            "what the document's machine-readable data says does not hold together"
+        }
+        DocumentNotAccepted => "the document cannot be accepted",
+        FaceMismatch => "the selfie does not match the document's photo",
+        FaceUnclear => "the face could not be seen clearly",
+        PhotoUnclear => "the document could not be seen whole and sharp",
+        NotVerified => "the provider could not verify the person",
+        OutOfTime => "the time ran out",
+    }
+}
+
 /// An event in words, and a profile link when it has one. Never a code or a password: the trail
 /// holds none to begin with.
 fn describe(kind: &AuditKind) -> (String, Option<String>) {
@@ -219,6 +236,38 @@ fn describe(kind: &AuditKind) -> (String, Option<String>) {
                 .as_ref()
                 .map_or(String::new(), |r| format!(" (transaction {r})"))
         ),
+        AuditKind::IdHandoffSent { to } => format!("The ID check's phone link sent to {to}"),
+        AuditKind::IdHandoffOpened => "The ID check's phone link opened".into(),
+        AuditKind::IdCheckSubmitted {
+            provider,
+            reference,
+            document,
+            live,
+        } => format!(
+            "Photos of a {} and a selfie handed to {provider} (check {reference}); {}",
+            document.name().replace('_', " "),
+            if *live {
+                "all taken with the live camera"
+            } else {
+                "not all taken with the live camera"
+            }
+        ),
+        AuditKind::IdCheckEnded {
+            reference,
+            failure,
+            name,
+        } => {
+            let check = reference
+                .as_ref()
+                .map_or(String::new(), |r| format!(" (check {r})"));
+            match (failure, name) {
+                (Some(failure), _) => {
+                    format!("ID check failed{check}: {}", id_failure(*failure))
+                }
+                (None, Some(name)) => format!("ID check passed{check}: the document names {name}"),
+                (None, None) => format!("ID check ended{check}"),
+            }
+        }
         AuditKind::VerificationFailed {
             method: m,
             failures,
