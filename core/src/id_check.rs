@@ -16,6 +16,8 @@
 //! session and the phone that opened its hand-off link. A session ends once: passed, failed, out of
 //! time or cancelled; its photos are then to be deleted ([`Ended::photos`]).
 
+pub mod veriff;
+
 use serde::{Deserialize, Serialize};
 
 use crate::attempts::TryLimit;
@@ -185,7 +187,8 @@ impl Session {
         self.photos.iter().all(|p| p.live)
     }
 
-    fn may_capture(&self, capturer: &str) -> bool {
+    /// Whether `capturer` (a capture credential's digest) began or joined this session.
+    pub fn may_capture(&self, capturer: &str) -> bool {
         self.capturers
             .iter()
             .any(|known| constant_time_eq(known.as_bytes(), capturer.as_bytes()))

@@ -97,7 +97,8 @@ pub fn plan(
         ));
     }
     let phone = match (method, request.phone) {
-        (Method::Phone, Some(number)) => {
+        // For the ID check, optional: where its phone link goes unless the signer types another.
+        (Method::Phone | Method::GovernmentId, Some(number)) => {
             match phone::normalize(number, &policy.phone.default_country_code) {
                 Ok(e164) => Some(e164),
                 Err(problem) => {
@@ -115,7 +116,7 @@ pub fn plan(
         }
         (_, Some(_)) => {
             problems.push(format!(
-                "{}: only the phone method takes a phone number",
+                "{}: only the phone and government-ID methods take a phone number",
                 field("phone")
             ));
             None
@@ -216,7 +217,7 @@ mod tests {
             problems,
             [
                 "password: only the password method takes a password",
-                "phone: only the phone method takes a phone number"
+                "phone: only the phone and government-ID methods take a phone number"
             ]
         );
         let stray = MethodRequest {

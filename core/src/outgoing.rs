@@ -79,6 +79,31 @@ pub fn message(channel: Channel, to: &str, context: &CodeContext<'_>) -> Outgoin
     }
 }
 
+/// The SMS with the ID check's hand-off link: the phone opens it to take the photos.
+pub fn handoff_sms(to: &str, language: Language, link: &str, lifetime_minutes: u64) -> Outgoing {
+    let lifetime = minutes(language, lifetime_minutes);
+    let body = match language {
+        Language::En => format!(
+            "signgate: open this link on this phone to photograph your ID. It works once, for \
+             {lifetime}: {link}"
+        ),
+        Language::De => format!(
+            "signgate: Öffnen Sie diesen Link auf diesem Telefon, um Ihren Ausweis zu \
+             fotografieren. Er gilt einmal, {lifetime} lang: {link}"
+        ),
+        Language::Ru => format!(
+            "signgate: откройте эту ссылку на этом телефоне, чтобы сфотографировать документ. \
+             Она действует один раз, {lifetime}: {link}"
+        ),
+    };
+    Outgoing {
+        channel: Channel::Sms,
+        to: to.to_string(),
+        subject: String::new(),
+        body,
+    }
+}
+
 /// Where a code went, as answers and the audit show it: `…4567`, `a…@example.com`.
 pub fn masked_destination(channel: Channel, to: &str) -> String {
     match channel {

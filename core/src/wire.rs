@@ -790,6 +790,9 @@ pub enum IdStage {
 pub struct IdHandoffRequest {
     #[serde(default)]
     pub phone: Option<String>,
+    /// The language of the message: the one the signer reads the screens in.
+    #[serde(default)]
+    pub language: crate::outgoing::Language,
 }
 
 /// The hand-off link was sent: the same link is for the QR code.

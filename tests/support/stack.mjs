@@ -1,7 +1,7 @@
 // The real stack for tests: the built Worker under `wrangler dev` (local workerd, KV, Durable
 // Objects), isolated per test file: its own config directory, secrets and persisted state.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -108,6 +108,12 @@ export class Stack {
 
   admin() {
     return new Admin(this.origin, this.secrets.ADMIN_API_KEY);
+  }
+
+  /// How many objects the local R2 bucket `bucket` holds (its blobs on disk).
+  r2Objects(bucket = 'signgate-id-photos') {
+    const blobs = path.join(this.dir, 'state', 'v3', 'r2', bucket, 'blobs');
+    return existsSync(blobs) ? readdirSync(blobs).length : 0;
   }
 
   /// What the dev outbox holds, newest first.
@@ -301,6 +307,9 @@ export function recipientApi(origin, token, { ip = randomIp() } = {}) {
       body: JSON.stringify(language ? { channel, language } : { channel }),
     }),
     freshGrant: () => fetch(`${origin}/api/v1/recipient/grant`, { method: 'POST', headers: base() }),
+    /// Government ID: begin (or join) a session; collect the grant of a passed check.
+    idStart: () => fetch(`${origin}/api/v1/recipient/id/start`, { method: 'POST', headers: base() }),
+    idFinish: () => fetch(`${origin}/api/v1/recipient/id/finish`, { method: 'POST', headers: base() }),
     /// KBA: the signer's data (`subject`), then a round's answers (`{ round, answers }`).
     kbaStart: (subject) => fetch(`${origin}/api/v1/recipient/kba/start`, {
       method: 'POST',
@@ -318,4 +327,27 @@ export function recipientApi(origin, token, { ip = randomIp() } = {}) {
       body: JSON.stringify({ code }),
     }),
   };
+}
+
+/// The ID check's calls made with a capture credential (the desktop's or the phone's).
+export function captureApi(origin, captureToken, { ip = randomIp() } = {}) {
+  const headers = (extra = {}) => ({ authorization: `Bearer ${captureToken}`, 'cf-connecting-ip': ip, ...extra });
+  return {
+    handoff: (body = {}) => fetch(`${origin}/api/v1/id/handoff`, {
+      method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify(body),
+    }),
+    photo: (document, shot, jpeg, { live = 'true', type = 'image/jpeg' } = {}) => fetch(
+      `${origin}/api/v1/id/photos/${document}/${shot}${live === null ? '' : `?live=${live}`}`,
+      { method: 'PUT', headers: headers({ 'content-type': type }), body: jpeg, duplex: 'half' },
+    ),
+    submit: () => fetch(`${origin}/api/v1/id/submit`, { method: 'POST', headers: headers() }),
+    status: () => fetch(`${origin}/api/v1/id/status`, { headers: headers() }),
+  };
+}
+
+/// The phone opens a hand-off link's token.
+export function openHandoff(origin, handoffToken, { ip = randomIp() } = {}) {
+  return fetch(`${origin}/api/v1/id/handoff/open`, {
+    method: 'POST', headers: { authorization: `Bearer ${handoffToken}`, 'cf-connecting-ip': ip },
+  });
 }

@@ -75,6 +75,12 @@ pub fn dev_code_lifetime_ms(env: &Env) -> Option<u64> {
     positive_number(env, "DEV_CODE_LIFETIME_SECONDS").map(|secs| secs * 1000)
 }
 
+/// Local development and tests only: an ID check's window lasts this many seconds instead of the
+/// policy's minutes, so its closing can be tried without waiting a quarter of an hour.
+pub fn dev_id_session_ms(env: &Env) -> Option<u64> {
+    positive_number(env, "DEV_ID_SESSION_SECONDS").map(|secs| secs * 1000)
+}
+
 /// How failed webhooks are retried. Tests may make a day last `DEV_WEBHOOK_GIVE_UP_SECONDS`
 /// (retries a second apart), on a development stack only.
 pub fn webhook_retry_rules(env: &Env) -> signgate_core::webhook::RetryRules {

@@ -104,19 +104,36 @@ pub async fn read_json<T: DeserializeOwned>(
     req: &mut Request,
     max: usize,
 ) -> std::result::Result<T, Failure> {
-    let content_type = req
+    let bytes = read_body(req, max, "application/json").await?;
+    serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => fail(
+            ErrorCode::InvalidRequest,
+            format!("The body does not fit: {e}"),
+        ),
+        _ => fail(
+            ErrorCode::MalformedJson,
+            format!("The body is not valid JSON: {e}"),
+        ),
+    })
+}
+
+/// Reads a body of `content_type` of at most `max` bytes: a declared length over it is refused
+/// before reading, and a body without one is cut off at it.
+pub async fn read_body(
+    req: &mut Request,
+    max: usize,
+    content_type: &str,
+) -> std::result::Result<Vec<u8>, Failure> {
+    let declared_type = req
         .headers()
         .get("content-type")
         .ok()
         .flatten()
         .unwrap_or_default();
-    if !content_type
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
+    if !declared_type.to_ascii_lowercase().starts_with(content_type) {
         return Err(fail(
             ErrorCode::UnsupportedMediaType,
-            "Send the body as application/json.",
+            format!("Send the body as {content_type}."),
         ));
     }
     let too_large = || {
@@ -134,17 +151,7 @@ pub async fn read_json<T: DeserializeOwned>(
     if declared.is_some_and(|n| n > max) {
         return Err(too_large());
     }
-    let bytes = read_at_most(req, max).await?.ok_or_else(too_large)?;
-    serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => fail(
-            ErrorCode::InvalidRequest,
-            format!("The body does not fit: {e}"),
-        ),
-        _ => fail(
-            ErrorCode::MalformedJson,
-            format!("The body is not valid JSON: {e}"),
-        ),
-    })
+    read_at_most(req, max).await?.ok_or_else(too_large)
 }
 
 /// The body, read chunk by chunk and dropped as soon as it passes `max` bytes (`None`), so a body

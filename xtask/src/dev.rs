@@ -1,8 +1,9 @@
 //! `cargo xtask dev`: the whole stack on this machine. The Worker runs under `wrangler dev` (local
 //! workerd, KV and Durable Objects kept in `.wrangler/state` between runs) and serves the app from
 //! the same origin; a local OpenID provider (tests/support/oidc.mjs) stands in for Google,
-//! LinkedIn, Facebook, Microsoft, X and the platform, and a local IDology stand-in
-//! (tests/support/idology.mjs) asks KBA questions; demo agreements are seeded and their links
+//! LinkedIn, Facebook, Microsoft, X and the platform, a local IDology stand-in
+//! (tests/support/idology.mjs) asks KBA questions, and a local Veriff stand-in
+//! (tests/support/veriff.mjs) checks government IDs; demo agreements are seeded and their links
 //! printed.
 
 use std::io::{BufRead, BufReader};
@@ -16,23 +17,41 @@ pub fn run() -> Result {
     let port = std::env::var("SIGNGATE_PORT").unwrap_or_else(|_| "8787".into());
     let oidc_port = std::env::var("SIGNGATE_OIDC_PORT").unwrap_or_else(|_| "9090".into());
     let idology_port = std::env::var("SIGNGATE_IDOLOGY_PORT").unwrap_or_else(|_| "9091".into());
-    let callback = format!("http://127.0.0.1:{port}/api/v1/oauth/callback");
-    let (mut oidc, login_vars) = start_stand_in(
-        "the local OpenID provider",
-        &["tests/support/oidc.mjs", &oidc_port, &callback],
-        "SIGNGATE_OIDC_PORT",
-    )?;
-    let (mut idology, kba_vars) = match start_stand_in(
-        "the local IDology stand-in",
-        &["tests/support/idology.mjs", &idology_port],
-        "SIGNGATE_IDOLOGY_PORT",
-    ) {
-        Ok(started) => started,
-        Err(error) => {
-            let _ = oidc.kill();
-            return Err(error);
+    let veriff_port = std::env::var("SIGNGATE_VERIFF_PORT").unwrap_or_else(|_| "9092".into());
+    let origin = format!("http://127.0.0.1:{port}");
+    let callback = format!("{origin}/api/v1/oauth/callback");
+    let webhook = format!("{origin}/api/v1/webhooks/veriff");
+    let stand_ins: [(&str, Vec<&str>, &str); 3] = [
+        (
+            "the local OpenID provider",
+            vec!["tests/support/oidc.mjs", &oidc_port, &callback],
+            "SIGNGATE_OIDC_PORT",
+        ),
+        (
+            "the local IDology stand-in",
+            vec!["tests/support/idology.mjs", &idology_port],
+            "SIGNGATE_IDOLOGY_PORT",
+        ),
+        (
+            "the local Veriff stand-in",
+            vec!["tests/support/veriff.mjs", &veriff_port, &webhook],
+            "SIGNGATE_VERIFF_PORT",
+        ),
+    ];
+    let mut children = Vec::new();
+    let mut vars = Vec::new();
+    for (name, args, port_setting) in &stand_ins {
+        match start_stand_in(name, args, port_setting) {
+            Ok((child, its_vars)) => {
+                children.push(child);
+                vars.extend(its_vars);
+            }
+            Err(error) => {
+                stop(&mut children);
+                return Err(error);
+            }
         }
-    };
+    }
     let mut wrangler = Command::new(root.join("node_modules/.bin/wrangler"))
         .args([
             "dev",
@@ -43,34 +62,29 @@ pub fn run() -> Result {
             &port,
             "--show-interactive-dev-session=false",
         ])
-        .args(
-            login_vars
-                .iter()
-                .chain(&kba_vars)
-                .flat_map(|var| ["--var", var.as_str()]),
-        )
+        .args(vars.iter().flat_map(|var| ["--var", var.as_str()]))
         .envs(quiet_wrangler())
         .env("PATH", tool_path())
         .current_dir(&root)
         .spawn()
         .map_err(|e| format!("cannot start wrangler: {e}"))?;
-    let seeded = crate::node(&[
-        "tests/support/seed.mjs",
-        &format!("http://127.0.0.1:{port}"),
-    ]);
-    if let Err(error) = seeded {
+    if let Err(error) = crate::node(&["tests/support/seed.mjs", &origin]) {
         let _ = wrangler.kill();
-        let _ = oidc.kill();
-        let _ = idology.kill();
+        stop(&mut children);
         return Err(error);
     }
     let status = wrangler.wait().map_err(|e| e.to_string())?;
-    let _ = oidc.kill();
-    let _ = idology.kill();
+    stop(&mut children);
     if status.success() {
         Ok(())
     } else {
         Err(format!("wrangler exited with {status}"))
+    }
+}
+
+fn stop(children: &mut [Child]) {
+    for child in children {
+        let _ = child.kill();
     }
 }
 

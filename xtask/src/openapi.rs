@@ -12,10 +12,10 @@ use signgate_core::kba::Subject;
 use signgate_core::policy::Account;
 use signgate_core::wire::{
     AgreementStatus, ApiError, AuditTrail, ChangeMethod, CodeAttempt, CodeSent, CreateAgreement,
-    CreatePreview, CreatedAgreement, CreatedRecipient, KbaAnswered, KbaAnswers, KbaRound,
-    LoginStarted, PasswordAttempt, PreviewCreated, RecipientStatus, RecipientView,
-    ReplaceRecipient, SendCode, StartLogin, VerificationsReset, VerifiedResponse,
-    WebhookDeliveries, WebhookDelivery,
+    CreatePreview, CreatedAgreement, CreatedRecipient, IdHandoffRequest, IdHandoffSent, IdStatus,
+    KbaAnswered, KbaAnswers, KbaRound, LoginStarted, PasswordAttempt, PreviewCreated,
+    RecipientStatus, RecipientView, ReplaceRecipient, SendCode, StartLogin, VerificationsReset,
+    VerifiedResponse, WebhookDeliveries, WebhookDelivery,
 };
 
 use crate::{Result, root};
@@ -31,6 +31,10 @@ enum Auth {
     Link,
     /// `Authorization: Bearer <preview token>` (from a preview link's fragment).
     Preview,
+    /// `Authorization: Bearer <capture token>` (an ID check's, from its start or hand-off).
+    Capture,
+    /// `Authorization: Bearer <hand-off token>` (from an ID check's phone link, `/id#<token>`).
+    Handoff,
     None,
 }
 
@@ -51,6 +55,8 @@ struct Operation {
     auth: Auth,
     parameters: Vec<Value>,
     request: Option<Schema>,
+    /// The request body's media type (`application/json` unless said).
+    request_type: &'static str,
     status: u16,
     answer: Body,
 }
@@ -80,6 +86,7 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
         auth,
         parameters: Vec::new(),
         request,
+        request_type: "application/json",
         status,
         answer,
     };
@@ -184,6 +191,94 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             Some(g.subschema_for::<KbaAnswers>()),
             200,
             Body::Json(g.subschema_for::<KbaAnswered>()),
+        ),
+        // The government-ID check: begun and finished with the link token, done in between with
+        // a capture token (the phone's from the hand-off link).
+        op(
+            "post",
+            "/api/v1/recipient/id/start",
+            "startIdCheck",
+            "Begin (or join) an ID check session: answers this browser's capture token.",
+            Auth::Link,
+            None,
+            200,
+            Body::Json(g.subschema_for::<IdStatus>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/id/finish",
+            "finishIdCheck",
+            "Collect the grant of a passed ID check, with the name on the document.",
+            Auth::Link,
+            None,
+            200,
+            Body::Json(g.subschema_for::<VerifiedResponse>()),
+        ),
+        op(
+            "post",
+            "/api/v1/id/handoff",
+            "sendIdHandoff",
+            "Send the session's phone link by SMS (5 minutes, once); answers it for a QR code.",
+            Auth::Capture,
+            Some(g.subschema_for::<IdHandoffRequest>()),
+            200,
+            Body::Json(g.subschema_for::<IdHandoffSent>()),
+        ),
+        op(
+            "post",
+            "/api/v1/id/handoff/open",
+            "openIdHandoff",
+            "The phone opens the link: answers its own capture token.",
+            Auth::Handoff,
+            None,
+            200,
+            Body::Json(g.subschema_for::<IdStatus>()),
+        ),
+        Operation {
+            request_type: "image/jpeg",
+            ..op(
+                "put",
+                "/api/v1/id/photos/{document}/{shot}",
+                "putIdPhoto",
+                "One photo (a JPEG, at most 10 MB); a retake replaces it.",
+                Auth::Capture,
+                Some(
+                    serde_json::from_value(json!({ "type": "string", "format": "binary" }))
+                        .expect("a schema"),
+                ),
+                200,
+                Body::Json(g.subschema_for::<IdStatus>()),
+            )
+        },
+        op(
+            "post",
+            "/api/v1/id/submit",
+            "submitIdCheck",
+            "Hand the photos to the verification provider.",
+            Auth::Capture,
+            None,
+            200,
+            Body::Json(g.subschema_for::<IdStatus>()),
+        ),
+        op(
+            "get",
+            "/api/v1/id/status",
+            "idCheckStatus",
+            "Where the session stands (the provider's decision read when due).",
+            Auth::Capture,
+            None,
+            200,
+            Body::Json(g.subschema_for::<IdStatus>()),
+        ),
+        op(
+            "post",
+            "/api/v1/webhooks/veriff",
+            "veriffWebhook",
+            "Veriff's decision webhook (X-HMAC-SIGNATURE over the body): a signal only.",
+            Auth::None,
+            Some(serde_json::from_value(json!({ "type": "object" })).expect("a schema")),
+            200,
+            Body::Html,
         ),
         // A sender's preview: the same calls with a preview token; nothing is stored or sent.
         op(
@@ -420,6 +515,18 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
                 vec![agreement_id.clone(), recipient_id.clone()]
             }
             path if path.contains("{id}") => vec![agreement_id.clone()],
+            "/api/v1/id/photos/{document}/{shot}" => vec![
+                path_param(
+                    "document",
+                    "passport, driving_licence, id_card or residence_permit.",
+                    json!({ "type": "string" }),
+                ),
+                path_param(
+                    "shot",
+                    "document_front, document_back, face or face_turned.",
+                    json!({ "type": "string" }),
+                ),
+            ],
             _ => Vec::new(),
         };
         match operation.id {
@@ -435,6 +542,9 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
                     json!({ "type": "string" }),
                 ),
             ]),
+            "putIdPhoto" => operation.parameters.push(json!({ "name": "live", "in": "query",
+                "required": true, "schema": { "type": "string", "enum": ["true", "false"] },
+                "description": "Whether the live camera took it (false: the phone's camera app)." })),
             "oauthCallback" => operation.parameters.extend(
                 [
                     ("state", "Names the login."),
@@ -504,6 +614,10 @@ pub fn document() -> Value {
                     "description": "The token in a signing link's fragment (`/s#<token>`)." },
                 "previewToken": { "type": "http", "scheme": "bearer",
                     "description": "The token in a preview link's fragment (`/s#p1.…`)." },
+                "captureToken": { "type": "http", "scheme": "bearer",
+                    "description": "An ID check's capture token (from its start or hand-off)." },
+                "handoffToken": { "type": "http", "scheme": "bearer",
+                    "description": "The token in an ID check's phone link (`/id#<token>`)." },
             },
         },
     })
@@ -539,13 +653,15 @@ fn describe(operation: Operation, error: &Schema) -> Value {
         object.insert(
             "requestBody".into(),
             json!({ "required": true,
-            "content": { "application/json": { "schema": schema } } }),
+            "content": { operation.request_type: { "schema": schema } } }),
         );
     }
     let security = match operation.auth {
         Auth::Admin => json!([{ "adminKey": [] }]),
         Auth::Link => json!([{ "linkToken": [] }]),
         Auth::Preview => json!([{ "previewToken": [] }]),
+        Auth::Capture => json!([{ "captureToken": [] }]),
+        Auth::Handoff => json!([{ "handoffToken": [] }]),
         Auth::None => json!([]),
     };
     object.insert("security".into(), security);
@@ -588,7 +704,7 @@ mod tests {
                 assert!(operation["responses"]["5XX"].is_object());
             }
         }
-        assert_eq!(ids.len(), 32);
+        assert_eq!(ids.len(), 40);
         // Every $ref points at a schema that is there.
         let text = document.to_string();
         for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {

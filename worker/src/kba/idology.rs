@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
-use futures_util::future::{Either, select};
 use signgate_core::kba::Subject;
 use signgate_core::kba::idology::{Answer, read};
 use wasm_bindgen::JsValue;
-use worker::{Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
+use worker::{Env, Headers, Method, Request, RequestInit, RequestRedirect};
 
 use super::Unavailable;
 use crate::config::{self, setting};
@@ -123,39 +122,11 @@ impl Idology {
             Request::new_with_init(&url, &init)
         })()
         .map_err(|e| Unavailable(format!("the request could not be made: {e}")))?;
-        // The whole exchange, body included, within the time: the recipient's checks wait.
-        let exchange = async move {
-            let mut response = Fetch::Request(request)
-                .send()
-                .await
-                .map_err(|e| Unavailable(format!("the provider could not be reached: {e}")))?;
-            let status = response.status_code();
-            if !(200..300).contains(&status) {
-                return Err(Unavailable(format!("the provider answered HTTP {status}")));
-            }
-            let declared: Option<usize> = response
-                .headers()
-                .get("content-length")
-                .ok()
-                .flatten()
-                .and_then(|length| length.parse().ok());
-            if declared.is_some_and(|length| length > MAX_ANSWER_BYTES) {
-                return Err(Unavailable("the provider's answer is too large".into()));
-            }
-            response
-                .text()
-                .await
-                .map_err(|e| Unavailable(format!("the provider's answer was cut off: {e}")))
-        };
-        let text = match select(Box::pin(exchange), Box::pin(Delay::from(ANSWER_WITHIN))).await {
-            Either::Left((answered, _)) => answered?,
-            Either::Right(_) => {
-                return Err(Unavailable(format!(
-                    "the provider did not answer in {} s",
-                    ANSWER_WITHIN.as_secs()
-                )));
-            }
-        };
+        let answer = crate::outbound::exchange(request, ANSWER_WITHIN, MAX_ANSWER_BYTES)
+            .await
+            .map_err(Unavailable)?;
+        let text = String::from_utf8(answer)
+            .map_err(|_| Unavailable("the provider's answer is not UTF-8".into()))?;
         read(&text).map_err(|e| Unavailable(format!("the provider's answer was unreadable: {e:?}")))
     }
 }

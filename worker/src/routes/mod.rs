@@ -5,12 +5,14 @@ mod code;
 mod dev_outbox;
 mod grant;
 mod health;
+mod id_check;
 mod kba;
 mod login;
 mod oauth_callback;
 mod password;
 mod preview;
 mod recipient_view;
+mod veriff_webhook;
 
 use signgate_core::wire::ErrorCode;
 use worker::{Env, Method, Request, Response, Result};
@@ -49,6 +51,27 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
         ["api", "v1", "recipient", "kba", "answers"] if method == Method::Post => {
             kba::answers(req, env).await
         }
+        ["api", "v1", "recipient", "id", "start"] if method == Method::Post => {
+            id_check::start(req, env).await
+        }
+        ["api", "v1", "recipient", "id", "finish"] if method == Method::Post => {
+            id_check::finish(req, env).await
+        }
+        ["api", "v1", "id", "handoff"] if method == Method::Post => {
+            id_check::hand_off(req, env).await
+        }
+        ["api", "v1", "id", "handoff", "open"] if method == Method::Post => {
+            id_check::open_handoff(req, env).await
+        }
+        ["api", "v1", "id", "photos", document, shot] if method == Method::Put => {
+            let (document, shot) = (document.to_string(), shot.to_string());
+            id_check::photo(req, env, &document, &shot).await
+        }
+        ["api", "v1", "id", "submit"] if method == Method::Post => id_check::submit(req, env).await,
+        ["api", "v1", "id", "status"] if method == Method::Get => id_check::status(req, env).await,
+        ["api", "v1", "webhooks", "veriff"] if method == Method::Post => {
+            veriff_webhook::post(req, env).await
+        }
         ["api", "v1", "recipient", "grant"] if method == Method::Post => {
             grant::post(req, env).await
         }
@@ -59,6 +82,11 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
         | ["api", "v1", "oauth", "callback"]
         | ["api", "v1", "recipient", "login", "start" | "finish"]
         | ["api", "v1", "recipient", "kba", "start" | "answers"]
+        | ["api", "v1", "recipient", "id", "start" | "finish"]
+        | ["api", "v1", "id", "handoff" | "submit" | "status"]
+        | ["api", "v1", "id", "handoff", "open"]
+        | ["api", "v1", "id", "photos", _, _]
+        | ["api", "v1", "webhooks", "veriff"]
         | ["api", "v1", "recipient"]
         | ["api", "v1", "recipient", "password" | "code" | "grant"]
         | ["api", "v1", "recipient", "code", "send"] => http::error_response(&fail(

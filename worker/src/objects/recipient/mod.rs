@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use signgate_core::attempts::{AfterFailure, Attempts, Gate, TryLimit};
 use signgate_core::audit::{AuditEvent, AuditKind, RefusalReason, RefusalWindow};
 use signgate_core::grant::{self, GrantClaims, Reissues};
+use signgate_core::id_check::{Document, IdCheckRules, Photo, Shot};
 use signgate_core::kba::{KbaRules, Subject};
 use signgate_core::login::{Identity, LoginFailure};
 use signgate_core::method_setup::PlannedMethod;
@@ -37,12 +38,14 @@ use signgate_core::wire::{
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
 mod fresh_grant;
+mod id_check;
 mod kba;
 mod login;
 mod one_time_codes;
 mod preview;
 mod sender_changes;
 
+pub use id_check::Handoff;
 pub use login::{LoginPlan, StartLogin};
 pub use sender_changes::Replacement;
 
@@ -86,6 +89,9 @@ pub struct RecipientRecord {
     /// For KBA.
     #[serde(default)]
     pub kba: Option<KbaRules>,
+    /// For the government ID.
+    #[serde(default)]
+    pub id_check: Option<IdCheckRules>,
 }
 
 /// The part of a recipient's record that belongs to their method, all of it replaced when the
@@ -100,6 +106,7 @@ pub struct MethodSetup {
     pub verification_rules: Option<VerificationRules>,
     pub login: Option<signgate_core::login::LoginRules>,
     pub kba: Option<KbaRules>,
+    pub id_check: Option<IdCheckRules>,
 }
 
 impl MethodSetup {
@@ -135,6 +142,12 @@ impl MethodSetup {
                 .then(|| VerificationRules::from(&policy.email_code)),
             login: policy.login_rules(method, email),
             kba: policy.kba_rules(method),
+            id_check: policy.id_check_rules(method).map(|mut rules| {
+                if let Some(ms) = config::dev_id_session_ms(env) {
+                    rules.session_ms = ms;
+                }
+                rules
+            }),
         })
     }
 }
@@ -172,6 +185,7 @@ impl RecipientRecord {
             verification_rules: None,
             login: None,
             kba: None,
+            id_check: None,
         };
         record.apply(setup);
         record
@@ -188,6 +202,7 @@ impl RecipientRecord {
             verification_rules,
             login,
             kba,
+            id_check,
         } = setup;
         self.method = method;
         self.try_limit = try_limit;
@@ -197,6 +212,7 @@ impl RecipientRecord {
         self.verification_rules = verification_rules;
         self.login = login;
         self.kba = kba;
+        self.id_check = id_check;
     }
 }
 
@@ -251,6 +267,8 @@ struct Progress {
     reissues: Reissues,
     #[serde(default)]
     kba: kba::KbaProgress,
+    #[serde(default)]
+    id_check: id_check::IdProgress,
 }
 
 impl Default for Progress {
@@ -270,6 +288,7 @@ impl Default for Progress {
             device: None,
             reissues: Reissues::default(),
             kba: kba::KbaProgress::default(),
+            id_check: id_check::IdProgress::default(),
         }
     }
 }
@@ -341,6 +360,50 @@ pub enum RecipientCall {
         answers: KbaAnswers,
         device: String,
     },
+    /// The government ID: the signing link's browser begins (or joins) a session with the digest
+    /// of its new capture credential.
+    IdStart {
+        token: String,
+        capturer: String,
+    },
+    /// A capture credential of the session has the hand-off link sent to a phone.
+    IdHandOff {
+        capturer: String,
+        handoff: Box<Handoff>,
+    },
+    /// The phone opens the hand-off link (its digest) and joins with its own credential.
+    IdOpen {
+        digest: String,
+        capturer: String,
+    },
+    /// May this photo be stored, and under which key?
+    IdMayTake {
+        capturer: String,
+        document: Document,
+        shot: Shot,
+    },
+    /// The photo was stored under `key`.
+    IdTook {
+        capturer: String,
+        document: Document,
+        photo: Photo,
+        key: String,
+    },
+    IdSubmit {
+        capturer: String,
+    },
+    IdStatus {
+        capturer: String,
+    },
+    /// The provider's webhook named this check: its decision is read back.
+    IdSignal {
+        reference: String,
+    },
+    /// The signing link's browser collects the grant of a passed check.
+    IdFinish {
+        token: String,
+        device: String,
+    },
     /// A verified link asks for a new grant, from a browser presenting these verification
     /// cookie digests.
     FreshGrant {
@@ -385,6 +448,15 @@ impl std::fmt::Debug for RecipientCall {
             Self::CollectLogin { .. } => "CollectLogin",
             Self::StartKba { .. } => "StartKba",
             Self::AnswerKba { .. } => "AnswerKba",
+            Self::IdStart { .. } => "IdStart",
+            Self::IdHandOff { .. } => "IdHandOff",
+            Self::IdOpen { .. } => "IdOpen",
+            Self::IdMayTake { .. } => "IdMayTake",
+            Self::IdTook { .. } => "IdTook",
+            Self::IdSubmit { .. } => "IdSubmit",
+            Self::IdStatus { .. } => "IdStatus",
+            Self::IdSignal { .. } => "IdSignal",
+            Self::IdFinish { .. } => "IdFinish",
             Self::FreshGrant { .. } => "FreshGrant",
             Self::ChangeMethod { .. } => "ChangeMethod",
             Self::Replace { .. } => "Replace",
@@ -491,6 +563,33 @@ impl DurableObject for RecipientObject {
                 }
                 reply(&answered)
             }
+            RecipientCall::IdStart { token, capturer } => {
+                reply(&self.id_start(&token, capturer).await?)
+            }
+            RecipientCall::IdHandOff { capturer, handoff } => {
+                reply(&self.id_hand_off(&capturer, *handoff).await?)
+            }
+            RecipientCall::IdOpen { digest, capturer } => {
+                reply(&self.id_open(&digest, capturer).await?)
+            }
+            RecipientCall::IdMayTake {
+                capturer,
+                document,
+                shot,
+            } => reply(&self.id_may_take(&capturer, document, shot).await?),
+            RecipientCall::IdTook {
+                capturer,
+                document,
+                photo,
+                key,
+            } => reply(&self.id_took(&capturer, document, photo, key).await?),
+            RecipientCall::IdSubmit { capturer } => reply(&self.id_submit(&capturer).await?),
+            RecipientCall::IdStatus { capturer } => reply(&self.id_status(&capturer).await?),
+            RecipientCall::IdSignal { reference } => reply(&self.id_signal(&reference).await?),
+            RecipientCall::IdFinish { token, device } => {
+                let verdict = self.id_finish(&token).await?;
+                reply(&self.bind_device(verdict, device).await?)
+            }
             RecipientCall::FreshGrant { token, presented } => {
                 reply(&self.fresh_grant(&token, &presented).await?)
             }
@@ -529,6 +628,7 @@ impl DurableObject for RecipientObject {
         if let Some(loaded) = self.load().await? {
             self.tell_sender_unavailable(loaded).await?;
         }
+        self.id_alarm().await?;
         Response::ok("done")
     }
 }
@@ -907,12 +1007,14 @@ impl RecipientObject {
             loaded.progress.attempts.lock();
             let voided = loaded.progress.codes.lock();
             loaded.progress.kba.book.lock();
+            let photos = self.id_cancelled(&mut loaded).await;
             // A login grant not yet collected must not be handed out any more.
             loaded.progress.collectable = None;
             // The agreement is the one telling us: nothing to tell it back.
             loaded.progress.agreement_told = true;
             self.save(loaded, Vec::new()).await?;
             codes::forget(&self.env, &self.id(), &voided).await;
+            crate::id_check::photos::delete(&self.env, photos).await?;
         }
         Ok(())
     }
@@ -935,9 +1037,10 @@ impl RecipientObject {
             } else {
                 progress.state
             },
-            failures: match (record.code_rules, record.kba) {
-                (Some(_), _) => progress.codes.failures(),
-                (_, Some(_)) => progress.kba.book.failures(),
+            failures: match (record.code_rules, record.kba, record.id_check) {
+                (Some(_), _, _) => progress.codes.failures(),
+                (_, Some(_), _) => progress.kba.book.failures(),
+                (_, _, Some(_)) => progress.id_check.book.failures(),
                 _ => progress.attempts.failures(),
             },
             tries_left: self.tries_left(&loaded),
@@ -953,9 +1056,10 @@ impl RecipientObject {
     /// Wrong entries left, as the signer and the sender see it.
     fn tries_left(&self, loaded: &Loaded) -> Option<u32> {
         let (record, progress) = (&loaded.record, &loaded.progress);
-        match (&record.code_rules, &record.kba) {
-            (Some(rules), _) => Some(progress.codes.tries_left(rules)),
-            (_, Some(rules)) => progress.kba.book.tries_left(rules),
+        match (&record.code_rules, &record.kba, &record.id_check) {
+            (Some(rules), _, _) => Some(progress.codes.tries_left(rules)),
+            (_, Some(rules), _) => progress.kba.book.tries_left(rules),
+            (_, _, Some(rules)) => progress.id_check.book.tries_left(rules),
             _ => progress.attempts.tries_left(record.try_limit),
         }
     }

@@ -1,0 +1,305 @@
+// The government-ID check under workerd, with local R2 and the Veriff stand-in (which reads the
+// licence barcodes for real): a full check, the phone hand-off, each failure, the try limit,
+// concurrency, the window, uploads refused with nothing stored, photos gone after every ending,
+// and the provider's webhook as a signal only.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { aamvaText, licenceBack, plainJpeg } from '../support/id_images.mjs';
+import { listener } from '../support/listener.mjs';
+import { Stack, captureApi, openHandoff, recipientApi } from '../support/stack.mjs';
+import { SANDBOX, startVeriff } from '../support/veriff.mjs';
+
+const FRONT = plainJpeg(640, 400, 200);
+const FACE = plainJpeg(480, 640, 150);
+const ofType = (events, type) => events.filter((e) => e.type === type);
+
+async function expectError(res, status, code) {
+  const body = await res.json();
+  assert.equal(res.status, status, JSON.stringify(body));
+  assert.equal(body.code, code, JSON.stringify(body));
+  return body;
+}
+
+async function ok(res) {
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  return body;
+}
+
+/// Photographs a licence (its barcode `text`) and the selfies through `capture`.
+async function photographLicence(capture, text = aamvaText()) {
+  await ok(await capture.photo('driving_licence', 'document_front', FRONT));
+  await ok(await capture.photo('driving_licence', 'document_back', licenceBack(text)));
+  await ok(await capture.photo('driving_licence', 'face', FACE));
+  return ok(await capture.photo('driving_licence', 'face_turned', FACE));
+}
+
+async function photographPassport(capture) {
+  await ok(await capture.photo('passport', 'document_front', FRONT));
+  await ok(await capture.photo('passport', 'face', FACE));
+  return ok(await capture.photo('passport', 'face_turned', FACE, { live: 'false' }));
+}
+
+/// Polls the session's status until it leaves `checking`.
+async function decided(capture) {
+  for (let i = 0; i < 50; i++) {
+    const status = await ok(await capture.status());
+    if (status.stage !== 'checking') return status;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('no decision');
+}
+
+
+describe('government ID under workerd with the Veriff stand-in and local R2', () => {
+  let veriff;
+  let hooks;
+  let stack;
+  let admin;
+
+  before(async () => {
+    veriff = await startVeriff();
+    hooks = await listener();
+    stack = new Stack({ vars: veriff.workerVars() });
+    await stack.start();
+    veriff.webhookTo(`${stack.origin}/api/v1/webhooks/veriff`);
+    admin = stack.admin();
+  });
+  after(async () => {
+    await stack?.dispose();
+    await veriff?.close();
+    await hooks?.close();
+  });
+
+  async function recipient({ name = 'Ada Lovelace', governmentId = {}, phone } = {}) {
+    const accountId = `id-${Math.random().toString(36).slice(2)}`;
+    await admin.putAccount(accountId, {
+      name: 'Acme Bank',
+      webhook_url: `${hooks.origin}/hooks/${accountId}`,
+      policy: { methods: { allowed: ['government_id', 'password'], default: 'government_id' }, government_id: governmentId },
+    });
+    const created = await admin.createAgreement({
+      account_id: accountId,
+      title: 'Loan agreement',
+      sender: { name: 'Sam Sender', email: 'sam@bank.example' },
+      recipients: [{ name, email: 'ada@example.com', method: 'government_id', ...(phone ? { phone } : {}) }],
+    });
+    const token = created.recipients[0].signing_url.split('#')[1];
+    const api = recipientApi(stack.origin, token);
+    return { agreementId: created.id, accountId, recipientId: created.recipients[0].id, api };
+  }
+
+  async function begun(api) {
+    const status = await ok(await api.idStart());
+    assert.equal(status.stage, 'capturing');
+    assert.ok(status.capture_token);
+    return captureApi(stack.origin, status.capture_token);
+  }
+
+  test('a licence read from its barcode verifies; the name on it is locked into the signature; the photos are gone', async () => {
+    const { api, agreementId } = await recipient();
+    const before = stack.r2Objects();
+    const desk = await begun(api);
+    const photographed = await photographLicence(desk);
+    assert.deepEqual(photographed.photos.sort(), ['document_back', 'document_front', 'face', 'face_turned']);
+    assert.equal(stack.r2Objects(), before + 4, 'the four photos wait in R2');
+    const submitted = await ok(await desk.submit());
+    const status = submitted.stage === 'checking' ? await decided(desk) : submitted;
+    assert.equal(status.stage, 'passed');
+    assert.equal(stack.r2Objects(), before, 'deleted when the check ended');
+    const res = await api.idFinish();
+    const verified = await ok(res);
+    assert.equal(verified.signature_name, 'ADA KING LOVELACE');
+    const claims = JSON.parse(Buffer.from(verified.grant.split('.')[1], 'base64url'));
+    assert.deepEqual(claims.amr, ['government_id']);
+    assert.match(res.headers.get('set-cookie') ?? '', /HttpOnly/);
+    const [veriffSession] = [...veriff.sessions.values()].slice(-1);
+    assert.deepEqual(veriffSession.media.map((m) => m.context), ['document-front', 'document-back', 'face', 'face-pre']);
+    const events = await admin.audit(agreementId);
+    const text = JSON.stringify(events);
+    const submittedEvent = ofType(events, 'id_check_submitted')[0];
+    assert.equal(submittedEvent.reference, veriffSession.id);
+    assert.equal(submittedEvent.document, 'driving_licence');
+    assert.equal(submittedEvent.live, true);
+    assert.equal(ofType(events, 'id_check_ended')[0].name, 'ADA KING LOVELACE');
+    for (const secret of ['D1234562', '1985', 'data:image']) assert.ok(!text.includes(secret), `the audit holds ${secret}`);
+    const agreement = await admin.agreement(agreementId);
+    assert.equal(agreement.recipients[0].signature_name, 'ADA KING LOVELACE');
+  });
+
+  test('the desktop hands off to a phone by SMS: the link works once; the desktop follows the phone', async () => {
+    const { api } = await recipient({ phone: '+15550100123' });
+    const desk = await begun(api);
+    const sent = await ok(await desk.handoff({ language: 'de' }));
+    assert.equal(sent.sent_to, '…0123');
+    assert.ok(sent.expires_in_secs > 290 && sent.expires_in_secs <= 300);
+    const sms = (await stack.outbox()).find((m) => m.to === '+15550100123');
+    assert.ok(sms.body.includes(sent.link), sms.body);
+    assert.match(sms.body, /Ausweis/);
+    const handoffToken = sent.link.split('#')[1];
+    assert.equal((await expectError(await desk.handoff({}), 429, 'resend_too_soon')).code, 'resend_too_soon');
+    const opened = await ok(await openHandoff(stack.origin, handoffToken));
+    assert.ok(opened.capture_token);
+    await expectError(await openHandoff(stack.origin, handoffToken), 404, 'invalid_link');
+    const phone = captureApi(stack.origin, opened.capture_token);
+    assert.equal((await ok(await desk.status())).phone_opened, true);
+    await photographPassport(phone);
+    const followed = await ok(await desk.status());
+    assert.deepEqual(followed.photos.sort(), ['document_front', 'face', 'face_turned']);
+    assert.equal(followed.document, 'passport');
+    await ok(await phone.submit());
+    assert.equal((await decided(desk)).stage, 'passed');
+    assert.equal((await ok(await api.idFinish())).signature_name, 'ADA LOVELACE');
+    await expectError(await phone.photo('passport', 'face', FACE), 409, 'already_verified');
+  });
+
+  test('each failure says what to do, counts one try, and deletes the photos', async () => {
+    const cases = [
+      [{ status: 'declined', reasonCode: 103 }, null, 'face_mismatch'],
+      [{ status: 'resubmission_requested', reasonCode: 204 }, null, 'photo_unclear'],
+      [{ status: 'declined', reasonCode: 106 }, null, 'not_verified'],
+      [{ status: 'approved' }, { validUntil: '2020-01-01' }, 'document_expired'],
+      [{ status: 'approved' }, { firstName: 'GRACE', lastName: 'HOPPER' }, 'name_mismatch'],
+      [{ status: 'approved' }, { number: 'L898902C3', mrz: 'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7508122F1204159ZE184226B<<<<<10' }, 'document_unreadable'],
+    ];
+    const { api } = await recipient({ name: 'Ada Lovelace', governmentId: { max_tries: 10 } });
+    let triesLeft = 10;
+    for (const [outcome, sandbox, failure] of cases) {
+      veriff.sandbox(sandbox ?? {});
+      veriff.script(outcome);
+      const desk = await begun(api);
+      const before = stack.r2Objects();
+      await photographPassport(desk);
+      await ok(await desk.submit());
+      const status = await decided(desk);
+      triesLeft -= 1;
+      assert.equal(status.stage, 'failed', failure);
+      assert.equal(status.failure, failure);
+      assert.equal(status.tries_left, triesLeft);
+      assert.equal(stack.r2Objects(), before, `${failure}: photos deleted`);
+      assert.ok(!JSON.stringify(status).match(/score|reason/), 'no provider internals');
+    }
+    veriff.sandbox({});
+  });
+
+  test('the fifth failure cancels the agreement and tells the sender; concurrent submissions reach the provider once', async () => {
+    const { api, accountId } = await recipient();
+    for (let i = 0; i < 4; i++) {
+      veriff.script({ status: 'declined', reasonCode: 103 });
+      const desk = await begun(api);
+      await photographPassport(desk);
+      await ok(await desk.submit());
+      assert.equal((await decided(desk)).tries_left, 4 - i);
+    }
+    veriff.script({ status: 'declined', reasonCode: 103 }, { status: 'approved' });
+    const desk = await begun(api);
+    await photographPassport(desk);
+    const sessionsBefore = veriff.sessions.size;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => desk.submit()));
+    const statuses = answers.map((r) => r.status);
+    assert.equal(veriff.sessions.size, sessionsBefore + 1, 'one check reached the provider');
+    assert.ok(statuses.includes(200), statuses.join(','));
+    await expectError(await api.idStart(), 409, 'cancelled');
+    await hooks.next((r) => r.url === `/hooks/${accountId}` && JSON.parse(r.body).type === 'agreement.cancelled');
+  });
+
+  test('uploads: oversized, not a JPEG or not needed are refused with nothing stored; bad input is a 4xx', async () => {
+    const { api } = await recipient();
+    const desk = await begun(api);
+    const before = stack.r2Objects();
+    const big = Buffer.alloc(10 * 1024 * 1024 + 1, 0xff);
+    big.set([0xff, 0xd8, 0xff]);
+    await expectError(await desk.photo('passport', 'document_front', big), 413, 'body_too_large');
+    // Without a length: streamed, cut off at the cap.
+    const stream = new ReadableStream({
+      start(controller) { for (let i = 0; i < 11; i++) controller.enqueue(new Uint8Array(1024 * 1024).fill(0xff)); controller.close(); },
+    });
+    await expectError(await desk.photo('passport', 'document_front', stream), 413, 'body_too_large');
+    await expectError(await desk.photo('passport', 'document_front', Buffer.from('GIF89a....')), 415, 'unsupported_media_type');
+    await expectError(await desk.photo('passport', 'document_front', FRONT, { type: 'image/png' }), 415, 'unsupported_media_type');
+    await expectError(await desk.photo('passport', 'document_back', FRONT), 400, 'invalid_request');
+    await expectError(await desk.photo('visa', 'document_front', FRONT), 404, 'not_found');
+    await expectError(await desk.photo('passport', 'selfie', FRONT), 404, 'not_found');
+    await expectError(await desk.photo('passport', 'face', FACE, { live: null }), 400, 'invalid_request');
+    await expectError(await desk.submit(), 409, 'photos_not_ready');
+    await expectError(await desk.handoff({ phone: 'call me' }), 400, 'invalid_request');
+    await expectError(await desk.handoff({ phone: '+15550100', extra: 1 }), 400, 'invalid_request');
+    await expectError(await captureApi(stack.origin, 'x'.repeat(86)).status(), 404, 'invalid_link');
+    await expectError(await openHandoff(stack.origin, 'nonsense'), 404, 'invalid_link');
+    assert.equal(stack.r2Objects(), before, 'nothing was stored');
+    const status = await ok(await desk.status());
+    assert.deepEqual(status.photos, []);
+    assert.equal(status.tries_left, 5, 'nothing counted');
+  });
+
+  test('the webhook is a signal: a forged one is refused, a genuine one has the decision read back', async () => {
+    const { api, agreementId } = await recipient();
+    veriff.holdDecisions();
+    const desk = await begun(api);
+    await photographPassport(desk);
+    assert.equal((await ok(await desk.submit())).stage, 'checking');
+    const forged = JSON.stringify({ status: 'success', verification: { id: 'x', vendorData: 'y.z', status: 'approved' } });
+    const res = await fetch(`${stack.origin}/api/v1/webhooks/veriff`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-hmac-signature': 'ab'.repeat(32) }, body: forged,
+    });
+    await expectError(res, 401, 'unauthorized');
+    veriff.release();
+    for (let i = 0; i < 50 && !ofType(await admin.audit(agreementId), 'id_check_ended').length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(ofType(await admin.audit(agreementId), 'id_check_ended').length, 1, 'decided by the webhook, without a poll');
+    assert.equal(veriff.webhooks.sent.at(-1).status, 200);
+    assert.equal((await ok(await desk.status())).stage, 'passed');
+  });
+
+  test('a provider that fails counts nothing and keeps the photos for another submission', async () => {
+    const { api } = await recipient();
+    const desk = await begun(api);
+    await photographPassport(desk);
+    veriff.failNext('http500');
+    await expectError(await desk.submit(), 502, 'provider_unavailable');
+    const status = await ok(await desk.status());
+    assert.equal(status.stage, 'capturing');
+    assert.equal(status.tries_left, 5);
+    await ok(await desk.submit());
+    assert.equal((await decided(desk)).stage, 'passed');
+  });
+});
+
+describe('the ID check window, shortened for the test', () => {
+  let veriff;
+  let stack;
+
+  before(async () => {
+    veriff = await startVeriff();
+    stack = new Stack({ vars: { ...veriff.workerVars(), DEV_ID_SESSION_SECONDS: '3' } });
+    await stack.start();
+  });
+  after(async () => {
+    await stack?.dispose();
+    await veriff?.close();
+  });
+
+  test('a session left unfinished ends by the alarm: a failed try, photos deleted, its links dead', async () => {
+    const admin = stack.admin();
+    await admin.putAccount('window', { name: 'Acme', policy: { methods: { allowed: ['government_id'], default: 'government_id' } } });
+    const created = await admin.createAgreement({
+      account_id: 'window', title: 'Lease', sender: { name: 'Sam', email: 'sam@example.com' },
+      recipients: [{ name: 'Ada Lovelace', email: 'ada@example.com', method: 'government_id', phone: '+15550100999' }],
+    });
+    const api = recipientApi(stack.origin, created.recipients[0].signing_url.split('#')[1]);
+    const started = await ok(await api.idStart());
+    const desk = captureApi(stack.origin, started.capture_token);
+    const sent = await ok(await desk.handoff({}));
+    await ok(await desk.photo('passport', 'document_front', FRONT));
+    assert.equal(stack.r2Objects(), 1);
+    await new Promise((r) => setTimeout(r, 4500));
+    assert.equal(stack.r2Objects(), 0, 'the alarm deleted the photo');
+    await expectError(await openHandoff(stack.origin, sent.link.split('#')[1]), 404, 'invalid_link');
+    const status = await ok(await desk.status());
+    assert.equal(status.stage, 'failed');
+    assert.equal(status.failure, 'out_of_time');
+    assert.equal(status.tries_left, 4);
+    await expectError(await desk.photo('passport', 'face', FACE), 409, 'no_id_session');
+  });
+});

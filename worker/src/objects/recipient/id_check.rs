@@ -1,0 +1,615 @@
+//! Government ID and selfie. The signer's browser begins a session (a try) and may hand it to a
+//! phone by a one-time link; whoever holds a capture credential of the session adds photos, which
+//! wait in R2; the submission hands them to the provider; its decision, judged with our own
+//! checks (`signgate_core::id_check`), ends the session. All under the check lock, so of any
+//! number of concurrent submissions one reaches the provider, and never more tries than the limit.
+//!
+//! However a session ends (passed, failed, out of time by the alarm, cancelled), its photos are
+//! deleted. Kept: the book, and in the audit the provider's reference and the outcome; never an
+//! image, a document number or a date of birth.
+
+use serde::{Deserialize, Serialize};
+use signgate_core::audit::AuditKind;
+use signgate_core::calendar::civil_from_days;
+use signgate_core::id_check::{
+    Document, Ended, Failure, IdCheckBook, IdCheckRules, Photo, Refusal, Session, Shot, Verdict,
+    judge,
+};
+use signgate_core::otp::SendRefusal;
+use signgate_core::outgoing::{self, Language};
+use signgate_core::policy::Method;
+use signgate_core::wire::{
+    ErrorCode, IdHandoffSent, IdStage, IdStatus, RecipientState, VerifiedResponse,
+};
+use worker::Result;
+
+use super::{Loaded, RecipientObject, already_verified};
+use crate::config::now_ms;
+use crate::crypto;
+use crate::delivery::Courier;
+use crate::http::{Failure as HttpFailure, cancelled, fail, invalid_link};
+use crate::id_check::{IdProvider, Unavailable, photos};
+use crate::objects::Reply;
+
+/// The grant's `amr` for this method (RFC 8176 has no value for a document check).
+const AMR: &str = "government_id";
+/// Status polls read the provider's decision at most this often (webhooks read it at once).
+const READ_DECISION_EVERY_MS: u64 = 2_000;
+
+/// A recipient's ID checks.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct IdProgress {
+    pub book: IdCheckBook,
+    /// The session that ended last, so the browsers in it can still learn how it ended.
+    previous: Option<Session>,
+    last_failure: Option<Failure>,
+    last_read_ms: u64,
+}
+
+/// What a phone's hand-off message needs besides the number.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Handoff {
+    /// The link with its secret, for the SMS only; the book keeps its digest.
+    pub link: String,
+    pub digest: String,
+    pub phone: Option<String>,
+    pub language: Language,
+}
+
+impl RecipientObject {
+    fn id_rules(loaded: &Loaded) -> std::result::Result<IdCheckRules, HttpFailure> {
+        loaded.record.id_check.ok_or_else(|| {
+            fail(
+                ErrorCode::WrongMethod,
+                "This link does not use a government ID.",
+            )
+        })
+    }
+
+    /// The recipient as an ID call finds them: an ID recipient, not cancelled, with a session
+    /// whose window closed ended first (a failed try).
+    async fn id_ready(&self, loaded: Loaded) -> Result<Reply<(Loaded, IdCheckRules)>> {
+        let rules = match Self::id_rules(&loaded) {
+            Ok(rules) => rules,
+            Err(e) => return Ok(Err(*e)),
+        };
+        let mut loaded = loaded;
+        if let Some(ended) = loaded.progress.id_check.book.expire(&rules, now_ms()) {
+            loaded = self.id_ended(loaded, &rules, ended).await?;
+        }
+        if loaded.progress.state == RecipientState::Cancelled {
+            return Ok(Err(*cancelled()));
+        }
+        Ok(Ok((loaded, rules)))
+    }
+
+    /// Loads the recipient for a call made with a capture credential (no link token).
+    async fn id_loaded(&self) -> Result<Reply<(Loaded, IdCheckRules)>> {
+        match self.load().await? {
+            Some(loaded) => self.id_ready(loaded).await,
+            None => Ok(Err(*invalid_link())),
+        }
+    }
+
+    /// The signing link's browser begins a session, or joins the one in progress.
+    pub(super) async fn id_start(&self, token: &str, capturer: String) -> Result<Reply<IdStatus>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let loaded = match self.authenticate(token).await? {
+            Ok(loaded) => loaded,
+            Err(e) => return Ok(Err(e)),
+        };
+        if loaded.progress.state == RecipientState::Verified {
+            return Ok(Err(*already_verified()));
+        }
+        let (mut loaded, rules) = match self.id_ready(loaded).await? {
+            Ok(ready) => ready,
+            Err(e) => return Ok(Err(e)),
+        };
+        let now = now_ms();
+        let id = crypto::random_id()?;
+        let expires_at = match loaded
+            .progress
+            .id_check
+            .book
+            .begin(&rules, now, id, capturer)
+        {
+            Ok(session) => session.expires_at,
+            Err(refusal) => return Ok(Err(*id_refusal(refusal))),
+        };
+        let loaded = self.save(loaded, Vec::new()).await?;
+        self.alarm_by(expires_at).await?;
+        Ok(Ok(id_status(&loaded, &rules, now)))
+    }
+
+    /// Sends the hand-off link to a phone (the number given, or the sender's).
+    pub(super) async fn id_hand_off(
+        &self,
+        capturer: &str,
+        handoff: Handoff,
+    ) -> Result<Reply<IdHandoffSent>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let (mut loaded, rules) = match self.id_loaded().await? {
+            Ok(ready) => ready,
+            Err(e) => return Ok(Err(e)),
+        };
+        let Some(to) = handoff.phone.or_else(|| loaded.record.phone.clone()) else {
+            return Ok(Err(*fail(
+                ErrorCode::InvalidRequest,
+                "phone: the mobile number to send the link to",
+            )));
+        };
+        let Some(courier) = Courier::for_channel(&self.env, signgate_core::otp::Channel::Sms)
+        else {
+            return Ok(Err(*fail(
+                ErrorCode::NotConfigured,
+                "Text messages cannot be sent here: scan the QR code with the phone instead.",
+            )));
+        };
+        let now = now_ms();
+        let book = &mut loaded.progress.id_check.book;
+        let expires_at = match book.hand_off(&rules, now, capturer, handoff.digest) {
+            Ok(expires_at) => expires_at,
+            Err(refusal) => return Ok(Err(*id_refusal(refusal))),
+        };
+        let next_send_in_secs = book.next_send_in_ms(&rules, now).div_ceil(1000);
+        let minutes = (expires_at - now).div_ceil(60_000);
+        let message = outgoing::handoff_sms(&to, handoff.language, &handoff.link, minutes);
+        let sent_to = signgate_core::phone::masked(&to);
+        let event = AuditKind::IdHandoffSent {
+            to: sent_to.clone(),
+        };
+        // Counted before it goes out: a message that fails still waits for the cooldown.
+        self.save(loaded, vec![event]).await?;
+        if let Err(refused) = courier.deliver(&self.env, &message).await? {
+            worker::console_error!("an ID hand-off link could not be delivered: {}", refused.0);
+            return Ok(Err(*fail(
+                ErrorCode::DeliveryFailed,
+                "The text message could not be sent. Check the number, or scan the QR code.",
+            )));
+        }
+        Ok(Ok(IdHandoffSent {
+            link: handoff.link,
+            sent_to,
+            expires_in_secs: (expires_at - now) / 1000,
+            next_send_in_secs,
+        }))
+    }
+
+    /// The phone opened the hand-off link: it joins the session with its own credential.
+    pub(super) async fn id_open(&self, digest: &str, capturer: String) -> Result<Reply<IdStatus>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let (mut loaded, rules) = match self.id_loaded().await? {
+            Ok(ready) => ready,
+            Err(e) => return Ok(Err(e)),
+        };
+        let now = now_ms();
+        if let Err(refusal) = loaded
+            .progress
+            .id_check
+            .book
+            .open_handoff(now, digest, capturer)
+        {
+            return Ok(Err(*id_refusal(refusal)));
+        }
+        let loaded = self.save(loaded, vec![AuditKind::IdHandoffOpened]).await?;
+        Ok(Ok(id_status(&loaded, &rules, now)))
+    }
+
+    /// Where a photo may be stored, asked before it is.
+    pub(super) async fn id_may_take(
+        &self,
+        capturer: &str,
+        document: Document,
+        shot: Shot,
+    ) -> Result<Reply<String>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let (loaded, _) = match self.id_loaded().await? {
+            Ok(ready) => ready,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(
+            match loaded
+                .progress
+                .id_check
+                .book
+                .may_take(now_ms(), capturer, document, shot)
+            {
+                Ok(session) => Ok(photos::key(&session.id, shot)),
+                Err(refusal) => Err(*id_refusal(refusal)),
+            },
+        )
+    }
+
+    /// A photo was stored under `key`: recorded, or deleted again if the session moved on
+    /// meanwhile.
+    pub(super) async fn id_took(
+        &self,
+        capturer: &str,
+        document: Document,
+        photo: Photo,
+        key: String,
+    ) -> Result<Reply<IdStatus>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let (mut loaded, rules) = match self.id_loaded().await? {
+            Ok(ready) => ready,
+            Err(e) => {
+                photos::delete(&self.env, vec![key]).await?;
+                return Ok(Err(e));
+            }
+        };
+        let now = now_ms();
+        let book = &mut loaded.progress.id_check.book;
+        let still_wanted = book
+            .may_take(now, capturer, document, photo.shot)
+            .is_ok_and(|session| photos::key(&session.id, photo.shot) == key);
+        if !still_wanted {
+            photos::delete(&self.env, vec![key]).await?;
+            return Ok(Err(*fail(
+                ErrorCode::NoIdSession,
+                "This photo is no longer wanted: the check moved on. Please start again.",
+            )));
+        }
+        let dropped = match book.took(now, capturer, document, photo) {
+            Ok(dropped) => dropped,
+            Err(refusal) => return Ok(Err(*id_refusal(refusal))),
+        };
+        let session_id = book.session().expect("taking photos").id.clone();
+        let loaded = self.save(loaded, Vec::new()).await?;
+        let dropped = dropped
+            .into_iter()
+            .map(|s| photos::key(&session_id, s))
+            .collect();
+        photos::delete(&self.env, dropped).await?;
+        Ok(Ok(id_status(&loaded, &rules, now)))
+    }
+
+    /// Hands the photos to the provider: from then on the session waits for its decision.
+    pub(super) async fn id_submit(&self, capturer: &str) -> Result<Reply<IdStatus>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let (loaded, _) = match self.id_loaded().await? {
+            Ok(ready) => ready,
+            Err(e) => return Ok(Err(e)),
+        };
+        let now = now_ms();
+        let session = match loaded.progress.id_check.book.may_submit(now, capturer) {
+            Ok(session) => session.clone(),
+            Err(refusal) => return Ok(Err(*id_refusal(refusal))),
+        };
+        let Some(provider) = IdProvider::from_env(&self.env) else {
+            return Ok(Err(*fail(
+                ErrorCode::NotConfigured,
+                "Documents cannot be checked here: no provider is set up. Please ask the sender.",
+            )));
+        };
+        let document = session
+            .document
+            .expect("a complete session has its document");
+        let mut images = Vec::new();
+        for shot in document.shots() {
+            match photos::get(&self.env, &photos::key(&session.id, *shot)).await? {
+                Some(jpeg) => images.push((*shot, jpeg)),
+                None => {
+                    return Ok(Err(*fail(
+                        ErrorCode::PhotosNotReady,
+                        format!(
+                            "The {} photo is missing: please take it again.",
+                            shot.name()
+                        ),
+                    )));
+                }
+            }
+        }
+        // The label brings the provider's webhook back to this object and this session.
+        let label = format!("{}.{}", self.id(), session.id);
+        let checked = provider.check(&label, &images).await;
+        drop(images);
+        // Other events ran while the provider answered (a cancellation): act on the present.
+        let (mut loaded, rules) = match self.id_loaded().await? {
+            Ok(ready) => ready,
+            Err(e) => return Ok(Err(e)),
+        };
+        let reference = match checked {
+            Ok(reference) => reference,
+            Err(unavailable) => return Ok(Err(*provider_failed(unavailable))),
+        };
+        let now = now_ms();
+        let book = &mut loaded.progress.id_check.book;
+        if let Err(refusal) = book.submitted(now, capturer, reference.clone()) {
+            return Ok(Err(*id_refusal(refusal)));
+        }
+        let event = AuditKind::IdCheckSubmitted {
+            provider: provider.name().into(),
+            reference,
+            document,
+            live: session.live(),
+        };
+        let loaded = self.save(loaded, vec![event]).await?;
+        // A provider that decides at once spares the signer a poll.
+        let loaded = self.read_decision(loaded, &rules, &provider).await?;
+        Ok(Ok(id_status(&loaded, &rules, now_ms())))
+    }
+
+    /// Where the session `capturer` is or was in stands; reads the provider's decision when it
+    /// is due.
+    pub(super) async fn id_status(&self, capturer: &str) -> Result<Reply<IdStatus>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let Some(loaded) = self.load().await? else {
+            return Ok(Err(*invalid_link()));
+        };
+        let rules = match Self::id_rules(&loaded) {
+            Ok(rules) => rules,
+            Err(e) => return Ok(Err(*e)),
+        };
+        let mut loaded = loaded;
+        if let Some(ended) = loaded.progress.id_check.book.expire(&rules, now_ms()) {
+            loaded = self.id_ended(loaded, &rules, ended).await?;
+        }
+        let progress = &loaded.progress.id_check;
+        let known = [progress.book.session(), progress.previous.as_ref()]
+            .into_iter()
+            .flatten()
+            .any(|session| session.may_capture(capturer));
+        if !known {
+            return Ok(Err(*no_session()));
+        }
+        let due = now_ms() >= progress.last_read_ms + READ_DECISION_EVERY_MS;
+        if due
+            && progress
+                .book
+                .session()
+                .is_some_and(|s| s.checking().is_some())
+            && let Some(provider) = IdProvider::from_env(&self.env)
+        {
+            loaded = self.read_decision(loaded, &rules, &provider).await?;
+        }
+        Ok(Ok(id_status(&loaded, &rules, now_ms())))
+    }
+
+    /// The provider signalled a decision on `reference` (a webhook): it is read back at once.
+    pub(super) async fn id_signal(&self, reference: &str) -> Result<Reply<()>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let (loaded, rules) = match self.id_loaded().await? {
+            Ok(ready) => ready,
+            Err(e) => return Ok(Err(e)),
+        };
+        let ours = loaded
+            .progress
+            .id_check
+            .book
+            .session()
+            .and_then(Session::checking)
+            == Some(reference);
+        if let (true, Some(provider)) = (ours, IdProvider::from_env(&self.env)) {
+            self.read_decision(loaded, &rules, &provider).await?;
+        }
+        Ok(Ok(()))
+    }
+
+    /// The signing link's browser collects the grant of a passed check, with the name on the
+    /// document for the signature field.
+    pub(super) async fn id_finish(&self, token: &str) -> Result<Reply<VerifiedResponse>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let loaded = match self.authenticate(token).await? {
+            Ok(loaded) => loaded,
+            Err(e) => return Ok(Err(e)),
+        };
+        if loaded.progress.state == RecipientState::Verified {
+            return Ok(Err(*already_verified()));
+        }
+        let (loaded, _) = match self.id_ready(loaded).await? {
+            Ok(ready) => ready,
+            Err(e) => return Ok(Err(e)),
+        };
+        let Some(found) = loaded.progress.id_check.book.passed().cloned() else {
+            return Ok(Err(*fail(
+                ErrorCode::NoIdSession,
+                "No passed check is waiting: take the photos first.",
+            )));
+        };
+        self.verified_with(loaded, AMR, None, Some(found.name))
+            .await
+    }
+
+    /// Ends a session whose window closed, from the alarm.
+    pub(super) async fn id_alarm(&self) -> Result<()> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        if let Some(loaded) = self.load().await?
+            && let Ok(rules) = Self::id_rules(&loaded)
+        {
+            let mut loaded = loaded;
+            if let Some(ended) = loaded.progress.id_check.book.expire(&rules, now_ms()) {
+                self.id_ended(loaded, &rules, ended).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The agreement was cancelled: the session in progress ends and its photos go.
+    pub(super) async fn id_cancelled(&self, loaded: &mut Loaded) -> Vec<String> {
+        match loaded.progress.id_check.book.lock() {
+            Some(ended) => photos::session_keys(&ended.session),
+            None => Vec::new(),
+        }
+    }
+
+    /// Reads the provider's decision on the session being checked and acts on it.
+    async fn read_decision(
+        &self,
+        mut loaded: Loaded,
+        rules: &IdCheckRules,
+        provider: &IdProvider,
+    ) -> Result<Loaded> {
+        let Some(reference) = loaded
+            .progress
+            .id_check
+            .book
+            .session()
+            .and_then(Session::checking)
+            .map(str::to_owned)
+        else {
+            return Ok(loaded);
+        };
+        let decision = provider.decision(&reference).await;
+        let (current, _) = match self.id_loaded().await? {
+            Ok(ready) => ready,
+            Err(_) => return Ok(self.load().await?.expect("loaded above")),
+        };
+        loaded = current;
+        loaded.progress.id_check.last_read_ms = now_ms();
+        let outcome = match decision {
+            Ok(Some(decision)) => judge(&decision, &loaded.record.name, rules.name_rule, today()),
+            Ok(None) => return self.save(loaded, Vec::new()).await,
+            Err(Unavailable(why)) => {
+                worker::console_error!("ID provider: {why}");
+                return self.save(loaded, Vec::new()).await;
+            }
+        };
+        match loaded
+            .progress
+            .id_check
+            .book
+            .decide(rules, &reference, outcome)
+        {
+            Some(ended) => self.id_ended(loaded, rules, ended).await,
+            None => self.save(loaded, Vec::new()).await,
+        }
+    }
+
+    /// A session ended: its photos deleted, the outcome audited, a failed try counted, the last
+    /// one cancelling the agreement.
+    async fn id_ended(
+        &self,
+        mut loaded: Loaded,
+        rules: &IdCheckRules,
+        ended: Ended,
+    ) -> Result<Loaded> {
+        let Ended { session, verdict } = ended;
+        let keys = photos::session_keys(&session);
+        let reference = session.checking().map(str::to_owned);
+        let progress = &mut loaded.progress.id_check;
+        let mut events = Vec::new();
+        match &verdict {
+            Verdict::Passed(found) => events.push(AuditKind::IdCheckEnded {
+                reference,
+                failure: None,
+                name: Some(found.name.clone()),
+            }),
+            Verdict::Failed { why, .. } | Verdict::Locked { why } => {
+                progress.last_failure = Some(*why);
+                events.push(AuditKind::IdCheckEnded {
+                    reference,
+                    failure: Some(*why),
+                    name: None,
+                });
+                events.push(AuditKind::VerificationFailed {
+                    method: Method::GovernmentId,
+                    failures: progress.book.failures(),
+                    tries_left: progress.book.tries_left(rules),
+                });
+            }
+            Verdict::Cancelled => {}
+        }
+        progress.previous = Some(session);
+        let locked = matches!(verdict, Verdict::Locked { .. });
+        if locked {
+            loaded.progress.state = RecipientState::Cancelled;
+            loaded.progress.agreement_told = false;
+        }
+        let loaded = self.save(loaded, events).await?;
+        photos::delete(&self.env, keys).await?;
+        if locked {
+            self.tell_agreement_locked(loaded.clone()).await?;
+            return Ok(self.load().await?.unwrap_or(loaded));
+        }
+        Ok(loaded)
+    }
+}
+
+/// What the signer's screens show of the check at `now`.
+fn id_status(loaded: &Loaded, rules: &IdCheckRules, now: u64) -> IdStatus {
+    let progress = &loaded.progress.id_check;
+    let book = &progress.book;
+    let session = book.session();
+    let stage = if book.passed().is_some() {
+        IdStage::Passed
+    } else if loaded.progress.state == RecipientState::Cancelled || book.is_locked() {
+        IdStage::Cancelled
+    } else {
+        match session {
+            Some(s) if s.checking().is_some() => IdStage::Checking,
+            Some(_) => IdStage::Capturing,
+            None => IdStage::Failed,
+        }
+    };
+    IdStatus {
+        stage,
+        capture_token: None,
+        document: session.and_then(|s| s.document),
+        photos: session
+            .map(|s| s.photos().iter().map(|p| p.shot).collect())
+            .unwrap_or_default(),
+        phone_opened: session.is_some_and(Session::phone_opened),
+        expires_in_secs: session.map_or(0, |s| s.expires_at.saturating_sub(now) / 1000),
+        tries_left: book.tries_left(rules),
+        failure: match stage {
+            IdStage::Failed | IdStage::Cancelled => progress.last_failure,
+            _ => None,
+        },
+        next_send_in_secs: book.next_send_in_ms(rules, now).div_ceil(1000),
+    }
+}
+
+/// Today's date (UTC) for the document's expiry.
+fn today() -> (u32, u32, u32) {
+    let (y, m, d) = civil_from_days((now_ms() / 86_400_000) as i64);
+    (y as u32, m, d)
+}
+
+fn no_session() -> HttpFailure {
+    fail(
+        ErrorCode::NoIdSession,
+        "This check has ended or is not yours. Please start again from the signing link.",
+    )
+}
+
+/// A call the book refuses, counting nothing.
+fn id_refusal(refusal: Refusal) -> HttpFailure {
+    match refusal {
+        Refusal::Locked => cancelled(),
+        Refusal::Passed => already_verified(),
+        Refusal::NoSession => no_session(),
+        // One answer for a link unknown, used or stale.
+        Refusal::HandoffInvalid => invalid_link(),
+        Refusal::Checking => fail(
+            ErrorCode::PhotosNotReady,
+            "The photos are being checked; nothing can change until the result is in.",
+        ),
+        Refusal::NotNeeded => fail(
+            ErrorCode::InvalidRequest,
+            "shot: this document does not need that photo",
+        ),
+        Refusal::Incomplete => fail(
+            ErrorCode::PhotosNotReady,
+            "Not every photo the document needs has arrived yet.",
+        ),
+        Refusal::Send(SendRefusal::Cooldown { retry_after_ms })
+        | Refusal::Send(SendRefusal::HourlyCap { retry_after_ms }) => {
+            let mut failure = fail(
+                ErrorCode::ResendTooSoon,
+                "Another text message cannot be sent yet.",
+            );
+            failure.retry_after_secs = Some(retry_after_ms.div_ceil(1000));
+            failure
+        }
+        Refusal::Send(SendRefusal::Locked) => cancelled(),
+    }
+}
+
+fn provider_failed(unavailable: Unavailable) -> HttpFailure {
+    worker::console_error!("ID provider: {}", unavailable.0);
+    fail(
+        ErrorCode::ProviderUnavailable,
+        "The document check service is not answering right now. Nothing was counted; please \
+         try again in a moment.",
+    )
+}
