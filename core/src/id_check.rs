@@ -368,26 +368,30 @@ impl IdCheckBook {
         }
     }
 
-    /// A new hand-off link (its secret's `digest`) for the session `capturer` is in, if a message
-    /// may be sent now; it replaces any earlier link. Returns when it stops working.
+    /// A new hand-off link (its secret's `digest`) for the session `capturer` is in; it replaces
+    /// any earlier link. `by_sms`: a message goes out with it, so the resend rules apply (a link
+    /// for a QR code costs nothing to send). Returns when the link stops working.
     pub fn hand_off(
         &mut self,
         rules: &IdCheckRules,
         now: u64,
         capturer: &str,
         digest: String,
+        by_sms: bool,
     ) -> Result<u64, Refusal> {
         self.capturing(now, capturer)?;
-        if let Some(refusal) = send_refusal(
-            &self.sends,
-            rules.send_cooldown_ms,
-            rules.max_sends_per_hour,
-            now,
-        ) {
-            return Err(Refusal::Send(refusal));
+        if by_sms {
+            if let Some(refusal) = send_refusal(
+                &self.sends,
+                rules.send_cooldown_ms,
+                rules.max_sends_per_hour,
+                now,
+            ) {
+                return Err(Refusal::Send(refusal));
+            }
+            forget_old_sends(&mut self.sends, now);
+            self.sends.push(now);
         }
-        forget_old_sends(&mut self.sends, now);
-        self.sends.push(now);
         let session = self.session.as_mut().expect("capturing");
         let expires_at = now.saturating_add(HANDOFF_MS).min(session.expires_at);
         session.handoff = Some(Handoff {
@@ -758,7 +762,9 @@ mod tests {
             Err(Refusal::NoSession),
             "a stranger's credential"
         );
-        let expires = book.hand_off(&rules(), 0, "desk", "link1".into()).unwrap();
+        let expires = book
+            .hand_off(&rules(), 0, "desk", "link1".into(), true)
+            .unwrap();
         assert_eq!(expires, HANDOFF_MS);
         assert_eq!(
             book.open_handoff(MINUTE, "link2", "phone".into()),
@@ -774,12 +780,12 @@ mod tests {
         );
         // Sent again after the cooldown: a new link; a stale one is refused the same way.
         assert_eq!(
-            book.hand_off(&rules(), 10_000, "desk", "link3".into()),
+            book.hand_off(&rules(), 10_000, "desk", "link3".into(), true),
             Err(Refusal::Send(SendRefusal::Cooldown {
                 retry_after_ms: 20_000
             }))
         );
-        book.hand_off(&rules(), 30_000, "desk", "link3".into())
+        book.hand_off(&rules(), 30_000, "desk", "link3".into(), true)
             .unwrap();
         assert_eq!(
             book.open_handoff(30_000 + HANDOFF_MS, "link3", "phone2".into()),
@@ -794,12 +800,18 @@ mod tests {
         for i in 0..5 {
             let now = i * 31_000;
             book.begin(&r, now, "s".into(), "desk".into()).unwrap();
-            book.hand_off(&r, now, "desk", format!("l{i}")).unwrap();
+            book.hand_off(&r, now, "desk", format!("l{i}"), true)
+                .unwrap();
         }
         assert!(matches!(
-            book.hand_off(&r, 5 * 31_000, "desk", "l5".into()),
+            book.hand_off(&r, 5 * 31_000, "desk", "l5".into(), true),
             Err(Refusal::Send(SendRefusal::HourlyCap { .. }))
         ));
+        // A link for the QR code sends nothing: the cap does not hold it back.
+        assert!(
+            book.hand_off(&r, 5 * 31_000, "desk", "qr".into(), false)
+                .is_ok()
+        );
         assert_eq!(book.next_send_in_ms(&r, 60 * MINUTE), 0);
     }
 
@@ -835,7 +847,7 @@ mod tests {
             Err(Refusal::Checking)
         );
         assert_eq!(
-            book.hand_off(&rules(), 0, "desk", "l".into()),
+            book.hand_off(&rules(), 0, "desk", "l".into(), true),
             Err(Refusal::Checking)
         );
     }

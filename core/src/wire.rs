@@ -782,26 +782,33 @@ pub enum IdStage {
     Cancelled,
 }
 
-/// `POST /api/v1/id/handoff`: send the hand-off link to a phone. Without `phone`, the number the
-/// sender gave for the recipient.
-#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// `POST /api/v1/id/handoff`: a new hand-off link, sent to a phone by SMS (without `phone`, to the
+/// number the sender gave) or, with `sms: false`, only answered, for the QR code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IdHandoffRequest {
     #[serde(default)]
     pub phone: Option<String>,
+    #[serde(default = "yes")]
+    pub sms: bool,
     /// The language of the message: the one the signer reads the screens in.
     #[serde(default)]
     pub language: crate::outgoing::Language,
 }
 
-/// The hand-off link was sent: the same link is for the QR code.
+fn yes() -> bool {
+    true
+}
+
+/// A new hand-off link (the same link for the SMS and the QR code); any earlier one stops working.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IdHandoffSent {
     pub link: String,
-    /// The number it went to, masked.
-    pub sent_to: String,
+    /// The number it went to, masked; none when it was only answered.
+    #[serde(default)]
+    pub sent_to: Option<String>,
     pub expires_in_secs: u64,
     pub next_send_in_secs: u64,
 }

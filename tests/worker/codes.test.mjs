@@ -348,7 +348,7 @@ describe('one-time codes under workerd', () => {
     assert.match(noPhone, /recipients\[0\]\.phone: the phone method needs/);
     assert.match((await create({ method: 'phone', phone: '+49 170 CALL ME' }))[1], /only digits/);
     assert.match((await create({ method: 'phone', phone: '+49 1' }))[1], /too short/);
-    assert.match((await create({ method: 'email_code', phone: '+491701234567' }))[1], /only the phone method/);
+    assert.match((await create({ method: 'email_code', phone: '+491701234567' }))[1], /only the phone and government-ID methods take a phone number/);
     const account = await fetch(`${stack.origin}/admin/v1/accounts/bad`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${stack.secrets.ADMIN_API_KEY}`, 'content-type': 'application/json' },

@@ -132,11 +132,15 @@ describe('government ID under workerd with the Veriff stand-in and local R2', ()
     const desk = await begun(api);
     const sent = await ok(await desk.handoff({ language: 'de' }));
     assert.equal(sent.sent_to, '…0123');
+    const qr = await ok(await desk.handoff({ sms: false }));
+    assert.equal(qr.sent_to, null, 'a link for the QR code only');
+    assert.notEqual(qr.link, sent.link);
     assert.ok(sent.expires_in_secs > 290 && sent.expires_in_secs <= 300);
     const sms = (await stack.outbox()).find((m) => m.to === '+15550100123');
     assert.ok(sms.body.includes(sent.link), sms.body);
     assert.match(sms.body, /Ausweis/);
-    const handoffToken = sent.link.split('#')[1];
+    await expectError(await openHandoff(stack.origin, sent.link.split('#h=')[1]), 404, 'invalid_link');
+    const handoffToken = qr.link.split('#h=')[1];
     assert.equal((await expectError(await desk.handoff({}), 429, 'resend_too_soon')).code, 'resend_too_soon');
     const opened = await ok(await openHandoff(stack.origin, handoffToken));
     assert.ok(opened.capture_token);
@@ -252,6 +256,18 @@ describe('government ID under workerd with the Veriff stand-in and local R2', ()
     assert.equal((await ok(await desk.status())).stage, 'passed');
   });
 
+  test('only the ID page may use the camera, and show its own photos', async () => {
+    const idPage = await fetch(`${stack.origin}/id/`);
+    assert.equal(idPage.status, 200);
+    assert.match(idPage.headers.get('permissions-policy'), /(^|, )camera=\(self\)/);
+    assert.match(idPage.headers.get('content-security-policy'), /img-src 'self' data: blob:/);
+    for (const other of ['/s', '/api/health', '/']) {
+      const res = await fetch(`${stack.origin}${other}`);
+      assert.match(res.headers.get('permissions-policy'), /(^|, )camera=\(\)/, other);
+      assert.doesNotMatch(res.headers.get('content-security-policy'), /blob:/, other);
+    }
+  });
+
   test('a provider that fails counts nothing and keeps the photos for another submission', async () => {
     const { api } = await recipient();
     const desk = await begun(api);
@@ -295,7 +311,7 @@ describe('the ID check window, shortened for the test', () => {
     assert.equal(stack.r2Objects(), 1);
     await new Promise((r) => setTimeout(r, 4500));
     assert.equal(stack.r2Objects(), 0, 'the alarm deleted the photo');
-    await expectError(await openHandoff(stack.origin, sent.link.split('#')[1]), 404, 'invalid_link');
+    await expectError(await openHandoff(stack.origin, sent.link.split('#h=')[1]), 404, 'invalid_link');
     const status = await ok(await desk.status());
     assert.equal(status.stage, 'failed');
     assert.equal(status.failure, 'out_of_time');

@@ -29,10 +29,17 @@ use worker::{Context, Env, Request, Response, Result, event};
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     console_error_panic_hook::set_once();
-    let is_api = routes::is_api(&req.path());
+    let path = req.path();
+    let page = if routes::is_api(&path) {
+        security::Page::Api
+    } else if path == "/id" || path.starts_with("/id/") {
+        security::Page::Camera
+    } else {
+        security::Page::App
+    };
     let response = match routes::dispatch(req, &env).await {
         Ok(response) => response,
         Err(error) => http::internal_error(&error),
     };
-    security::harden(response, is_api)
+    security::harden(response, page)
 }

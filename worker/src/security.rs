@@ -8,6 +8,27 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; \
 base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// The ID check's page (`/id/`) also shows the photos it took (`blob:` addresses of its own).
+pub const CAMERA_PAGE_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; \
+manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Every page but one may not use the camera (or the microphone, or the rest).
+const NO_CAMERA: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
+/// The ID check's page may use this origin's camera, nothing else.
+const OWN_CAMERA: &str = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()";
+
+/// What a response is, for its headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    /// An API answer: never cached.
+    Api,
+    /// The ID check's page: the camera.
+    Camera,
+    /// The app and everything else.
+    App,
+}
+
 /// The audit report's page: no script and nothing from anywhere, only its own inline style.
 pub const REPORT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; \
 form-action 'none'; frame-ancestors 'none'";
@@ -23,15 +44,11 @@ const HEADERS: &[(&str, &str)] = &[
     ("x-frame-options", "DENY"),
     ("cross-origin-opener-policy", "same-origin"),
     ("cross-origin-resource-policy", "same-origin"),
-    (
-        "permissions-policy",
-        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-    ),
 ];
 
 /// Adds the headers. Responses fetched from the assets binding have immutable headers, so they are
 /// copied into a fresh set.
-pub fn harden(response: Response, is_api: bool) -> Result<Response> {
+pub fn harden(response: Response, page: Page) -> Result<Response> {
     let headers = Headers::new();
     for (name, value) in response.headers().entries() {
         headers.set(&name, &value)?;
@@ -43,7 +60,15 @@ pub fn harden(response: Response, is_api: bool) -> Result<Response> {
             headers.set(name, value)?;
         }
     }
-    if is_api {
+    let camera = page == Page::Camera;
+    headers.set(
+        "permissions-policy",
+        if camera { OWN_CAMERA } else { NO_CAMERA },
+    )?;
+    if camera && !own_policy {
+        headers.set("content-security-policy", CAMERA_PAGE_POLICY)?;
+    }
+    if page == Page::Api {
         // Answers carry links, grants and audit trails: never cache them anywhere.
         headers.set("cache-control", "no-store")?;
     }

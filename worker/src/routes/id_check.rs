@@ -5,7 +5,7 @@
 //!
 //! - `POST /api/v1/recipient/id/start` (signing link) → the session, with a capture credential
 //! - `POST /api/v1/recipient/id/finish` (signing link) → the grant of a passed check
-//! - `POST /api/v1/id/handoff` → the hand-off link, sent by SMS (and returned for the QR code)
+//! - `POST /api/v1/id/handoff` → a hand-off link (`/id/#h=<token>`), by SMS and for the QR code
 //! - `POST /api/v1/id/handoff/open` (hand-off link) → the session, with the phone's credential
 //! - `PUT /api/v1/id/photos/{document}/{shot}?live=…` (a JPEG) → the session
 //! - `POST /api/v1/id/submit` → the session, being checked
@@ -84,15 +84,22 @@ async fn send_handoff(req: &mut Request, env: &Env) -> Result<Outcome> {
         Some(Ok(phone)) => Some(phone),
         None => None,
     };
-    if let Some(failure) = throttled(req, env, Throttle::Sends).await? {
+    if request.sms
+        && let Some(failure) = throttled(req, env, Throttle::Sends).await?
+    {
         return Ok(Err(failure));
     }
     let secret = crypto::random_bytes()?;
     let link_token = LinkToken::new(&id, secret).ok_or_else(|| worker::Error::from("bad id"))?;
     let handoff = Handoff {
-        link: format!("{}/id#{}", config::origin(env, req)?, link_token.encode()),
+        link: format!(
+            "{}/id/#h={}",
+            config::origin(env, req)?,
+            link_token.encode()
+        ),
         digest: link_token.secret_digest(),
         phone,
+        sms: request.sms,
         language: request.language,
     };
     let sent = RecipientCall::IdHandOff {

@@ -53,6 +53,7 @@ pub struct Handoff {
     pub link: String,
     pub digest: String,
     pub phone: Option<String>,
+    pub sms: bool,
     pub language: Language,
 }
 
@@ -73,10 +74,7 @@ impl RecipientObject {
             Ok(rules) => rules,
             Err(e) => return Ok(Err(*e)),
         };
-        let mut loaded = loaded;
-        if let Some(ended) = loaded.progress.id_check.book.expire(&rules, now_ms()) {
-            loaded = self.id_ended(loaded, &rules, ended).await?;
-        }
+        let loaded = self.close_elapsed(loaded, &rules).await?;
         if loaded.progress.state == RecipientState::Cancelled {
             return Ok(Err(*cancelled()));
         }
@@ -106,6 +104,10 @@ impl RecipientObject {
             Err(e) => return Ok(Err(e)),
         };
         let now = now_ms();
+        if loaded.progress.id_check.book.passed().is_some() {
+            // Passed, the grant not collected yet (a reload in between): the page collects it.
+            return Ok(Ok(id_status(&loaded, &rules, now)));
+        }
         let id = crypto::random_id()?;
         let expires_at = match loaded
             .progress
@@ -121,7 +123,8 @@ impl RecipientObject {
         Ok(Ok(id_status(&loaded, &rules, now)))
     }
 
-    /// Sends the hand-off link to a phone (the number given, or the sender's).
+    /// A new hand-off link: sent to a phone (the number given, or the sender's), or with `sms`
+    /// off only answered, for the QR code.
     pub(super) async fn id_hand_off(
         &self,
         capturer: &str,
@@ -132,26 +135,41 @@ impl RecipientObject {
             Ok(ready) => ready,
             Err(e) => return Ok(Err(e)),
         };
-        let Some(to) = handoff.phone.or_else(|| loaded.record.phone.clone()) else {
-            return Ok(Err(*fail(
-                ErrorCode::InvalidRequest,
-                "phone: the mobile number to send the link to",
-            )));
-        };
-        let Some(courier) = Courier::for_channel(&self.env, signgate_core::otp::Channel::Sms)
-        else {
-            return Ok(Err(*fail(
-                ErrorCode::NotConfigured,
-                "Text messages cannot be sent here: scan the QR code with the phone instead.",
-            )));
+        let delivery = if handoff.sms {
+            let Some(to) = handoff.phone.or_else(|| loaded.record.phone.clone()) else {
+                return Ok(Err(*fail(
+                    ErrorCode::InvalidRequest,
+                    "phone: the mobile number to send the link to",
+                )));
+            };
+            let Some(courier) = Courier::for_channel(&self.env, signgate_core::otp::Channel::Sms)
+            else {
+                return Ok(Err(*fail(
+                    ErrorCode::NotConfigured,
+                    "Text messages cannot be sent here: scan the QR code with the phone instead.",
+                )));
+            };
+            Some((to, courier))
+        } else {
+            None
         };
         let now = now_ms();
         let book = &mut loaded.progress.id_check.book;
-        let expires_at = match book.hand_off(&rules, now, capturer, handoff.digest) {
+        let by_sms = delivery.is_some();
+        let expires_at = match book.hand_off(&rules, now, capturer, handoff.digest, by_sms) {
             Ok(expires_at) => expires_at,
             Err(refusal) => return Ok(Err(*id_refusal(refusal))),
         };
         let next_send_in_secs = book.next_send_in_ms(&rules, now).div_ceil(1000);
+        let Some((to, courier)) = delivery else {
+            self.save(loaded, Vec::new()).await?;
+            return Ok(Ok(IdHandoffSent {
+                link: handoff.link,
+                sent_to: None,
+                expires_in_secs: (expires_at - now) / 1000,
+                next_send_in_secs,
+            }));
+        };
         let minutes = (expires_at - now).div_ceil(60_000);
         let message = outgoing::handoff_sms(&to, handoff.language, &handoff.link, minutes);
         let sent_to = signgate_core::phone::masked(&to);
@@ -169,7 +187,7 @@ impl RecipientObject {
         }
         Ok(Ok(IdHandoffSent {
             link: handoff.link,
-            sent_to,
+            sent_to: Some(sent_to),
             expires_in_secs: (expires_at - now) / 1000,
             next_send_in_secs,
         }))
@@ -340,10 +358,7 @@ impl RecipientObject {
             Ok(rules) => rules,
             Err(e) => return Ok(Err(*e)),
         };
-        let mut loaded = loaded;
-        if let Some(ended) = loaded.progress.id_check.book.expire(&rules, now_ms()) {
-            loaded = self.id_ended(loaded, &rules, ended).await?;
-        }
+        let mut loaded = self.close_elapsed(loaded, &rules).await?;
         let progress = &loaded.progress.id_check;
         let known = [progress.book.session(), progress.previous.as_ref()]
             .into_iter()
@@ -416,19 +431,28 @@ impl RecipientObject {
         if let Some(loaded) = self.load().await?
             && let Ok(rules) = Self::id_rules(&loaded)
         {
-            let mut loaded = loaded;
-            if let Some(ended) = loaded.progress.id_check.book.expire(&rules, now_ms()) {
-                self.id_ended(loaded, &rules, ended).await?;
+            let loaded = self.close_elapsed(loaded, &rules).await?;
+            if let Some(session) = loaded.progress.id_check.book.session() {
+                // Rung for something else first: the one alarm must still close this window.
+                self.alarm_by(session.expires_at).await?;
             }
         }
         Ok(())
     }
 
-    /// The agreement was cancelled: the session in progress ends and its photos go.
-    pub(super) async fn id_cancelled(&self, loaded: &mut Loaded) -> Vec<String> {
+    /// The agreement was cancelled: the session in progress ends; its photos' keys, to delete.
+    pub(super) fn id_cancelled(loaded: &mut Loaded) -> Vec<String> {
         match loaded.progress.id_check.book.lock() {
             Some(ended) => photos::session_keys(&ended.session),
             None => Vec::new(),
+        }
+    }
+
+    /// Ends the session if its window has closed: a failed try.
+    async fn close_elapsed(&self, mut loaded: Loaded, rules: &IdCheckRules) -> Result<Loaded> {
+        match loaded.progress.id_check.book.expire(rules, now_ms()) {
+            Some(ended) => self.id_ended(loaded, rules, ended).await,
+            None => Ok(loaded),
         }
     }
 

@@ -1007,7 +1007,7 @@ impl RecipientObject {
             loaded.progress.attempts.lock();
             let voided = loaded.progress.codes.lock();
             loaded.progress.kba.book.lock();
-            let photos = self.id_cancelled(&mut loaded).await;
+            let photos = Self::id_cancelled(&mut loaded);
             // A login grant not yet collected must not be handed out any more.
             loaded.progress.collectable = None;
             // The agreement is the one telling us: nothing to tell it back.
