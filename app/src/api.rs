@@ -133,7 +133,7 @@ async fn exchange(request: Result<Request, gloo_net::Error>) -> Answer {
 
 /// The worker's answer: the expected body, one of its errors, or neither (offline, a proxy's
 /// error page).
-fn parse<T: DeserializeOwned>(answer: Answer) -> Result<T, Failure> {
+pub(crate) fn parse<T: DeserializeOwned>(answer: Answer) -> Result<T, Failure> {
     let (ok, text) = answer.ok_or(Failure::Unreachable)?;
     if ok {
         return serde_json::from_str(&text).map_err(|_| Failure::Unreachable);

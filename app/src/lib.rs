@@ -3,6 +3,7 @@
 //! The app only shows what the worker decides: every rule (tries, cancelling, grants) lives there.
 
 mod api;
+pub mod capture;
 mod contact;
 mod i18n;
 mod screens;
@@ -11,7 +12,7 @@ mod token;
 use leptos::{prelude::*, task::spawn_local};
 use signgate_core::wire::LoginOutcome;
 
-use i18n::{Key, Lang, tr};
+use i18n::{Key, tr};
 use screens::{
     Cancelled, Code, EmailCode, InvalidLink, Kba, KbaQuestions, LoginFailed, Opening, Password,
     Phone, Problem, Providers, Screen, SigningIn, Verified,
@@ -78,7 +79,7 @@ pub fn App() -> impl IntoView {
     view! {
         <header class="site-header">
             <p class="brand">"signgate"</p>
-            <LanguageSwitcher />
+            <i18n::LanguageSwitcher />
         </header>
         {move || {
             previewing
@@ -133,39 +134,20 @@ pub fn App() -> impl IntoView {
                     view! { <Verified continue_href signature_name /> }.into_any()
                 }
                 Screen::Cancelled(contact) => view! { <Cancelled contact /> }.into_any(),
+                // A sender's preview of the ID check is not built yet: it says so.
+                Screen::IdCheck(contact) if previewing.get_untracked() => {
+                    view! { <Problem kind=screens::ProblemKind::NotAvailable(contact) on_retry=retry /> }
+                        .into_any()
+                }
+                Screen::IdCheck(_) => {
+                    let _ = window()
+                        .location()
+                        .replace(&format!("/id/#s={}", token.get_value()));
+                    view! { <Opening /> }.into_any()
+                }
                 Screen::InvalidLink => view! { <InvalidLink /> }.into_any(),
                 Screen::Problem(kind) => view! { <Problem kind on_retry=retry /> }.into_any(),
             }}
         </main>
-    }
-}
-
-#[component]
-fn LanguageSwitcher() -> impl IntoView {
-    let lang = i18n::use_lang();
-    let choose = move |event| {
-        if let Some(chosen) = Lang::from_tag(&event_target_value(&event)) {
-            lang.set(chosen);
-            i18n::remember(chosen);
-        }
-    };
-    view! {
-        <div class="language">
-            <label for="language">{tr(Key::Language)}</label>
-            <select id="language" on:change=choose>
-                {Lang::ALL
-                    .map(|option| {
-                        view! {
-                            <option
-                                value=option.code()
-                                lang=option.code()
-                                prop:selected=move || lang.get() == option
-                            >
-                                {option.endonym()}
-                            </option>
-                        }
-                    })}
-            </select>
-        </div>
     }
 }

@@ -6,17 +6,22 @@ import { ROOT } from './stack.mjs';
 
 const AXE_SOURCE = readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
-export async function launch() {
+/// `fakeCamera`: a Y4M file Chromium's fake camera shows (and camera permission granted).
+export async function launch({ fakeCamera } = {}) {
+  const camera = fakeCamera
+    ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${fakeCamera}`]
+    : [];
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+      '--disable-component-update', '--disable-sync', ...camera],
   });
 }
 
-/// A phone-sized page (360 px wide) in the given language.
-export async function phonePage(browser, locale = 'en-US') {
-  const context = await browser.newContext({ locale, viewport: { width: 360, height: 740 }, hasTouch: true });
+/// A phone-sized page (360 px wide) in the given language. `isMobile` also makes the pointer
+/// coarse, as a phone's is.
+export async function phonePage(browser, locale = 'en-US', { isMobile = false } = {}) {
+  const context = await browser.newContext({ locale, viewport: { width: 360, height: 740 }, hasTouch: true, isMobile });
   const page = await context.newPage();
   page.consoleErrors = [];
   page.on('console', (m) => { if (m.type() === 'error') page.consoleErrors.push(`${m.text()} @ ${m.location().url}`); });

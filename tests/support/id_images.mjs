@@ -26,7 +26,14 @@ export function aamvaText({ surname = 'LOVELACE', given = 'ADA', middle = 'KING'
 
 /// The back of a licence: `text` as a PDF417 barcode, drawn black on white with a quiet zone,
 /// as a JPEG a phone might send.
-export function licenceBack(text = aamvaText(), { scale = 3 } = {}) {
+export function licenceBack(text = aamvaText(), options = {}) {
+  const { data, width, height } = licenceBackPixels(text, options);
+  return jpeg.encode({ data, width, height }, 92).data;
+}
+
+/// The same picture as RGBA pixels, centred on a `frame` (`[width, height]`, both even) when one
+/// is given: what a camera pointed at the licence would see.
+export function licenceBackPixels(text = aamvaText(), { scale = 3, frame = null } = {}) {
   const [symbol] = bwipjs.raw({ bcid: 'pdf417', text, columns: 8, eclevel: 4 });
   const { pixs, pixx, pixy } = symbol;
   const rowHeight = 3;
@@ -41,5 +48,12 @@ export function licenceBack(text = aamvaText(), { scale = 3 } = {}) {
       data[i] = data[i + 1] = data[i + 2] = 0;
     }
   }
-  return jpeg.encode({ data, width, height }, 92).data;
+  if (!frame) return { data, width, height };
+  const [fw, fh] = frame;
+  const framed = Buffer.alloc(fw * fh * 4, 235);
+  const [left, top] = [Math.floor((fw - width) / 2), Math.floor((fh - height) / 2)];
+  for (let y = 0; y < height; y++) {
+    data.copy(framed, ((y + top) * fw + left) * 4, y * width * 4, (y + 1) * width * 4);
+  }
+  return { data: framed, width: fw, height: fh };
 }

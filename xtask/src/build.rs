@@ -10,30 +10,60 @@ pub fn all() -> Result {
     worker()
 }
 
+/// A page Trunk builds: the signer app, and the ID check's page with the camera code, which only
+/// signers who photograph an ID download.
+struct Page {
+    html: &'static str,
+    /// Where it goes, under the repository, and where it is served.
+    dist: &'static str,
+    public_url: &'static str,
+    /// wasm-bindgen's glue script is named after the binary.
+    bin: &'static str,
+}
+
+const APP: Page = Page {
+    html: "app/index.html",
+    dist: "dist",
+    public_url: "/",
+    bin: "signgate-app",
+};
+const ID_PAGE: Page = Page {
+    html: "app/capture.html",
+    dist: "dist/id",
+    public_url: "/id/",
+    bin: "signgate-id",
+};
+
 fn app() -> Result {
-    eprintln!("xtask: building the app (Trunk)");
-    run(Command::new(cargo_bin().join("trunk"))
-        .args(["build", "--release", "--offline"])
-        .env("TRUNK_SKIP_VERSION_CHECK", "true")
-        .env("NO_COLOR", "true"))?;
-    minify_glue()?;
-    move_boot_script_out()
+    // The app first: Trunk empties its dist, which holds the ID page's.
+    for page in [APP, ID_PAGE] {
+        eprintln!("xtask: building {} (Trunk)", page.html);
+        run(Command::new(cargo_bin().join("trunk"))
+            .args(["build", page.html, "--release", "--offline=true"])
+            .args(["--dist", page.dist, "--public-url", page.public_url])
+            .env("TRUNK_SKIP_VERSION_CHECK", "true")
+            .env("NO_COLOR", "true"))?;
+        minify_glue(&page)?;
+        move_boot_script_out(&page)?;
+    }
+    Ok(())
 }
 
 /// wasm-bindgen's glue script, as Trunk leaves it, is readable JavaScript: esbuild (here for the
 /// worker already) minifies it, a third of its weight on the wire, and the integrity Trunk gave
 /// its preload is recomputed for the new content.
-fn minify_glue() -> Result {
-    let dist = root().join("dist");
+fn minify_glue(page: &Page) -> Result {
+    let dist = root().join(page.dist);
+    let prefix = format!("{}-", page.bin);
     let glue = std::fs::read_dir(&dist)
         .map_err(|e| e.to_string())?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .find(|path| {
             path.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("signgate-app-") && n.ends_with(".js"))
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".js"))
         })
-        .ok_or("dist has no wasm-bindgen glue script")?;
+        .ok_or_else(|| format!("{} has no wasm-bindgen glue script", page.dist))?;
     let integrity = |path: &std::path::Path| -> Result<String> {
         use base64::Engine;
         use sha2::Digest;
@@ -58,7 +88,10 @@ fn minify_glue() -> Result {
     let index_path = dist.join("index.html");
     let html = std::fs::read_to_string(&index_path).map_err(|e| e.to_string())?;
     if !html.contains(&before) {
-        return Err("dist/index.html does not name the glue script's integrity".into());
+        return Err(format!(
+            "{} does not name the glue script's integrity",
+            index_path.display()
+        ));
     }
     std::fs::write(&index_path, html.replace(&before, &after)).map_err(|e| e.to_string())
 }
@@ -132,18 +165,25 @@ fn without_custom_section(wasm: &[u8], name: &str) -> Option<Vec<u8>> {
 /// Trunk starts the app with an inline module script. Our CSP allows scripts from 'self' only
 /// (no 'unsafe-inline', no per-build hash to keep in step), so the script moves to a file of its
 /// own, named by its content so caches never serve a stale one.
-fn move_boot_script_out() -> Result {
-    let dist = root().join("dist");
+fn move_boot_script_out(page: &Page) -> Result {
+    let dist = root().join(page.dist);
     let index_path = dist.join("index.html");
     let html = std::fs::read_to_string(&index_path)
         .map_err(|e| format!("read {}: {e}", index_path.display()))?;
-    let (html, script) = extract_inline_module(&html)
-        .ok_or("dist/index.html has no inline module script to move")?;
+    let (html, script) = extract_inline_module(&html).ok_or_else(|| {
+        format!(
+            "{} has no inline module script to move",
+            index_path.display()
+        )
+    })?;
     let name = format!("boot-{:016x}.js", fnv1a(script.as_bytes()));
     std::fs::write(dist.join(&name), script).map_err(|e| e.to_string())?;
     let html = html.replace(
         "<!--boot-->",
-        &format!(r#"<script type="module" src="/{name}"></script>"#),
+        &format!(
+            r#"<script type="module" src="{}{name}"></script>"#,
+            page.public_url
+        ),
     );
     std::fs::write(&index_path, html).map_err(|e| e.to_string())
 }

@@ -118,6 +118,9 @@ pub enum Screen {
         signature_name: Option<String>,
     },
     Cancelled(HelpContact),
+    /// The government ID: the check runs on a page of its own (`/id/`), with the camera code
+    /// only its signers download.
+    IdCheck(HelpContact),
     InvalidLink,
     Problem(ProblemKind),
 }
@@ -140,6 +143,9 @@ impl Screen {
                 }
                 (RecipientState::Pending, Some(Method::Social | Method::PlatformAccount)) => {
                     Screen::Providers(view)
+                }
+                (RecipientState::Pending, Some(Method::GovernmentId)) => {
+                    Screen::IdCheck(HelpContact::of(&view))
                 }
                 (RecipientState::Pending, Some(Method::Kba)) => Screen::Kba {
                     recipient: view,
@@ -384,7 +390,7 @@ mod tests {
                 RecipientState::Pending,
                 Some(Method::GovernmentId)
             ))),
-            Screen::Problem(ProblemKind::NotAvailable(_))
+            Screen::IdCheck(_)
         ));
         assert!(matches!(
             Screen::after_load(Ok(view(RecipientState::Pending, None))),

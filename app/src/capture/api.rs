@@ -1,0 +1,135 @@
+//! The ID check's calls. The signing link's token begins and finishes; everything in between
+//! carries the session's capture token. Uploads go by `XMLHttpRequest`, the one browser API that
+//! reports an upload's progress.
+
+use gloo_net::http::Request;
+use signgate_core::id_check::{Document, Shot};
+use signgate_core::outgoing::Language;
+use signgate_core::wire::{IdHandoffRequest, IdHandoffSent, IdStatus, VerifiedResponse};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use web_sys::{Blob, ProgressEvent, RequestCache, XmlHttpRequest};
+
+use crate::api::{Failure, parse};
+
+pub async fn start(link: &str) -> Result<IdStatus, Failure> {
+    post("/api/v1/recipient/id/start", link, None).await
+}
+
+pub async fn finish(link: &str) -> Result<VerifiedResponse, Failure> {
+    post("/api/v1/recipient/id/finish", link, None).await
+}
+
+/// The phone opens the hand-off link's token: its own capture token comes back.
+pub async fn open(handoff: &str) -> Result<IdStatus, Failure> {
+    post("/api/v1/id/handoff/open", handoff, None).await
+}
+
+/// A new hand-off link: by SMS (to `phone`, or the number the sender gave), or with `sms` off
+/// only for the QR code.
+pub async fn hand_off(
+    capture: &str,
+    phone: Option<String>,
+    sms: bool,
+    language: Language,
+) -> Result<IdHandoffSent, Failure> {
+    let body = serde_json::to_string(&IdHandoffRequest {
+        phone,
+        sms,
+        language,
+    })
+    .map_err(|_| Failure::Unreachable)?;
+    post("/api/v1/id/handoff", capture, Some(body)).await
+}
+
+pub async fn submit(capture: &str) -> Result<IdStatus, Failure> {
+    post("/api/v1/id/submit", capture, None).await
+}
+
+pub async fn status(capture: &str) -> Result<IdStatus, Failure> {
+    let request = Request::get("/api/v1/id/status")
+        .header("Authorization", &format!("Bearer {capture}"))
+        .cache(RequestCache::NoStore)
+        .build();
+    parse(answer(request).await)
+}
+
+async fn post<T: serde::de::DeserializeOwned>(
+    path: &str,
+    bearer: &str,
+    json: Option<String>,
+) -> Result<T, Failure> {
+    let builder = Request::post(path).header("Authorization", &format!("Bearer {bearer}"));
+    let request = match json {
+        Some(body) => builder
+            .header("Content-Type", "application/json")
+            .body(body),
+        None => builder.build(),
+    };
+    parse(answer(request).await)
+}
+
+async fn answer(request: Result<Request, gloo_net::Error>) -> Option<(bool, String)> {
+    let response = request.ok()?.send().await.ok()?;
+    let text = response.text().await.ok()?;
+    Some((response.ok(), text))
+}
+
+/// Uploads one photo (a JPEG), calling `progress` with the share sent (0 to 100).
+pub async fn upload(
+    capture: &str,
+    document: Document,
+    shot: Shot,
+    live: bool,
+    jpeg: &Blob,
+    progress: impl Fn(u32) + 'static,
+) -> Result<IdStatus, Failure> {
+    let url = format!(
+        "/api/v1/id/photos/{}/{}?live={live}",
+        document.name(),
+        shot.name()
+    );
+    let xhr = XmlHttpRequest::new().map_err(|_| Failure::Unreachable)?;
+    let (done, ended) = one_shot();
+    let sent = (|| {
+        xhr.open("PUT", &url)?;
+        xhr.set_request_header("Authorization", &format!("Bearer {capture}"))?;
+        xhr.set_request_header("Content-Type", "image/jpeg")?;
+        let on_progress = Closure::<dyn Fn(ProgressEvent)>::new(move |event: ProgressEvent| {
+            if event.length_computable() && event.total() > 0.0 {
+                progress((event.loaded() / event.total() * 100.0) as u32);
+            }
+        });
+        xhr.upload()?
+            .set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+        on_progress.forget();
+        let on_end = Closure::once(done);
+        xhr.set_onloadend(Some(on_end.as_ref().unchecked_ref()));
+        on_end.forget();
+        xhr.send_with_opt_blob(Some(jpeg))
+    })();
+    if sent.is_err() {
+        return Err(Failure::Unreachable);
+    }
+    ended.await;
+    let status = xhr.status().unwrap_or(0);
+    if status == 0 {
+        return Err(Failure::Unreachable);
+    }
+    let text = xhr.response_text().ok().flatten().unwrap_or_default();
+    parse(Some(((200..300).contains(&status), text)))
+}
+
+/// A one-shot signal from a browser callback to the task awaiting it.
+fn one_shot() -> (impl FnOnce(), impl std::future::Future<Output = ()>) {
+    let mut resolve = None;
+    let promise = js_sys::Promise::new(&mut |res, _reject| resolve = Some(res));
+    let fire = move || {
+        if let Some(resolve) = resolve {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    };
+    (fire, async move {
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    })
+}

@@ -1,0 +1,38 @@
+//! The hand-off link as a QR code, drawn here: no outside service ever sees the link.
+
+use qrcodegen::{QrCode, QrCodeEcc};
+
+/// The width of the quiet zone around the code, in modules (the standard's four).
+const QUIET: i32 = 4;
+
+/// An SVG path of the dark modules of `text`'s QR code, and the side of its view box.
+pub fn path(text: &str) -> Option<(String, i32)> {
+    let code = QrCode::encode_text(text, QrCodeEcc::Medium).ok()?;
+    let size = code.size();
+    let mut path = String::new();
+    for y in 0..size {
+        for x in 0..size {
+            if code.get_module(x, y) {
+                path.push_str(&format!("M{},{}h1v1h-1z", x + QUIET, y + QUIET));
+            }
+        }
+    }
+    Some((path, size + 2 * QUIET))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_becomes_a_square_of_modules_with_its_quiet_zone() {
+        let link = format!("https://sign.example/id/#{}", "A".repeat(86));
+        let (path, side) = path(&link).unwrap();
+        // 100-odd characters at level M: version 6 or 7 (41 or 45 modules) plus 8.
+        assert!((49..=53).contains(&side), "{side}");
+        assert!(
+            path.starts_with("M4,4h1v1h-1z"),
+            "the finder pattern's corner"
+        );
+    }
+}
