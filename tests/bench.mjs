@@ -6,22 +6,31 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { ROOT, Stack, recipientApi } from './support/stack.mjs';
+import { launch } from './support/browser.mjs';
+import { licenceBackPixels } from './support/id_images.mjs';
+import { ROOT, Stack, captureApi, recipientApi } from './support/stack.mjs';
+import { writeY4m } from './support/y4m.mjs';
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const brotli = (buf) => brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 const gzip = (buf) => gzipSync(buf, { level: 9 }).length;
 
 // ---- sizes --------------------------------------------------------------------------------------
+/// A page's first load: its wasm, scripts, styles and HTML, brotli q11, each and in all.
+function pageLoad(dir) {
+  let total = 0;
+  const rows = readdirSync(dir).filter((f) => /\.(wasm|js|css|html)$/.test(f)).map((file) => {
+    const buf = readFileSync(path.join(dir, file));
+    const b = brotli(buf);
+    total += b;
+    return `    ${file.padEnd(44)} ${kb(buf.length).padStart(10)} raw ${kb(b).padStart(9)} brotli`;
+  });
+  return { total, rows };
+}
 const dist = path.join(ROOT, 'dist');
-const firstLoad = readdirSync(dist).filter((f) => /\.(wasm|js|css|html)$/.test(f));
-let appBrotli = 0;
-const appRows = firstLoad.map((file) => {
-  const buf = readFileSync(path.join(dist, file));
-  const b = brotli(buf);
-  appBrotli += b;
-  return `    ${file.padEnd(44)} ${kb(buf.length).padStart(10)} raw ${kb(b).padStart(9)} brotli`;
-});
+const { total: appBrotli, rows: appRows } = pageLoad(dist);
+// The ID check's page: only signers who photograph an ID load it (after the app).
+const { total: idBrotli, rows: idRows } = pageLoad(path.join(dist, 'id'));
 const workerFiles = ['index_bg.wasm', 'index.js'].map((f) => readFileSync(path.join(ROOT, 'worker/build', f)));
 const workerGzip = workerFiles.reduce((sum, buf) => sum + gzip(buf), 0);
 const workerRaw = workerFiles.reduce((sum, buf) => sum + buf.length, 0);
@@ -99,6 +108,38 @@ for (let round = 0; round < 3; round++) {
 }
 const medianRound = [...rounds].sort((a, b) => a.ratio - b.ratio)[1];
 
+// ---- the ID check's page on a slow phone: from opening the hand-off link to a live camera ----------
+// Lighthouse's "Slow 4G" (150 ms round trips, 1.6 Mbps down, 750 kbps up) and a CPU four times
+// slower. wrangler dev serves the files uncompressed, so this is an upper bound.
+await admin.putAccount('bench-id', { name: 'Bench', policy: { methods: { allowed: ['government_id'], default: 'government_id' } } });
+const idAgreement = await admin.createAgreement({
+  account_id: 'bench-id', title: 'Bench', sender: { name: 'Sam', email: 'sam@example.com' },
+  recipients: [{ name: 'Ada Lovelace', email: 'ada@example.com', method: 'government_id' }],
+});
+const idToken = idAgreement.recipients[0].signing_url.split('#')[1];
+const idSession = await (await recipientApi(stack.origin, idToken).idStart()).json();
+const handoff = await (await captureApi(stack.origin, idSession.capture_token).handoff({ sms: false })).json();
+const fakeVideo = path.join(tmpdir(), `signgate-bench-${process.pid}.y4m`);
+const frame = licenceBackPixels(undefined, { frame: [640, 480] });
+writeY4m(fakeVideo, frame.data, frame.width, frame.height);
+const browser = await launch({ fakeCamera: fakeVideo });
+const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+const page = await phone.newPage();
+const cdp = await phone.newCDPSession(page);
+await cdp.send('Network.enable');
+await cdp.send('Network.emulateNetworkConditions', {
+  offline: false, latency: 150, downloadThroughput: (1.6e6 / 8), uploadThroughput: (750e3 / 8),
+});
+await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+const opened = Date.now();
+await page.goto(handoff.link);
+await page.getByTestId('screen-id-document').waitFor({ timeout: 120000 });
+const documentMs = Date.now() - opened;
+await page.getByRole('button', { name: 'Continue' }).click();
+await page.waitForFunction(() => document.querySelector('video')?.videoWidth > 0, null, { timeout: 120000 });
+const cameraMs = Date.now() - opened;
+await browser.close();
+
 await stack.dispose();
 
 console.log(`
@@ -106,6 +147,8 @@ signgate benchmark (release build, local workerd via wrangler dev, ${new Date().
 
 App first load (wasm + js + css + html, brotli q11): ${kb(appBrotli)}   target ≤ 150 KB
 ${appRows.join('\n')}
+ID check page /id/ (its own load, after the app's): ${kb(idBrotli)}   target ≤ 150 KB
+${idRows.join('\n')}
 Worker bundle (index_bg.wasm + index.js): ${kb(workerRaw)} raw, ${kb(workerGzip)} gzip   target ≤ 400 KB gzip
 
 Throughput, wrk -t1 -c8 -d6s on loopback (one wrk thread: the machine has two cores):
@@ -122,4 +165,8 @@ Code entry (3 live codes: 3 KV reads and HMAC-SHA256 comparisons), sequential me
     view request      ${codeViewMs.toFixed(1)} ms
     code request      ${codeMs.toFixed(1)} ms
     ⇒ one code check costs ≈ ${(codeMs - codeViewMs).toFixed(1)} ms
+
+ID check on a phone (Chromium, Slow 4G: 150 ms RTT, 1.6 Mbps; CPU 4× slower; files uncompressed):
+    hand-off link opened → document choice   ${(documentMs / 1000).toFixed(1)} s
+    hand-off link opened → live camera view  ${(cameraMs / 1000).toFixed(1)} s
 `);

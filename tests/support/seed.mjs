@@ -14,7 +14,7 @@ const admin = new Admin(origin, vars.ADMIN_API_KEY);
 const account = {
   name: 'Demo Account',
   policy: {
-    methods: { allowed: ['password', 'phone', 'email_code', 'social', 'platform_account', 'kba'], default: 'password' },
+    methods: { allowed: ['password', 'phone', 'email_code', 'social', 'platform_account', 'kba', 'government_id'], default: 'password' },
     phone: { default_country_code: '49' },
   },
 };
@@ -30,6 +30,7 @@ const loginLink = async (method) => (await admin.createAgreement({
 const social = await loginLink('social');
 const platform = await loginLink('platform_account');
 const kba = await loginLink('kba');
+const governmentId = await loginLink('government_id');
 // What the sender sees before sending: the e-mail-code screens in German, nothing sent or counted.
 const preview = (await admin.request('POST', '/previews', { account_id: 'demo', method: 'email_code', language: 'de' })).preview_url;
 console.log(`
@@ -47,6 +48,10 @@ console.log(`
                 questions from a local IDology stand-in: Ada Lovelace, 12 Analytical Way,
                 Springfield, IL 62701, born 1985-12-10. Right answers: SANGAMON, ANALYTICAL WAY,
                 BABBAGE CHARLES (follow-ups: ANALYTICAL WAY, MARY SOMERVILLE); 3 tries
+  Government ID: ${governmentId}
+                on a desktop: send the phone link (the SMS is in ${origin}/dev/outbox) or use the
+                QR code; on a phone-sized browser: straight to the camera. A local Veriff stand-in
+                checks the photos: it reads a US licence's barcode, else finds Ada Lovelace
   Preview:      ${preview}
                 the sender's preview (e-mail code, German): the code shows on screen, nothing counts
 
