@@ -84,6 +84,12 @@ macro_rules! messages {
 pub(crate) use messages;
 
 messages! {
+    Language {
+        en: "Language",
+        de: "Sprache",
+        ru: "Язык",
+    }
+
     PreviewLabel {
         en: "Preview",
         de: "Vorschau",
@@ -950,10 +956,10 @@ pub fn use_lang() -> RwSignal<Lang> {
     expect_context()
 }
 
-/// The language switcher of every page (the app's and the ID check's). Its label is its own, not
-/// a table's, so each page's table has only that page's words.
+/// The language switcher of every page (the app's and the ID check's); `label` is the page's own
+/// word for "Language", from its own table.
 #[component]
-pub fn LanguageSwitcher() -> impl IntoView {
+pub fn LanguageSwitcher(label: fn(Lang) -> &'static str) -> impl IntoView {
     let lang = use_lang();
     let choose = move |event| {
         if let Some(chosen) = Lang::from_tag(&event_target_value(&event)) {
@@ -961,14 +967,9 @@ pub fn LanguageSwitcher() -> impl IntoView {
             remember(chosen);
         }
     };
-    let label = move || match lang.get() {
-        Lang::En => "Language",
-        Lang::De => "Sprache",
-        Lang::Ru => "Язык",
-    };
     view! {
         <div class="language">
-            <label for="language">{label}</label>
+            <label for="language">{move || label(lang.get())}</label>
             <select id="language" on:change=choose>
                 {Lang::ALL
                     .map(|option| {

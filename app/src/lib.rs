@@ -20,7 +20,7 @@ use screens::{
 
 #[component]
 pub fn App() -> impl IntoView {
-    i18n::provide_lang();
+    let lang = i18n::provide_lang();
     let arrival = token::take();
     let (screen, set_screen) = signal(Screen::InvalidLink);
     // Without a token the invalid-link screen stays, so no call below ever sends an empty one.
@@ -79,7 +79,7 @@ pub fn App() -> impl IntoView {
     view! {
         <header class="site-header">
             <p class="brand">"signgate"</p>
-            <i18n::LanguageSwitcher />
+            <i18n::LanguageSwitcher label=|lang| i18n::text(lang, Key::Language) />
         </header>
         {move || {
             previewing
@@ -134,16 +134,15 @@ pub fn App() -> impl IntoView {
                     view! { <Verified continue_href signature_name /> }.into_any()
                 }
                 Screen::Cancelled(contact) => view! { <Cancelled contact /> }.into_any(),
-                // A sender's preview of the ID check is not built yet: it says so.
-                Screen::IdCheck(contact) if previewing.get_untracked() => {
-                    view! { <Problem kind=screens::ProblemKind::NotAvailable(contact) on_retry=retry /> }
-                        .into_any()
-                }
-                Screen::IdCheck(_) => {
+                // The ID check's own page, a preview's too (its token calls the preview routes).
+                Screen::IdCheck => {
+                    // In the language the signer reads now (a preview's `?lang=de` included);
+                    // the page is replaced at once, so nothing is shown meanwhile.
+                    let code = lang.get_untracked().code();
                     let _ = window()
                         .location()
-                        .replace(&format!("/id/#s={}", token.get_value()));
-                    view! { <Opening /> }.into_any()
+                        .replace(&["/id/?lang=", code, "#s=", &token.get_value()].concat());
+                    ().into_any()
                 }
                 Screen::InvalidLink => view! { <InvalidLink /> }.into_any(),
                 Screen::Problem(kind) => view! { <Problem kind on_retry=retry /> }.into_any(),

@@ -19,7 +19,7 @@ use crate::attempts::TryLimit;
 use crate::encoding::{base64url, constant_time_eq, from_base64url};
 use crate::otp::{Channel, code_from_random};
 use crate::policy::Method;
-use crate::wire::{CodeSent, CodeView, Contact, RecipientState, RecipientView};
+use crate::wire::{CodeSent, CodeView, Contact, IdStage, RecipientState, RecipientView};
 
 const PREFIX: &str = "p1.";
 /// How long a preview link works when the sender does not say (at most a day).
@@ -153,6 +153,17 @@ pub enum PreviewStep<'a> {
         today: &'a str,
     },
     KbaAnswers(&'a crate::wire::KbaAnswers),
+    /// The ID check: its session begun, the phone link made, a photo sent (checked as a real one
+    /// is, then dropped), the photos submitted, its status, the grant collected.
+    IdStart,
+    IdHandoff,
+    IdPhoto {
+        document: crate::id_check::Document,
+        shot: crate::id_check::Shot,
+    },
+    IdSubmit,
+    IdStatus,
+    IdFinish,
 }
 
 /// How the preview answers a step: what a real link would answer, minus every side effect.
@@ -167,6 +178,10 @@ pub enum PreviewAnswer {
     LoginSimulated,
     /// Sample knowledge questions (no provider is asked).
     KbaQuestions(crate::wire::KbaRound),
+    /// Where a previewed ID check stands (its capture token is the preview token itself).
+    IdStatus(crate::wire::IdStatus),
+    /// A phone link that opens the same preview (nothing is sent).
+    IdHandoff,
     /// A wrong entry: the tries stay full.
     Wrong { tries_left: Option<u32> },
     /// Not something this method's screens ask.
@@ -270,12 +285,53 @@ impl PreviewSpec {
                     _ => wrong_method,
                 }
             }
-            // Methods this version cannot run have no screens to preview yet; the admin API
-            // refuses to make previews of them. Their preview goes here with their screens.
-            Method::EmailLink | Method::GovernmentId => wrong_method,
+            // The stand-in's sandbox: any photos of the right kinds pass, and the document names
+            // the recipient as a document prints a name.
+            Method::GovernmentId => match step {
+                S::IdStart | S::IdStatus => self.id_status(IdStage::Capturing, None, Vec::new()),
+                S::IdPhoto { document, shot } if document.shots().contains(&shot) => {
+                    self.id_status(IdStage::Capturing, Some(document), vec![shot])
+                }
+                S::IdPhoto { .. } => {
+                    PreviewAnswer::Invalid("shot: this document does not need that photo".into())
+                }
+                S::IdHandoff => PreviewAnswer::IdHandoff,
+                S::IdSubmit => self.id_status(IdStage::Passed, None, Vec::new()),
+                S::IdFinish => PreviewAnswer::Verified {
+                    signature_name: Some(self.recipient_name.to_uppercase()),
+                },
+                _ => wrong_method,
+            },
+            // A method this version cannot run has no screens to preview; the admin API refuses
+            // to make previews of it.
+            Method::EmailLink => wrong_method,
         }
     }
 }
+
+impl PreviewSpec {
+    fn id_status(
+        &self,
+        stage: IdStage,
+        document: Option<crate::id_check::Document>,
+        photos: Vec<crate::id_check::Shot>,
+    ) -> PreviewAnswer {
+        PreviewAnswer::IdStatus(crate::wire::IdStatus {
+            stage,
+            capture_token: None,
+            document,
+            photos,
+            phone_opened: false,
+            expires_in_secs: PREVIEW_ID_SESSION_SECS,
+            tries_left: self.tries,
+            failure: None,
+            next_send_in_secs: 0,
+        })
+    }
+}
+
+/// A previewed ID check's window, as the default policy's.
+const PREVIEW_ID_SESSION_SECS: u64 = 15 * 60;
 
 /// What a preview shows for KBA: questions of the kind a provider asks, about no one.
 fn sample_round(count: u8, tries_left: Option<u32>) -> crate::wire::KbaRound {
@@ -322,6 +378,52 @@ fn sample_round(count: u8, tries_left: Option<u32>) -> crate::wire::KbaRound {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_preview_takes_the_right_photos_and_passes_with_the_name_in_capitals() {
+        use crate::id_check::{Document, Shot};
+        let spec = PreviewSpec {
+            method: Method::GovernmentId,
+            sender: Contact {
+                name: "Sam".into(),
+                email: "sam@example.com".into(),
+            },
+            support_contact: None,
+            title: "Lease".into(),
+            recipient_name: "Alex Example".into(),
+            recipient_email: "alex@example.com".into(),
+            phone_last4: None,
+            tries: Some(5),
+            code_digits: None,
+            providers: Vec::new(),
+            kba_questions: None,
+            expires_at: 1,
+            nonce: String::new(),
+        };
+        let photo = |document, shot| spec.answer(PreviewStep::IdPhoto { document, shot }, b"k");
+        assert!(matches!(
+            photo(Document::IdCard, Shot::DocumentBack),
+            PreviewAnswer::IdStatus(s) if s.photos == [Shot::DocumentBack] && s.tries_left == Some(5)
+        ));
+        assert!(matches!(
+            photo(Document::Passport, Shot::DocumentBack),
+            PreviewAnswer::Invalid(_)
+        ));
+        assert!(matches!(
+            spec.answer(PreviewStep::IdSubmit, b"k"),
+            PreviewAnswer::IdStatus(s) if s.stage == IdStage::Passed
+        ));
+        assert_eq!(
+            spec.answer(PreviewStep::IdFinish, b"k"),
+            PreviewAnswer::Verified {
+                signature_name: Some("ALEX EXAMPLE".into())
+            }
+        );
+        assert_eq!(
+            spec.answer(PreviewStep::Password("x"), b"k"),
+            PreviewAnswer::WrongMethod
+        );
+    }
 
     const KEY: &[u8] = b"a grant signing key of some length";
 

@@ -159,6 +159,43 @@ describe('the ID check in Chromium with a fake camera, the Veriff stand-in and l
     await phone.context().close();
   });
 
+  test('a sender previews the check in German: the real screens, the sandbox\'s name, nothing sent or kept', async () => {
+    const accountId = 'id-preview';
+    await admin.putAccount(accountId, { name: 'Acme Bank', policy: { methods: { allowed: ['government_id'], default: 'government_id' } } });
+    const { preview_url: url } = await admin.request('POST', '/previews', { account_id: accountId, method: 'government_id', language: 'de' });
+    const sessions = veriff.sessions.size;
+    const outbox = (await stack.outbox()).length;
+    // On a desktop: the phone link is a QR code of the same preview; nothing is sent.
+    const desktop = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
+    const deskPage = await desktop.newPage();
+    const desk = new SigningPage(deskPage);
+    await desk.open(url);
+    await desk.waitFor('id-desktop');
+    assert.match(await deskPage.getByTestId('preview-banner').textContent(), /Vorschau/);
+    await deskPage.getByRole('button', { name: 'Link an mein Telefon senden' }).click();
+    const qr = deskPage.getByRole('img', { name: 'QR-Code des Links für Ihr Telefon' });
+    const link = await readQr(qr);
+    assert.match(link, /\/id\/#s=p1\./, 'the phone opens the same preview');
+    assert.deepEqual(await desk.axeViolations(), [], 'axe on the previewed hand-off');
+    await desktop.close();
+    // On a phone: through the photos to the end.
+    const phone = await phonePage(browser, 'de-DE', { isMobile: true });
+    const p = new SigningPage(phone);
+    await phone.goto(link);
+    await p.waitFor('id-document');
+    await phone.getByRole('button', { name: 'Weiter' }).click();
+    for (let i = 0; i < 3; i++) {
+      await phone.getByRole('button', { name: 'Foto aufnehmen' }).click();
+      await phone.getByRole('button', { name: 'Dieses Foto verwenden' }).click();
+    }
+    await p.waitFor('id-passed');
+    assert.match(await phone.locator('#signature-name').textContent(), /ALEX EXAMPLE/);
+    assert.equal(veriff.sessions.size, sessions, 'no provider was asked');
+    assert.equal((await stack.outbox()).length, outbox, 'no message was sent');
+    assert.equal(stack.r2Objects(), 0, 'no photo was kept');
+    await phone.context().close();
+  });
+
   test('without getUserMedia (an in-app browser) the camera app gives the photos, sent as not live (in Russian)', async () => {
     const phone = await phonePage(browser, 'ru-RU', { isMobile: true });
     await phone.addInitScript(() => { delete Navigator.prototype.mediaDevices; });

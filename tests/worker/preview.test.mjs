@@ -166,6 +166,31 @@ describe('sender previews under workerd', () => {
     assert.equal(named.url.search, '');
   });
 
+  test('an ID check previewed: photos checked as real ones are, none kept, the sandbox name at the end', async () => {
+    await admin.putAccount('id-preview', { name: 'Acme', policy: { methods: { allowed: ['government_id'], default: 'government_id' } } });
+    const p = await preview({ account_id: 'id-preview', method: 'government_id' });
+    const auth = { authorization: `Bearer ${p.token}` };
+    const call = (method, path, body, type = 'application/json') => fetch(`${stack.origin}/api/v1/preview/recipient/id/${path}`, {
+      method, headers: { ...auth, ...(body ? { 'content-type': type } : {}) }, body,
+    });
+    const started = await json(await call('POST', 'start'));
+    assert.equal(started.body.stage, 'capturing');
+    assert.equal(started.body.capture_token, p.token, 'the preview token is its own capture token');
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0]);
+    const photo = await json(await call('PUT', 'photos/id_card/document_back?live=true', jpeg, 'image/jpeg'));
+    assert.deepEqual([photo.status, photo.body.photos], [200, ['document_back']]);
+    assert.equal((await call('PUT', 'photos/passport/document_back?live=true', jpeg, 'image/jpeg')).status, 400);
+    assert.equal((await call('PUT', 'photos/passport/face?live=true', Buffer.from('GIF89a'), 'image/jpeg')).status, 415);
+    assert.equal((await call('PUT', 'photos/passport/face?live=true', Buffer.alloc(10 * 1024 * 1024 + 1, 0xff), 'image/jpeg')).status, 413);
+    const handoff = await json(await call('POST', 'handoff', JSON.stringify({ phone: '+15550100' })));
+    assert.equal(handoff.body.sent_to, null, 'nothing is sent');
+    assert.ok(handoff.body.link.endsWith(`/id/#s=${p.token}`));
+    assert.equal((await json(await call('POST', 'submit'))).body.stage, 'passed');
+    const finished = await json(await call('POST', 'finish'));
+    assert.deepEqual([finished.body.grant, finished.body.signature_name], [PREVIEW_GRANT, 'ALEX EXAMPLE']);
+    assert.equal(stack.r2Objects(), 0);
+  });
+
   test('previews the policy or the request does not allow are refused with the reason', async () => {
     const real = await recipientOf('password');
     const refusals = [

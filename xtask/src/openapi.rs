@@ -361,6 +361,73 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             200,
             Body::Json(g.subschema_for::<KbaAnswered>()),
         ),
+        // A previewed ID check: the preview token is also its capture token.
+        op(
+            "post",
+            "/api/v1/preview/recipient/id/start",
+            "previewStartIdCheck",
+            "A previewed ID check's session (its capture token is the preview token).",
+            Auth::Preview,
+            None,
+            200,
+            Body::Json(g.subschema_for::<IdStatus>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/recipient/id/handoff",
+            "previewIdHandoff",
+            "A phone link to the same preview; nothing is sent.",
+            Auth::Preview,
+            Some(g.subschema_for::<IdHandoffRequest>()),
+            200,
+            Body::Json(g.subschema_for::<IdHandoffSent>()),
+        ),
+        Operation {
+            request_type: "image/jpeg",
+            ..op(
+                "put",
+                "/api/v1/preview/recipient/id/photos/{document}/{shot}",
+                "previewPutIdPhoto",
+                "A photo checked as a real one is, then dropped.",
+                Auth::Preview,
+                Some(
+                    serde_json::from_value(json!({ "type": "string", "format": "binary" }))
+                        .expect("a schema"),
+                ),
+                200,
+                Body::Json(g.subschema_for::<IdStatus>()),
+            )
+        },
+        op(
+            "post",
+            "/api/v1/preview/recipient/id/submit",
+            "previewSubmitIdCheck",
+            "The sandbox passes any complete set of photos.",
+            Auth::Preview,
+            None,
+            200,
+            Body::Json(g.subschema_for::<IdStatus>()),
+        ),
+        op(
+            "get",
+            "/api/v1/preview/recipient/id/status",
+            "previewIdCheckStatus",
+            "A previewed session's status.",
+            Auth::Preview,
+            None,
+            200,
+            Body::Json(g.subschema_for::<IdStatus>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/recipient/id/finish",
+            "previewFinishIdCheck",
+            "The preview's end: not a grant, and the sandbox's name.",
+            Auth::Preview,
+            None,
+            200,
+            Body::Json(g.subschema_for::<VerifiedResponse>()),
+        ),
         // The admin API (the e-sign platform), with the admin key.
         op(
             "put",
@@ -515,7 +582,8 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
                 vec![agreement_id.clone(), recipient_id.clone()]
             }
             path if path.contains("{id}") => vec![agreement_id.clone()],
-            "/api/v1/id/photos/{document}/{shot}" => vec![
+            "/api/v1/id/photos/{document}/{shot}"
+            | "/api/v1/preview/recipient/id/photos/{document}/{shot}" => vec![
                 path_param(
                     "document",
                     "passport, driving_licence, id_card or residence_permit.",
@@ -542,7 +610,7 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
                     json!({ "type": "string" }),
                 ),
             ]),
-            "putIdPhoto" => operation.parameters.push(json!({ "name": "live", "in": "query",
+            "putIdPhoto" | "previewPutIdPhoto" => operation.parameters.push(json!({ "name": "live", "in": "query",
                 "required": true, "schema": { "type": "string", "enum": ["true", "false"] },
                 "description": "Whether the live camera took it (false: the phone's camera app)." })),
             "oauthCallback" => operation.parameters.extend(
@@ -704,7 +772,7 @@ mod tests {
                 assert!(operation["responses"]["5XX"].is_object());
             }
         }
-        assert_eq!(ids.len(), 40);
+        assert_eq!(ids.len(), 46);
         // Every $ref points at a schema that is there.
         let text = document.to_string();
         for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {

@@ -12,17 +12,30 @@ use web_sys::{Blob, ProgressEvent, RequestCache, XmlHttpRequest};
 
 use crate::api::{Failure, parse};
 
+/// Where an ID call (`start`, `photos/…`) with `bearer` goes: the signing link's two under the
+/// recipient API, the capture calls under their own; a sender's preview (whose token is also its
+/// capture token) has routes of its own that answer from the token alone.
+fn path(bearer: &str, call: &str) -> String {
+    if signgate_core::preview::is_preview_token(bearer) {
+        format!("/api/v1/preview/recipient/id/{call}")
+    } else if matches!(call, "start" | "finish") {
+        format!("/api/v1/recipient/id/{call}")
+    } else {
+        format!("/api/v1/id/{call}")
+    }
+}
+
 pub async fn start(link: &str) -> Result<IdStatus, Failure> {
-    post("/api/v1/recipient/id/start", link, None).await
+    post(&path(link, "start"), link, None).await
 }
 
 pub async fn finish(link: &str) -> Result<VerifiedResponse, Failure> {
-    post("/api/v1/recipient/id/finish", link, None).await
+    post(&path(link, "finish"), link, None).await
 }
 
 /// The phone opens the hand-off link's token: its own capture token comes back.
 pub async fn open(handoff: &str) -> Result<IdStatus, Failure> {
-    post("/api/v1/id/handoff/open", handoff, None).await
+    post(&path(handoff, "handoff/open"), handoff, None).await
 }
 
 /// A new hand-off link: by SMS (to `phone`, or the number the sender gave), or with `sms` off
@@ -39,15 +52,15 @@ pub async fn hand_off(
         language,
     })
     .map_err(|_| Failure::Unreachable)?;
-    post("/api/v1/id/handoff", capture, Some(body)).await
+    post(&path(capture, "handoff"), capture, Some(body)).await
 }
 
 pub async fn submit(capture: &str) -> Result<IdStatus, Failure> {
-    post("/api/v1/id/submit", capture, None).await
+    post(&path(capture, "submit"), capture, None).await
 }
 
 pub async fn status(capture: &str) -> Result<IdStatus, Failure> {
-    let request = Request::get("/api/v1/id/status")
+    let request = Request::get(&path(capture, "status"))
         .header("Authorization", &format!("Bearer {capture}"))
         .cache(RequestCache::NoStore)
         .build();
@@ -84,11 +97,8 @@ pub async fn upload(
     jpeg: &Blob,
     progress: impl Fn(u32) + 'static,
 ) -> Result<IdStatus, Failure> {
-    let url = format!(
-        "/api/v1/id/photos/{}/{}?live={live}",
-        document.name(),
-        shot.name()
-    );
+    let call = format!("photos/{}/{}?live={live}", document.name(), shot.name());
+    let url = path(capture, &call);
     let xhr = XmlHttpRequest::new().map_err(|_| Failure::Unreachable)?;
     let (done, ended) = one_shot();
     let sent = (|| {
@@ -132,4 +142,24 @@ fn one_shot() -> (impl FnOnce(), impl std::future::Future<Output = ()>) {
     (fire, async move {
         let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_preview_calls_its_own_routes() {
+        let link = "A".repeat(86);
+        assert_eq!(path(&link, "start"), "/api/v1/recipient/id/start");
+        assert_eq!(path(&link, "submit"), "/api/v1/id/submit");
+        assert_eq!(
+            path("p1.eyJ9.sig", "start"),
+            "/api/v1/preview/recipient/id/start"
+        );
+        assert_eq!(
+            path("p1.eyJ9.sig", "status"),
+            "/api/v1/preview/recipient/id/status"
+        );
+    }
 }

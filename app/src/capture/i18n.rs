@@ -7,6 +7,13 @@ use signgate_core::id_check::{Document, Failure, Shot};
 use crate::i18n::{Lang, Plural, messages, plural, use_lang};
 
 messages! {
+    Language { en: "Language", de: "Sprache", ru: "Язык" }
+    PreviewLabel { en: "Preview", de: "Vorschau", ru: "Предпросмотр" }
+    PreviewBanner {
+        en: "Preview: nothing is sent, nothing is kept, nothing counts.",
+        de: "Vorschau: Es wird nichts gesendet, nichts gespeichert, nichts gezählt.",
+        ru: "Предпросмотр: ничего не отправляется, не сохраняется и не засчитывается.",
+    }
     Heading {
         en: "Photograph your ID",
         de: "Fotografieren Sie Ihren Ausweis",

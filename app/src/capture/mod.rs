@@ -222,11 +222,21 @@ pub fn CaptureApp() -> impl IntoView {
     ) {
         on_cleanup(move || poll.clear());
     }
+    // A sender's preview: the real screens under a banner; the worker keeps and sends nothing.
+    let previewing = ctx
+        .link
+        .get_value()
+        .is_some_and(|link| signgate_core::preview::is_preview_token(&link));
     view! {
         <header class="site-header">
             <p class="brand">"signgate"</p>
-            <crate::i18n::LanguageSwitcher />
+            <crate::i18n::LanguageSwitcher label=|lang| i18n::text(lang, Key::Language) />
         </header>
+        {previewing.then(|| view! {
+            <aside class="preview-banner" aria-label=tr(Key::PreviewLabel) data-testid="preview-banner">
+                <p>{tr(Key::PreviewBanner)}</p>
+            </aside>
+        })}
         <main>
             {move || match ctx.stage.get() {
                 Stage::Opening => view! { <p class="screen" role="status">{tr(Key::Opening)}</p> }.into_any(),

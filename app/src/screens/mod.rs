@@ -120,7 +120,7 @@ pub enum Screen {
     Cancelled(HelpContact),
     /// The government ID: the check runs on a page of its own (`/id/`), with the camera code
     /// only its signers download.
-    IdCheck(HelpContact),
+    IdCheck,
     InvalidLink,
     Problem(ProblemKind),
 }
@@ -144,9 +144,7 @@ impl Screen {
                 (RecipientState::Pending, Some(Method::Social | Method::PlatformAccount)) => {
                     Screen::Providers(view)
                 }
-                (RecipientState::Pending, Some(Method::GovernmentId)) => {
-                    Screen::IdCheck(HelpContact::of(&view))
-                }
+                (RecipientState::Pending, Some(Method::GovernmentId)) => Screen::IdCheck,
                 (RecipientState::Pending, Some(Method::Kba)) => Screen::Kba {
                     recipient: view,
                     subject: None,
@@ -390,7 +388,7 @@ mod tests {
                 RecipientState::Pending,
                 Some(Method::GovernmentId)
             ))),
-            Screen::IdCheck(_)
+            Screen::IdCheck
         ));
         assert!(matches!(
             Screen::after_load(Ok(view(RecipientState::Pending, None))),

@@ -70,19 +70,9 @@ async fn send_handoff(req: &mut Request, env: &Env) -> Result<Outcome> {
         Ok(request) => request,
         Err(failure) => return Ok(Err(failure)),
     };
-    let phone = match request
-        .phone
-        .as_deref()
-        .map(|p| signgate_core::phone::normalize(p, ""))
-    {
-        Some(Err(problem)) => {
-            return Ok(Err(fail(
-                ErrorCode::InvalidRequest,
-                format!("phone: {problem} (write it with its country code, +49 …)"),
-            )));
-        }
-        Some(Ok(phone)) => Some(phone),
-        None => None,
+    let phone = match handoff_phone(&request) {
+        Ok(phone) => phone,
+        Err(failure) => return Ok(Err(failure)),
     };
     if request.sms
         && let Some(failure) = throttled(req, env, Throttle::Sends).await?
@@ -139,27 +129,9 @@ async fn store_photo(req: &mut Request, env: &Env, document: &str, shot: &str) -
     let Some((recipient, capturer, _)) = capture(req, env) else {
         return Ok(Err(invalid_link()));
     };
-    let Some(document) = Document::ALL.into_iter().find(|d| d.name() == document) else {
-        return Ok(Err(fail(
-            ErrorCode::NotFound,
-            "document: passport, driving_licence, id_card or residence_permit",
-        )));
-    };
-    let Some(shot) = Shot::parse(shot) else {
-        return Ok(Err(fail(
-            ErrorCode::NotFound,
-            "shot: document_front, document_back, face or face_turned",
-        )));
-    };
-    let live = match query(req, "live").as_deref() {
-        Some("true") => true,
-        Some("false") => false,
-        _ => {
-            return Ok(Err(fail(
-                ErrorCode::InvalidRequest,
-                "live: true (the live camera) or false (a picture from the phone's camera app)",
-            )));
-        }
+    let (document, shot, live) = match photo_request(req, document, shot) {
+        Ok(request) => request,
+        Err(failure) => return Ok(Err(failure)),
     };
     if let Some(failure) = throttled(req, env, Throttle::Checks).await? {
         return Ok(Err(failure));
@@ -174,16 +146,10 @@ async fn store_photo(req: &mut Request, env: &Env, document: &str, shot: &str) -
         Ok(key) => key,
         Err(refused) => return Ok(Ok(http::error_response(&refused)?)),
     };
-    let jpeg = match read_body(req, MAX_PHOTO_BYTES, "image/jpeg").await {
+    let jpeg = match read_jpeg(req).await {
         Ok(jpeg) => jpeg,
         Err(failure) => return Ok(Err(failure)),
     };
-    if !is_jpeg(&jpeg) {
-        return Ok(Err(fail(
-            ErrorCode::UnsupportedMediaType,
-            "The photo must be a JPEG image.",
-        )));
-    }
     photos::put(env, &key, jpeg).await?;
     let took = RecipientCall::IdTook {
         capturer,
@@ -194,6 +160,70 @@ async fn store_photo(req: &mut Request, env: &Env, document: &str, shot: &str) -
     Ok(Ok(http::answer(
         call::<_, IdStatus>(&recipient, &took).await?,
     )?))
+}
+
+/// What a photo's address and query say: which document, which photo, and whether the live
+/// camera took it.
+pub fn photo_request(
+    req: &Request,
+    document: &str,
+    shot: &str,
+) -> std::result::Result<(Document, Shot, bool), Failure> {
+    let document = Document::ALL
+        .into_iter()
+        .find(|d| d.name() == document)
+        .ok_or_else(|| {
+            fail(
+                ErrorCode::NotFound,
+                "document: passport, driving_licence, id_card or residence_permit",
+            )
+        })?;
+    let shot = Shot::parse(shot).ok_or_else(|| {
+        fail(
+            ErrorCode::NotFound,
+            "shot: document_front, document_back, face or face_turned",
+        )
+    })?;
+    let live = match query(req, "live").as_deref() {
+        Some("true") => true,
+        Some("false") => false,
+        _ => {
+            return Err(fail(
+                ErrorCode::InvalidRequest,
+                "live: true (the live camera) or false (a picture from the phone's camera app)",
+            ));
+        }
+    };
+    Ok((document, shot, live))
+}
+
+/// The photo in the body: a JPEG of at most [`MAX_PHOTO_BYTES`].
+pub async fn read_jpeg(req: &mut Request) -> std::result::Result<Vec<u8>, Failure> {
+    let jpeg = read_body(req, MAX_PHOTO_BYTES, "image/jpeg").await?;
+    if is_jpeg(&jpeg) {
+        Ok(jpeg)
+    } else {
+        Err(fail(
+            ErrorCode::UnsupportedMediaType,
+            "The photo must be a JPEG image.",
+        ))
+    }
+}
+
+/// The phone number a hand-off message goes to, if one was typed: E.164 with its country code.
+pub fn handoff_phone(request: &IdHandoffRequest) -> std::result::Result<Option<String>, Failure> {
+    match request
+        .phone
+        .as_deref()
+        .map(|p| signgate_core::phone::normalize(p, ""))
+    {
+        Some(Err(problem)) => Err(fail(
+            ErrorCode::InvalidRequest,
+            format!("phone: {problem} (write it with its country code, +49 …)"),
+        )),
+        Some(Ok(phone)) => Ok(Some(phone)),
+        None => Ok(None),
+    }
 }
 
 pub async fn submit(req: Request, env: &Env) -> Result<Response> {

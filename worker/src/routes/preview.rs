@@ -9,11 +9,12 @@ use signgate_core::kba::Subject;
 use signgate_core::policy::Method;
 use signgate_core::preview::{self, PREVIEW_GRANT, PreviewAnswer, PreviewSpec, PreviewStep};
 use signgate_core::wire::{
-    CodeAttempt, ErrorCode, KbaAnswered, KbaAnswers, LoginStarted, PasswordAttempt, SendCode,
-    StartLogin, VerifiedResponse,
+    CodeAttempt, ErrorCode, IdHandoffRequest, IdHandoffSent, KbaAnswered, KbaAnswers, LoginStarted,
+    PasswordAttempt, SendCode, StartLogin, VerifiedResponse,
 };
 use worker::{Env, Method as Verb, Request, Response, Result};
 
+use super::id_check;
 use crate::config::{self, now_ms};
 use crate::http::{
     self, Failure, MAX_RECIPIENT_BODY, bearer, fail, invalid_link, not_counted, read_json,
@@ -56,13 +57,42 @@ pub async fn dispatch(mut req: Request, env: &Env, path: &[&str]) -> Result<Resp
         (Verb::Post, ["kba", "answers"]) => read_json::<KbaAnswers>(&mut req, MAX_RECIPIENT_BODY)
             .await
             .map(|a| answer(env, &req, &spec, PreviewStep::KbaAnswers(&a), &key)),
+        // The ID check's calls, the capture calls included (their token is the preview's).
+        (Verb::Post, ["id", "start"]) => Ok(answer(env, &req, &spec, PreviewStep::IdStart, &key)),
+        (Verb::Post, ["id", "finish"]) => Ok(answer(env, &req, &spec, PreviewStep::IdFinish, &key)),
+        (Verb::Post, ["id", "handoff"]) => {
+            match read_json::<IdHandoffRequest>(&mut req, MAX_RECIPIENT_BODY).await {
+                Ok(request) => id_check::handoff_phone(&request)
+                    .map(|_| answer(env, &req, &spec, PreviewStep::IdHandoff, &key)),
+                Err(failure) => Err(failure),
+            }
+        }
+        (Verb::Put, ["id", "photos", document, shot]) => {
+            // Checked as a real photo is, then dropped: nothing is stored.
+            match id_check::photo_request(&req, document, shot) {
+                Ok((document, shot, _)) => id_check::read_jpeg(&mut req).await.map(|_| {
+                    answer(
+                        env,
+                        &req,
+                        &spec,
+                        PreviewStep::IdPhoto { document, shot },
+                        &key,
+                    )
+                }),
+                Err(failure) => Err(failure),
+            }
+        }
+        (Verb::Post, ["id", "submit"]) => Ok(answer(env, &req, &spec, PreviewStep::IdSubmit, &key)),
+        (Verb::Get, ["id", "status"]) => Ok(answer(env, &req, &spec, PreviewStep::IdStatus, &key)),
         (
             _,
             []
             | ["password" | "code"]
             | ["code", "send"]
             | ["login" | "kba", "start" | "finish"]
-            | ["kba", "answers"],
+            | ["kba", "answers"]
+            | ["id", "start" | "finish" | "handoff" | "submit" | "status"]
+            | ["id", "photos", _, _],
         ) => Err(fail(
             ErrorCode::MethodNotAllowed,
             format!("{verb} is not allowed here."),
@@ -104,6 +134,20 @@ fn answer(
             })
         }
         PreviewAnswer::KbaQuestions(round) => Ok(http::json(200, &round)),
+        PreviewAnswer::IdStatus(mut status) => {
+            status.capture_token = bearer(req);
+            Ok(http::json(200, &status))
+        }
+        // The phone opens the same preview; nothing is sent.
+        PreviewAnswer::IdHandoff => Ok(config::origin(env, req).and_then(|origin| {
+            let sent = IdHandoffSent {
+                link: format!("{origin}/id/#s={}", bearer(req).unwrap_or_default()),
+                sent_to: None,
+                expires_in_secs: signgate_core::id_check::HANDOFF_MS / 1000,
+                next_send_in_secs: 0,
+            };
+            http::json(200, &sent)
+        })),
         PreviewAnswer::CodeSent(sent) => Ok(http::json(200, &sent)),
         PreviewAnswer::LoginSimulated => Ok(config::origin(env, req).and_then(|origin| {
             let authorization_url = format!("{origin}/s#login=done");
@@ -119,7 +163,9 @@ fn answer(
         PreviewAnswer::Invalid(problem) => {
             let code = match spec.method {
                 Method::Password => ErrorCode::InvalidPassword,
-                Method::Kba => return Err(fail(ErrorCode::InvalidRequest, problem)),
+                Method::Kba | Method::GovernmentId => {
+                    return Err(fail(ErrorCode::InvalidRequest, problem));
+                }
                 _ => ErrorCode::InvalidCode,
             };
             Err(Box::new(not_counted(code, problem, spec.tries)))
