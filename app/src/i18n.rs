@@ -636,7 +636,7 @@ pub fn resend_in(lang: Lang, secs: u64) -> String {
 
 /// A wait in words, in whole minutes (rounded up) once it is a minute or more. The Russian forms
 /// are the accusative that «подождите …» and «через …» need; German "in …" takes the same forms.
-fn duration(lang: Lang, secs: u64) -> String {
+pub(crate) fn duration(lang: Lang, secs: u64) -> String {
     let minutes = secs.div_ceil(60);
     if secs < 60 {
         match (lang, plural(lang, secs)) {

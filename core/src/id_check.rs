@@ -27,6 +27,9 @@ use crate::otp::{SendRefusal, forget_old_sends, send_refusal};
 
 /// How long a hand-off link (SMS and QR code) may be opened, once.
 pub const HANDOFF_MS: u64 = 5 * 60_000;
+/// Times one session's photos may be handed to the provider: a provider that keeps failing (or
+/// refusing what it was sent) is not asked without end; the session then waits for its window.
+pub const MAX_HANDOVERS: u32 = 3;
 /// Browsers that may add photos to one session (the one that began it, phones that joined):
 /// enough for a phone that reloads, never unbounded.
 const MAX_CAPTURERS: usize = 8;
@@ -157,6 +160,9 @@ pub struct Session {
     photos: Vec<Photo>,
     /// The provider's reference once the photos were handed over.
     checking: Option<String>,
+    /// Times the photos were handed to the provider (the last may have failed).
+    #[serde(default)]
+    handovers: u32,
 }
 
 impl Session {
@@ -210,6 +216,8 @@ pub enum Refusal {
     NotNeeded,
     /// Not every photo the document needs has arrived.
     Incomplete,
+    /// The provider was asked [`MAX_HANDOVERS`] times in this session already.
+    ProviderTries,
     Send(SendRefusal),
 }
 
@@ -337,6 +345,7 @@ impl IdCheckBook {
                 document: None,
                 photos: Vec::new(),
                 checking: None,
+                handovers: 0,
             });
         }
         let session = self.session.as_mut().expect("open or begun");
@@ -489,14 +498,26 @@ impl IdCheckBook {
         Ok(dropped)
     }
 
-    /// Whether the photos may be handed to the provider: all there, in a session's window.
+    /// Whether the photos may be handed to the provider: all there, in a session's window, and
+    /// the provider not asked too often already.
     pub fn may_submit(&self, now: u64, capturer: &str) -> Result<&Session, Refusal> {
         let session = self.capturing(now, capturer)?;
-        if session.complete() {
-            Ok(session)
-        } else {
+        if !session.complete() {
             Err(Refusal::Incomplete)
+        } else if session.handovers >= MAX_HANDOVERS {
+            Err(Refusal::ProviderTries)
+        } else {
+            Ok(session)
         }
+    }
+
+    /// The photos are about to go to the provider: counted before the call (which may fail, or
+    /// never answer), so a provider that keeps failing is asked [`MAX_HANDOVERS`] times at most.
+    pub fn hand_over(&mut self, now: u64, capturer: &str) -> Result<Session, Refusal> {
+        self.may_submit(now, capturer)?;
+        let session = self.session.as_mut().expect("capturing");
+        session.handovers += 1;
+        Ok(session.clone())
     }
 
     /// The photos were handed over; the provider knows the check as `reference`. From now on the
@@ -508,7 +529,10 @@ impl IdCheckBook {
         capturer: &str,
         reference: String,
     ) -> Result<(), Refusal> {
-        self.may_submit(now, capturer)?;
+        // Not `may_submit`: this hand-over was counted already.
+        if !self.capturing(now, capturer)?.complete() {
+            return Err(Refusal::Incomplete);
+        }
         self.session.as_mut().expect("capturing").checking = Some(reference);
         Ok(())
     }
@@ -622,10 +646,26 @@ pub enum Outcome {
 
 /// Judges the provider's decision with our own checks: an approval passes only if what was read
 /// holds together (check digits), has not expired by `today`, and names the recipient.
-pub fn judge(decision: &Decision, recipient_name: &str, rule: NameRule, today: Date) -> Outcome {
+/// `chosen`: the document the signer said they photographed (and the photos taken were of): the
+/// provider's reading must be of that kind, or a passport's one page could pass for a card.
+pub fn judge(
+    decision: &Decision,
+    chosen: Document,
+    recipient_name: &str,
+    rule: NameRule,
+    today: Date,
+) -> Outcome {
     let code = decision.reason_code;
     match decision.status {
         ProviderStatus::Review => Outcome::Waiting,
+        ProviderStatus::Approved
+            if decision
+                .read
+                .document
+                .is_some_and(|read| !same_kind(read, chosen)) =>
+        {
+            Outcome::Failed(Failure::DocumentNotAccepted)
+        }
         ProviderStatus::Approved => match own_checks(&decision.read, recipient_name, rule, today) {
             Ok((name, document)) => Outcome::Passed { name, document },
             Err(why) => Outcome::Failed(why),
@@ -687,6 +727,13 @@ fn own_checks(
         return Err(Failure::NameMismatch);
     }
     Ok((data.full_name(), document))
+}
+
+/// Whether the provider read the kind of document chosen: an ID card and a residence permit are
+/// the same card format (TD1), so either reading fits either choice.
+fn same_kind(read: Document, chosen: Document) -> bool {
+    let card = |d| matches!(d, Document::IdCard | Document::ResidencePermit);
+    read == chosen || (card(read) && card(chosen))
 }
 
 /// Document numbers compared as printed: case, spaces and the MRZ's filler aside.
@@ -950,7 +997,13 @@ mod tests {
     #[test]
     fn an_approval_passes_only_what_holds_together_is_valid_and_names_the_recipient() {
         let on = |read: Read, name: &str, today: Date| {
-            judge(&approved(read), name, NameRule::Lenient, today)
+            judge(
+                &approved(read),
+                Document::Passport,
+                name,
+                NameRule::Lenient,
+                today,
+            )
         };
         let in_2011 = (2011, 1, 1);
         assert_eq!(
@@ -997,6 +1050,51 @@ mod tests {
     }
 
     #[test]
+    fn the_provider_must_have_read_the_document_chosen() {
+        let licence = Read {
+            document: Some(Document::DrivingLicence),
+            ..passport(None)
+        };
+        let as_passport = judge(
+            &approved(licence),
+            Document::Passport,
+            "Anna Eriksson",
+            NameRule::Lenient,
+            (2011, 1, 1),
+        );
+        assert_eq!(as_passport, Outcome::Failed(Failure::DocumentNotAccepted));
+        let permit = Read {
+            document: Some(Document::ResidencePermit),
+            ..passport(None)
+        };
+        assert!(matches!(
+            judge(
+                &approved(permit),
+                Document::IdCard,
+                "Anna Eriksson",
+                NameRule::Lenient,
+                (2011, 1, 1)
+            ),
+            Outcome::Passed { .. }
+        ));
+    }
+
+    #[test]
+    fn a_provider_is_asked_three_times_at_most_in_a_session() {
+        let mut book = IdCheckBook::default();
+        book.begin(&rules(), 0, "s1".into(), "desk".into()).unwrap();
+        photograph(&mut book, 0, "desk");
+        for _ in 0..MAX_HANDOVERS {
+            assert!(book.hand_over(0, "desk").is_ok(), "each failed");
+        }
+        assert_eq!(
+            book.hand_over(0, "desk").err(),
+            Some(Refusal::ProviderTries)
+        );
+        assert_eq!(book.failures(), 0, "nothing counted as a try");
+    }
+
+    #[test]
     fn a_licence_barcode_is_read_as_aamva() {
         let barcode = "@\n\u{1e}\rANSI 636014080002DL00410278ZC03190008DLDAQD1234562\n\
             DCSLOVELACE\nDACADA\nDADKING\nDBD08242015\nDBB12101985\nDBA12102030\nDBC2\n";
@@ -1007,7 +1105,13 @@ mod tests {
             ..Read::default()
         };
         assert_eq!(
-            judge(&approved(read), "Ada Lovelace", NameRule::Lenient, TODAY),
+            judge(
+                &approved(read),
+                Document::DrivingLicence,
+                "Ada Lovelace",
+                NameRule::Lenient,
+                TODAY
+            ),
             Outcome::Passed {
                 name: "ADA KING LOVELACE".into(),
                 document: Document::DrivingLicence
@@ -1024,6 +1128,7 @@ mod tests {
                     reason_code: code,
                     read: Read::default(),
                 },
+                Document::Passport,
                 "Ada Lovelace",
                 NameRule::Lenient,
                 TODAY,

@@ -19,8 +19,9 @@ const CONTEXTS = new Set(['document-front', 'document-back', 'face', 'face-pre',
 /// Veriff's own limit on one image, as base64.
 const MAX_BASE64 = 24 * 1024 * 1024;
 
-/// The person the sandbox approves when no barcode says otherwise: the dev stack's signer.
-export const SANDBOX = { firstName: 'ADA', lastName: 'LOVELACE', type: 'PASSPORT', number: 'L898902C3', validUntil: '2031-04-15', mrz: null };
+/// The person the sandbox approves when no barcode says otherwise: the dev stack's signer, on the
+/// kind of document the session was created for (`type` set here overrides it).
+export const SANDBOX = { firstName: 'ADA', lastName: 'LOVELACE', type: null, number: 'L898902C3', validUntil: '2031-04-15', mrz: null };
 
 const sign = (text) => createHmac('sha256', SHARED_SECRET).update(text).digest('hex');
 const signed = (text, header) => {
@@ -75,7 +76,7 @@ export async function startVeriff({ port = 0, webhookUrl = null } = {}) {
     const barcode = back ? readBarcode(back.bytes) : null;
     const read = barcode ? fromAamva(barcode) : {
       person: { firstName: sandbox.firstName, lastName: sandbox.lastName, dateOfBirth: '1985-12-10' },
-      document: { type: sandbox.type, number: sandbox.number, country: 'GB', validUntil: sandbox.validUntil },
+      document: { type: sandbox.type ?? session.documentType ?? 'PASSPORT', number: sandbox.number, country: 'GB', validUntil: sandbox.validUntil },
       additionalVerifiedData: sandbox.mrz ? { mrz: sandbox.mrz } : {},
     };
     const outcome = scripted.shift() ?? { status: 'approved' };
@@ -109,7 +110,10 @@ export async function startVeriff({ port = 0, webhookUrl = null } = {}) {
       try { json = JSON.parse(body); } catch { return fail(400, '1102', 'Mandatory parameters are missing from the request.'); }
     }
     if (method === 'POST' && parts.length === 2) {
-      const session = { id: randomUUID(), vendorData: json.verification?.vendorData ?? null, status: 'created', media: [], createdAt: new Date().toISOString(), decision: null };
+      const session = {
+        id: randomUUID(), vendorData: json.verification?.vendorData ?? null, documentType: json.verification?.document?.type ?? null,
+        status: 'created', media: [], createdAt: new Date().toISOString(), decision: null,
+      };
       sessions.set(session.id, session);
       return [201, { status: 'success', verification: { id: session.id, url: `http://stand-in/v/${session.id}`, vendorData: session.vendorData, host: 'http://stand-in', status: 'created', sessionToken: 'local' } }];
     }

@@ -268,6 +268,53 @@ describe('government ID under workerd with the Veriff stand-in and local R2', ()
     }
   });
 
+  test('a sender who changes the method ends the check: its photos go', async () => {
+    const { api, agreementId, recipientId } = await recipient();
+    const before = stack.r2Objects();
+    const desk = await begun(api);
+    await photographPassport(desk);
+    assert.equal(stack.r2Objects(), before + 3);
+    const changed = await admin.changeMethod(agreementId, recipientId, { method: 'password', password: 'Sunrise2026', password_confirmation: 'Sunrise2026' });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(stack.r2Objects(), before, 'deleted with the method');
+    await expectError(await desk.photo('passport', 'face', FACE), 409, 'wrong_method');
+  });
+
+  test('a phone whose session ended learns how it ended, not the next session\'s progress', async () => {
+    const { api } = await recipient();
+    veriff.script({ status: 'declined', reasonCode: 103 });
+    const desk = await begun(api);
+    const sent = await ok(await desk.handoff({ sms: false }));
+    const opened = await ok(await openHandoff(stack.origin, sent.link.split('#h=')[1]));
+    const phone = captureApi(stack.origin, opened.capture_token);
+    await photographPassport(phone);
+    await ok(await phone.submit());
+    assert.equal((await decided(phone)).failure, 'face_mismatch');
+    const again = await begun(api);
+    await ok(await again.photo('passport', 'document_front', FRONT));
+    const told = await ok(await phone.status());
+    assert.equal(told.stage, 'failed');
+    assert.equal(told.failure, 'face_mismatch');
+    assert.deepEqual(told.photos, [], 'not the new session\'s photos');
+  });
+
+  test('a provider that keeps failing is asked three times in a session, no more', async () => {
+    const { api } = await recipient();
+    const desk = await begun(api);
+    await photographPassport(desk);
+    const sessions = veriff.sessions.size;
+    for (let i = 0; i < 3; i++) {
+      veriff.failNext('http500');
+      await expectError(await desk.submit(), 502, 'provider_unavailable');
+    }
+    const calls = veriff.calls.length;
+    const refused = await expectError(await desk.submit(), 502, 'provider_unavailable');
+    assert.match(refused.message, /failed several times/);
+    assert.equal(veriff.calls.length, calls, 'the provider was not asked a fourth time');
+    assert.equal(veriff.sessions.size, sessions);
+    assert.equal((await ok(await desk.status())).tries_left, 5, 'no try counted');
+  });
+
   test('a provider that fails counts nothing and keeps the photos for another submission', async () => {
     const { api } = await recipient();
     const desk = await begun(api);

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use signgate_core::id_check::{Document, Failure, Shot};
 
-use crate::i18n::{Lang, Plural, messages, plural, use_lang};
+use crate::i18n::{Lang, messages, use_lang};
 
 messages! {
     Language { en: "Language", de: "Sprache", ru: "Язык" }
@@ -264,16 +264,9 @@ pub fn finish_within(lang: Lang, secs: u64) -> String {
     }
 }
 
+/// Whole minutes in words ("5 minutes", "1 Minute", "15 минут"), as the app's waits say them.
 fn minutes_text(lang: Lang, n: u64) -> String {
-    match (lang, plural(lang, n)) {
-        (Lang::En, Plural::One) => format!("{n} minute"),
-        (Lang::En, _) => format!("{n} minutes"),
-        (Lang::De, Plural::One) => format!("{n} Minute"),
-        (Lang::De, _) => format!("{n} Minuten"),
-        (Lang::Ru, Plural::One) => format!("{n} минуту"),
-        (Lang::Ru, Plural::Few) => format!("{n} минуты"),
-        (Lang::Ru, _) => format!("{n} минут"),
-    }
+    crate::i18n::duration(lang, n.max(1) * 60)
 }
 
 #[cfg(test)]

@@ -25,9 +25,16 @@ pub fn signed(secret: &[u8], message: &[u8], header: &str) -> bool {
     )
 }
 
-/// A new session, labelled with our own session id (nothing personal).
-pub fn session_body(label: &str) -> String {
-    serde_json::json!({ "verification": { "vendorData": label } }).to_string()
+/// A new session for `document`, labelled with our own ids (nothing personal).
+pub fn session_body(label: &str, document: Document) -> String {
+    let kind = match document {
+        Document::Passport => "PASSPORT",
+        Document::DrivingLicence => "DRIVERS_LICENSE",
+        Document::IdCard => "ID_CARD",
+        Document::ResidencePermit => "RESIDENCE_PERMIT",
+    };
+    serde_json::json!({ "verification": { "vendorData": label, "document": { "type": kind } } })
+        .to_string()
 }
 
 /// Where Veriff expects a photo: the turned-head selfie is the second face capture.
@@ -121,8 +128,15 @@ pub fn vendor_data(json: &[u8]) -> Option<String> {
 
 /// A decision answer: `Ok(None)` while Veriff has not decided; `Err` for what cannot be read.
 pub fn read_decision(json: &[u8]) -> Result<Option<Decision>, String> {
-    let envelope: Envelope =
-        serde_json::from_slice(json).map_err(|e| format!("not a decision: {e}"))?;
+    // Only where it went wrong: serde's message may quote a value (a name) from the answer.
+    let envelope: Envelope = serde_json::from_slice(json).map_err(|e| {
+        format!(
+            "not a decision ({:?} at line {}, column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        )
+    })?;
     let Some(verification) = envelope.verification else {
         return Ok(None);
     };

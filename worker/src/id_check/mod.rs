@@ -11,7 +11,7 @@
 pub mod photos;
 mod veriff;
 
-use signgate_core::id_check::{Decision, Shot};
+use signgate_core::id_check::{Decision, Document, Shot};
 use worker::Env;
 
 pub use veriff::Veriff;
@@ -38,15 +38,16 @@ impl IdProvider {
         }
     }
 
-    /// Starts a check labelled `label` (our session id), hands over the photos and submits it:
-    /// the provider's reference for the check.
+    /// Starts a check of `document` labelled `label` (our ids), hands over the photos and
+    /// submits it: the provider's reference for the check.
     pub async fn check(
         &self,
         label: &str,
+        document: Document,
         photos: &[(Shot, Vec<u8>)],
     ) -> Result<String, Unavailable> {
         match self {
-            IdProvider::Veriff(veriff) => veriff.check(label, photos).await,
+            IdProvider::Veriff(veriff) => veriff.check(label, document, photos).await,
         }
     }
 

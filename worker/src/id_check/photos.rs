@@ -6,9 +6,9 @@ use signgate_core::id_check::{Document, Session, Shot};
 use worker::{Bucket, Env, Result};
 
 pub const BUCKET_BINDING: &str = "ID_PHOTOS";
-/// A photo re-encoded by the app (longest side 1920 px, JPEG) is far smaller; the phone's own
-/// camera app, as the fallback, can give more.
-pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
+/// The app re-encodes every photo, the camera app's too, as a JPEG of at most 1920 px (under
+/// 1.5 MB at its quality); four at this size still fit a check's memory with room to spare.
+pub const MAX_PHOTO_BYTES: usize = 4 * 1024 * 1024;
 
 fn bucket(env: &Env) -> Result<Bucket> {
     env.bucket(BUCKET_BINDING)
@@ -32,11 +32,19 @@ pub async fn get(env: &Env, key: &str) -> Result<Option<Vec<u8>>> {
     }
 }
 
-pub async fn delete(env: &Env, keys: Vec<String>) -> Result<()> {
+/// Deletes `keys`. A failure is logged, not raised: the session's end is already written, and the
+/// bucket's lifecycle rule on `id/` (a day; see the README) removes whatever is left.
+pub async fn delete(env: &Env, keys: Vec<String>) {
     if keys.is_empty() {
-        return Ok(());
+        return;
     }
-    bucket(env)?.delete_multiple(keys).await
+    let deleted = match bucket(env) {
+        Ok(bucket) => bucket.delete_multiple(keys).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = deleted {
+        worker::console_error!("ID photos could not be deleted (the lifecycle rule will): {error}");
+    }
 }
 
 /// Every key a session's photos may have: whatever document was chosen along the way.

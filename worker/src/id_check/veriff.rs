@@ -8,7 +8,7 @@ use signgate_core::id_check::veriff::{
     SUBMIT_BODY, media_body, read_decision, session_body, session_id, signature, signed,
     vendor_data,
 };
-use signgate_core::id_check::{Decision, Shot};
+use signgate_core::id_check::{Decision, Document, Shot};
 use wasm_bindgen::JsValue;
 use worker::{Env, Headers, Method, Request, RequestInit, RequestRedirect};
 
@@ -60,13 +60,15 @@ impl Veriff {
     pub async fn check(
         &self,
         label: &str,
+        document: Document,
         photos: &[(Shot, Vec<u8>)],
     ) -> Result<String, Unavailable> {
         let created = self
-            .send(Method::Post, "/v1/sessions", session_body(label))
+            .send(Method::Post, "/v1/sessions", session_body(label, document))
             .await?;
         let id = session_id(&created)
             .ok_or_else(|| Unavailable("the new session's answer has no id".into()))?;
+        let id = path_safe(&id)?;
         for (shot, jpeg) in photos {
             self.send(
                 Method::Post,
@@ -86,7 +88,8 @@ impl Veriff {
 
     pub async fn decision(&self, reference: &str) -> Result<Option<Decision>, Unavailable> {
         let path = format!("/v1/sessions/{}/decision", path_safe(reference)?);
-        let answer = self.exchange(Method::Get, &path, None, reference).await?;
+        let signed = signature(self.shared_secret.as_bytes(), reference.as_bytes());
+        let answer = self.exchange(Method::Get, &path, None, signed).await?;
         read_decision(&answer).map_err(|e| Unavailable(format!("the decision was unreadable: {e}")))
     }
 
@@ -98,28 +101,25 @@ impl Veriff {
     }
 
     async fn send(&self, method: Method, path: &str, body: String) -> Result<Vec<u8>, Unavailable> {
-        let signed_text = body.clone();
-        self.exchange(method, path, Some(body), &signed_text).await
+        let signed = signature(self.shared_secret.as_bytes(), body.as_bytes());
+        self.exchange(method, path, Some(body), signed).await
     }
 
-    /// One request: signed over `signed_text` (the body, or the session id of a GET), answered
+    /// One request with its `signature` (of the body, or of the session id for a GET), answered
     /// within the time, its answer capped.
     async fn exchange(
         &self,
         method: Method,
         path: &str,
         body: Option<String>,
-        signed_text: &str,
+        signature: String,
     ) -> Result<Vec<u8>, Unavailable> {
         let url = format!("{}{path}", self.api_base);
         let request = (|| {
             let headers = Headers::new();
             headers.set("content-type", "application/json")?;
             headers.set("x-auth-client", &self.api_key)?;
-            headers.set(
-                "x-hmac-signature",
-                &signature(self.shared_secret.as_bytes(), signed_text.as_bytes()),
-            )?;
+            headers.set("x-hmac-signature", &signature)?;
             let mut init = RequestInit::new();
             // Photos of a document never follow a redirect.
             init.with_method(method)
@@ -139,13 +139,13 @@ impl Veriff {
 
 /// A reference the provider gave, fit for a URL path (it is the provider's, not the signer's,
 /// but it goes into a path all the same).
-fn path_safe(reference: &str) -> Result<&str, Unavailable> {
+fn path_safe(reference: &str) -> Result<String, Unavailable> {
     if !reference.is_empty()
         && reference
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        Ok(reference)
+        Ok(reference.to_owned())
     } else {
         Err(Unavailable("the provider's reference is not an id".into()))
     }

@@ -74,6 +74,10 @@ impl RecipientObject {
             Ok(rules) => rules,
             Err(e) => return Ok(Err(*e)),
         };
+        // A capture or hand-off token lives no longer than the signing link it came from.
+        if now_ms() >= loaded.record.expires_at {
+            return Ok(Err(*invalid_link()));
+        }
         let loaded = self.close_elapsed(loaded, &rules).await?;
         if loaded.progress.state == RecipientState::Cancelled {
             return Ok(Err(*cancelled()));
@@ -89,9 +93,8 @@ impl RecipientObject {
         }
     }
 
-    /// The signing link's browser begins a session, or joins the one in progress.
-    pub(super) async fn id_start(&self, token: &str, capturer: String) -> Result<Reply<IdStatus>> {
-        let _one_check_at_a_time = self.checking.lock().await;
+    /// The recipient for a call with the signing link's token: theirs, not verified yet.
+    async fn id_by_link(&self, token: &str) -> Result<Reply<(Loaded, IdCheckRules)>> {
         let loaded = match self.authenticate(token).await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
@@ -99,7 +102,13 @@ impl RecipientObject {
         if loaded.progress.state == RecipientState::Verified {
             return Ok(Err(*already_verified()));
         }
-        let (mut loaded, rules) = match self.id_ready(loaded).await? {
+        self.id_ready(loaded).await
+    }
+
+    /// The signing link's browser begins a session, or joins the one in progress.
+    pub(super) async fn id_start(&self, token: &str, capturer: String) -> Result<Reply<IdStatus>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let (mut loaded, rules) = match self.id_by_link(token).await? {
             Ok(ready) => ready,
             Err(e) => return Ok(Err(e)),
         };
@@ -251,7 +260,7 @@ impl RecipientObject {
         let (mut loaded, rules) = match self.id_loaded().await? {
             Ok(ready) => ready,
             Err(e) => {
-                photos::delete(&self.env, vec![key]).await?;
+                photos::delete(&self.env, vec![key]).await;
                 return Ok(Err(e));
             }
         };
@@ -261,7 +270,7 @@ impl RecipientObject {
             .may_take(now, capturer, document, photo.shot)
             .is_ok_and(|session| photos::key(&session.id, photo.shot) == key);
         if !still_wanted {
-            photos::delete(&self.env, vec![key]).await?;
+            photos::delete(&self.env, vec![key]).await;
             return Ok(Err(*fail(
                 ErrorCode::NoIdSession,
                 "This photo is no longer wanted: the check moved on. Please start again.",
@@ -277,21 +286,16 @@ impl RecipientObject {
             .into_iter()
             .map(|s| photos::key(&session_id, s))
             .collect();
-        photos::delete(&self.env, dropped).await?;
+        photos::delete(&self.env, dropped).await;
         Ok(Ok(id_status(&loaded, &rules, now)))
     }
 
     /// Hands the photos to the provider: from then on the session waits for its decision.
     pub(super) async fn id_submit(&self, capturer: &str) -> Result<Reply<IdStatus>> {
         let _one_check_at_a_time = self.checking.lock().await;
-        let (loaded, _) = match self.id_loaded().await? {
+        let (mut loaded, _) = match self.id_loaded().await? {
             Ok(ready) => ready,
             Err(e) => return Ok(Err(e)),
-        };
-        let now = now_ms();
-        let session = match loaded.progress.id_check.book.may_submit(now, capturer) {
-            Ok(session) => session.clone(),
-            Err(refusal) => return Ok(Err(*id_refusal(refusal))),
         };
         let Some(provider) = IdProvider::from_env(&self.env) else {
             return Ok(Err(*fail(
@@ -299,6 +303,13 @@ impl RecipientObject {
                 "Documents cannot be checked here: no provider is set up. Please ask the sender.",
             )));
         };
+        // Counted and written before the provider is asked: one that fails or never answers is
+        // asked a bounded number of times.
+        let session = match loaded.progress.id_check.book.hand_over(now_ms(), capturer) {
+            Ok(session) => session,
+            Err(refusal) => return Ok(Err(*id_refusal(refusal))),
+        };
+        self.save(loaded, Vec::new()).await?;
         let document = session
             .document
             .expect("a complete session has its document");
@@ -319,7 +330,7 @@ impl RecipientObject {
         }
         // The label brings the provider's webhook back to this object and this session.
         let label = format!("{}.{}", self.id(), session.id);
-        let checked = provider.check(&label, &images).await;
+        let checked = provider.check(&label, document, &images).await;
         drop(images);
         // Other events ran while the provider answered (a cancellation): act on the present.
         let (mut loaded, rules) = match self.id_loaded().await? {
@@ -360,12 +371,21 @@ impl RecipientObject {
         };
         let mut loaded = self.close_elapsed(loaded, &rules).await?;
         let progress = &loaded.progress.id_check;
-        let known = [progress.book.session(), progress.previous.as_ref()]
-            .into_iter()
-            .flatten()
-            .any(|session| session.may_capture(capturer));
-        if !known {
+        let in_current = progress
+            .book
+            .session()
+            .is_some_and(|s| s.may_capture(capturer));
+        let in_previous = progress
+            .previous
+            .as_ref()
+            .is_some_and(|s| s.may_capture(capturer));
+        if !in_current && !in_previous {
             return Ok(Err(*no_session()));
+        }
+        if !in_current {
+            // A browser of a session that ended (a phone, after the desktop began again): how
+            // its own session ended, not the new one's progress.
+            return Ok(Ok(id_status_of(&loaded, &rules, now_ms(), None)));
         }
         let due = now_ms() >= progress.last_read_ms + READ_DECISION_EVERY_MS;
         if due
@@ -404,14 +424,7 @@ impl RecipientObject {
     /// document for the signature field.
     pub(super) async fn id_finish(&self, token: &str) -> Result<Reply<VerifiedResponse>> {
         let _one_check_at_a_time = self.checking.lock().await;
-        let loaded = match self.authenticate(token).await? {
-            Ok(loaded) => loaded,
-            Err(e) => return Ok(Err(e)),
-        };
-        if loaded.progress.state == RecipientState::Verified {
-            return Ok(Err(*already_verified()));
-        }
-        let (loaded, _) = match self.id_ready(loaded).await? {
+        let (loaded, _) = match self.id_by_link(token).await? {
             Ok(ready) => ready,
             Err(e) => return Ok(Err(e)),
         };
@@ -440,8 +453,9 @@ impl RecipientObject {
         Ok(())
     }
 
-    /// The agreement was cancelled: the session in progress ends; its photos' keys, to delete.
-    pub(super) fn id_cancelled(loaded: &mut Loaded) -> Vec<String> {
+    /// The agreement was cancelled, or the sender changed the method: the session in progress
+    /// ends, counting nothing; its photos' keys, to delete.
+    pub(super) fn id_ended_outside(loaded: &mut Loaded) -> Vec<String> {
         match loaded.progress.id_check.book.lock() {
             Some(ended) => photos::session_keys(&ended.session),
             None => Vec::new(),
@@ -481,7 +495,22 @@ impl RecipientObject {
         loaded = current;
         loaded.progress.id_check.last_read_ms = now_ms();
         let outcome = match decision {
-            Ok(Some(decision)) => judge(&decision, &loaded.record.name, rules.name_rule, today()),
+            Ok(Some(decision)) => {
+                let chosen = loaded
+                    .progress
+                    .id_check
+                    .book
+                    .session()
+                    .and_then(|s| s.document)
+                    .unwrap_or(Document::Passport);
+                judge(
+                    &decision,
+                    chosen,
+                    &loaded.record.name,
+                    rules.name_rule,
+                    today(),
+                )
+            }
             Ok(None) => return self.save(loaded, Vec::new()).await,
             Err(Unavailable(why)) => {
                 worker::console_error!("ID provider: {why}");
@@ -540,20 +569,29 @@ impl RecipientObject {
             loaded.progress.agreement_told = false;
         }
         let loaded = self.save(loaded, events).await?;
-        photos::delete(&self.env, keys).await?;
+        photos::delete(&self.env, keys).await;
         if locked {
-            self.tell_agreement_locked(loaded.clone()).await?;
-            return Ok(self.load().await?.unwrap_or(loaded));
+            self.tell_agreement_locked(loaded).await?;
         }
-        Ok(loaded)
+        // Other events ran during the awaits (a cancellation): the present state, never a copy.
+        Ok(self.load().await?.expect("saved above"))
     }
 }
 
 /// What the signer's screens show of the check at `now`.
 fn id_status(loaded: &Loaded, rules: &IdCheckRules, now: u64) -> IdStatus {
+    id_status_of(loaded, rules, now, loaded.progress.id_check.book.session())
+}
+
+/// The same, for `session` (none: the last one ended).
+fn id_status_of(
+    loaded: &Loaded,
+    rules: &IdCheckRules,
+    now: u64,
+    session: Option<&Session>,
+) -> IdStatus {
     let progress = &loaded.progress.id_check;
     let book = &progress.book;
-    let session = book.session();
     let stage = if book.passed().is_some() {
         IdStage::Passed
     } else if loaded.progress.state == RecipientState::Cancelled || book.is_locked() {
@@ -615,6 +653,11 @@ fn id_refusal(refusal: Refusal) -> HttpFailure {
         Refusal::Incomplete => fail(
             ErrorCode::PhotosNotReady,
             "Not every photo the document needs has arrived yet.",
+        ),
+        Refusal::ProviderTries => fail(
+            ErrorCode::ProviderUnavailable,
+            "The document check service failed several times. Please try again later; this try \
+             ends when its time runs out.",
         ),
         Refusal::Send(SendRefusal::Cooldown { retry_after_ms })
         | Refusal::Send(SendRefusal::HourlyCap { retry_after_ms }) => {

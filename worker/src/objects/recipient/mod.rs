@@ -1007,14 +1007,14 @@ impl RecipientObject {
             loaded.progress.attempts.lock();
             let voided = loaded.progress.codes.lock();
             loaded.progress.kba.book.lock();
-            let photos = Self::id_cancelled(&mut loaded);
+            let photos = Self::id_ended_outside(&mut loaded);
             // A login grant not yet collected must not be handed out any more.
             loaded.progress.collectable = None;
             // The agreement is the one telling us: nothing to tell it back.
             loaded.progress.agreement_told = true;
             self.save(loaded, Vec::new()).await?;
             codes::forget(&self.env, &self.id(), &voided).await;
-            crate::id_check::photos::delete(&self.env, photos).await?;
+            crate::id_check::photos::delete(&self.env, photos).await;
         }
         Ok(())
     }

@@ -126,6 +126,8 @@ impl RecipientObject {
     ) -> Result<()> {
         let mut codes = std::mem::take(&mut loaded.progress.codes);
         let voided = codes.start_over();
+        // An ID check in progress ends with the method: its photos go too.
+        let photos = Self::id_ended_outside(&mut loaded);
         loaded.progress = Progress {
             codes: if same_person {
                 codes
@@ -140,6 +142,7 @@ impl RecipientObject {
         batch_put(&batch, PROGRESS, &loaded.progress)?;
         self.record_events_with(loaded, vec![event], batch).await?;
         codes::forget(&self.env, &self.id(), &voided).await;
+        crate::id_check::photos::delete(&self.env, photos).await;
         Ok(())
     }
 }
