@@ -47,7 +47,7 @@ pub struct IdProgress {
 }
 
 /// What a phone's hand-off message needs besides the number.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Handoff {
     /// The link with its secret, for the SMS only; the book keeps its digest.
     pub link: String,
@@ -55,6 +55,16 @@ pub struct Handoff {
     pub phone: Option<String>,
     pub sms: bool,
     pub language: Language,
+}
+
+impl std::fmt::Debug for Handoff {
+    /// Leaves out the link's secret and the number.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handoff")
+            .field("sms", &self.sms)
+            .field("language", &self.language)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RecipientObject {
