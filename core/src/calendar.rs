@@ -15,9 +15,15 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// The UTC day of `unix_ms` as (year, month, day).
+pub fn day_of(unix_ms: u64) -> (u32, u32, u32) {
+    let (year, month, day) = civil_from_days((unix_ms / 86_400_000) as i64);
+    (year as u32, month, day)
+}
+
 /// The UTC day of `unix_ms` as `YYYY-MM-DD`.
 pub fn date_of(unix_ms: u64) -> String {
-    let (year, month, day) = civil_from_days((unix_ms / 86_400_000) as i64);
+    let (year, month, day) = day_of(unix_ms);
     format!("{year:04}-{month:02}-{day:02}")
 }
 

@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 use signgate_core::audit::AuditKind;
-use signgate_core::calendar::civil_from_days;
+use signgate_core::calendar::day_of;
 use signgate_core::id_check::{
     Document, Ended, Failure, IdCheckBook, IdCheckRules, Photo, Refusal, Session, Shot, Verdict,
     judge,
@@ -180,33 +180,36 @@ impl RecipientObject {
             Err(refusal) => return Ok(Err(*id_refusal(refusal))),
         };
         let next_send_in_secs = book.next_send_in_ms(&rules, now).div_ceil(1000);
-        let Some((to, courier)) = delivery else {
-            self.save(loaded, Vec::new()).await?;
-            return Ok(Ok(IdHandoffSent {
-                link: handoff.link,
-                sent_to: None,
-                expires_in_secs: (expires_at - now) / 1000,
-                next_send_in_secs,
-            }));
+        let sent_to = match delivery {
+            None => {
+                self.save(loaded, Vec::new()).await?;
+                None
+            }
+            Some((to, courier)) => {
+                let minutes = (expires_at - now).div_ceil(60_000);
+                let message = outgoing::handoff_sms(&to, handoff.language, &handoff.link, minutes);
+                let sent_to = signgate_core::phone::masked(&to);
+                let event = AuditKind::IdHandoffSent {
+                    to: sent_to.clone(),
+                };
+                // Counted before it goes out: a message that fails still waits for the cooldown.
+                self.save(loaded, vec![event]).await?;
+                if let Err(refused) = courier.deliver(&self.env, &message).await? {
+                    worker::console_error!(
+                        "an ID hand-off link could not be delivered: {}",
+                        refused.0
+                    );
+                    return Ok(Err(*fail(
+                        ErrorCode::DeliveryFailed,
+                        "The text message could not be sent. Check the number, or scan the QR code.",
+                    )));
+                }
+                Some(sent_to)
+            }
         };
-        let minutes = (expires_at - now).div_ceil(60_000);
-        let message = outgoing::handoff_sms(&to, handoff.language, &handoff.link, minutes);
-        let sent_to = signgate_core::phone::masked(&to);
-        let event = AuditKind::IdHandoffSent {
-            to: sent_to.clone(),
-        };
-        // Counted before it goes out: a message that fails still waits for the cooldown.
-        self.save(loaded, vec![event]).await?;
-        if let Err(refused) = courier.deliver(&self.env, &message).await? {
-            worker::console_error!("an ID hand-off link could not be delivered: {}", refused.0);
-            return Ok(Err(*fail(
-                ErrorCode::DeliveryFailed,
-                "The text message could not be sent. Check the number, or scan the QR code.",
-            )));
-        }
         Ok(Ok(IdHandoffSent {
             link: handoff.link,
-            sent_to: Some(sent_to),
+            sent_to,
             expires_in_secs: (expires_at - now) / 1000,
             next_send_in_secs,
         }))
@@ -518,7 +521,7 @@ impl RecipientObject {
                     chosen,
                     &loaded.record.name,
                     rules.name_rule,
-                    today(),
+                    day_of(now_ms()),
                 )
             }
             Ok(None) => return self.save(loaded, Vec::new()).await,
@@ -629,12 +632,6 @@ fn id_status_of(
         },
         next_send_in_secs: book.next_send_in_ms(rules, now).div_ceil(1000),
     }
-}
-
-/// Today's date (UTC) for the document's expiry.
-fn today() -> (u32, u32, u32) {
-    let (y, m, d) = civil_from_days((now_ms() / 86_400_000) as i64);
-    (y as u32, m, d)
 }
 
 fn no_session() -> HttpFailure {
