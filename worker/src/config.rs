@@ -148,6 +148,18 @@ pub fn origin(env: &Env, req: &worker::Request) -> Result<String> {
     }
 }
 
+/// A provider's API base from `name`, or `default`, without its trailing slash; `None` unless it
+/// is `https` (plain `http` to loopback only on a development stack): what signers send a
+/// provider never goes anywhere else.
+pub fn provider_api_base(env: &Env, name: &str, default: &str) -> Option<String> {
+    let base = setting(env, name)
+        .unwrap_or_else(|| default.into())
+        .trim_end_matches('/')
+        .to_string();
+    signgate_core::validate::url(name, &base, allow_loopback_http(env)).ok()?;
+    Some(base)
+}
+
 pub fn now_ms() -> u64 {
     worker::Date::now().as_millis()
 }

@@ -7,13 +7,17 @@ use std::time::Duration;
 use futures_util::future::{Either, select};
 use worker::{Delay, Fetch, Request};
 
-/// Sends `request`; a 2xx answer's body, or why there is none (never the provider's own words,
-/// which may repeat what a signer sent).
+/// A provider could not be asked, or its answer could not be read. Never holds personal data:
+/// never the provider's own words, which may repeat what a signer sent.
+#[derive(Debug)]
+pub struct Unavailable(pub String);
+
+/// Sends `request`; a 2xx answer's body, or why there is none.
 pub async fn exchange(
     request: Request,
     within: Duration,
     max_bytes: usize,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, Unavailable> {
     let exchange = async move {
         let mut response = Fetch::Request(request)
             .send()
@@ -42,10 +46,10 @@ pub async fn exchange(
         Ok(bytes)
     };
     match select(Box::pin(exchange), Box::pin(Delay::from(within))).await {
-        Either::Left((answered, _)) => answered,
-        Either::Right(_) => Err(format!(
+        Either::Left((answered, _)) => answered.map_err(Unavailable),
+        Either::Right(_) => Err(Unavailable(format!(
             "the provider did not answer in {} s",
             within.as_secs()
-        )),
+        ))),
     }
 }

@@ -22,9 +22,7 @@ pub enum IdProvider {
     Veriff(Veriff),
 }
 
-/// The provider could not be asked, or its answer could not be read. Never holds personal data.
-#[derive(Debug)]
-pub struct Unavailable(pub String);
+pub use crate::outbound::Unavailable;
 
 impl IdProvider {
     pub fn from_env(env: &Env) -> Option<IdProvider> {

@@ -40,18 +40,8 @@ impl Veriff {
     /// The configured integration; `None` without its key and secret, or with an API base that
     /// is not `https` (plain `http` on loopback only on a development stack).
     pub fn from_env(env: &Env) -> Option<Veriff> {
-        let api_base = setting(env, "VERIFF_API_BASE")
-            .unwrap_or_else(|| DEFAULT_API_BASE.into())
-            .trim_end_matches('/')
-            .to_string();
-        signgate_core::validate::url(
-            "VERIFF_API_BASE",
-            &api_base,
-            config::allow_loopback_http(env),
-        )
-        .ok()?;
         Some(Veriff {
-            api_base,
+            api_base: config::provider_api_base(env, "VERIFF_API_BASE", DEFAULT_API_BASE)?,
             api_key: setting(env, "VERIFF_API_KEY")?,
             shared_secret: setting(env, "VERIFF_SHARED_SECRET")?,
         })
@@ -131,9 +121,7 @@ impl Veriff {
             Request::new_with_init(&url, &init)
         })()
         .map_err(|e| Unavailable(format!("the request could not be made: {e}")))?;
-        crate::outbound::exchange(request, ANSWER_WITHIN, MAX_ANSWER_BYTES)
-            .await
-            .map_err(Unavailable)
+        crate::outbound::exchange(request, ANSWER_WITHIN, MAX_ANSWER_BYTES).await
     }
 }
 

@@ -38,18 +38,8 @@ impl Idology {
     /// The configured account; `None` without credentials, or with an API base that is not
     /// `https` (plain `http` on loopback only on a development stack).
     pub fn from_env(env: &Env) -> Option<Idology> {
-        let api_base = setting(env, "IDOLOGY_API_BASE")
-            .unwrap_or_else(|| DEFAULT_API_BASE.into())
-            .trim_end_matches('/')
-            .to_string();
-        signgate_core::validate::url(
-            "IDOLOGY_API_BASE",
-            &api_base,
-            config::allow_loopback_http(env),
-        )
-        .ok()?;
         Some(Idology {
-            api_base,
+            api_base: config::provider_api_base(env, "IDOLOGY_API_BASE", DEFAULT_API_BASE)?,
             username: setting(env, "IDOLOGY_USERNAME")?,
             password: setting(env, "IDOLOGY_PASSWORD")?,
         })
@@ -122,9 +112,7 @@ impl Idology {
             Request::new_with_init(&url, &init)
         })()
         .map_err(|e| Unavailable(format!("the request could not be made: {e}")))?;
-        let answer = crate::outbound::exchange(request, ANSWER_WITHIN, MAX_ANSWER_BYTES)
-            .await
-            .map_err(Unavailable)?;
+        let answer = crate::outbound::exchange(request, ANSWER_WITHIN, MAX_ANSWER_BYTES).await?;
         let text = String::from_utf8(answer)
             .map_err(|_| Unavailable("the provider's answer is not UTF-8".into()))?;
         read(&text).map_err(|e| Unavailable(format!("the provider's answer was unreadable: {e:?}")))

@@ -22,9 +22,7 @@ pub enum KbaProvider {
     Idology(Idology),
 }
 
-/// The provider could not be asked, or its answer could not be read. Never holds personal data.
-#[derive(Debug)]
-pub struct Unavailable(pub String);
+pub use crate::outbound::Unavailable;
 
 impl KbaProvider {
     pub fn from_env(env: &Env) -> Option<KbaProvider> {
