@@ -105,6 +105,13 @@ impl Ctx {
 
     /// A refusal or no answer: where the signer can go from here.
     pub fn failed(self, failure: Failure) {
+        // A second collection (a poll while the first was on its way) finds the grant gone to
+        // the first: the first's screen, with its way on, stays.
+        if matches!(&failure, Failure::Refused(e) if e.code == ErrorCode::AlreadyVerified)
+            && matches!(self.stage.get_untracked(), Stage::Passed(Some(_)))
+        {
+            return;
+        }
         self.stage.set(match failure {
             Failure::Refused(e) if e.code == ErrorCode::Cancelled => Stage::Cancelled,
             Failure::Refused(e)
