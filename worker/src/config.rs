@@ -72,35 +72,33 @@ pub fn dev_outbox_enabled(env: &Env) -> bool {
 /// Local development and tests only: codes live this many seconds instead of the policy's
 /// minutes, so expiry can be tried without waiting ten minutes.
 pub fn dev_code_lifetime_ms(env: &Env) -> Option<u64> {
-    positive_number(env, "DEV_CODE_LIFETIME_SECONDS").map(|secs| secs * 1000)
+    dev_seconds_ms(env, "DEV_CODE_LIFETIME_SECONDS")
 }
 
 /// Local development and tests only: an ID check's window lasts this many seconds instead of the
 /// policy's minutes, so its closing can be tried without waiting a quarter of an hour.
 pub fn dev_id_session_ms(env: &Env) -> Option<u64> {
-    positive_number(env, "DEV_ID_SESSION_SECONDS").map(|secs| secs * 1000)
+    dev_seconds_ms(env, "DEV_ID_SESSION_SECONDS")
 }
 
 /// How failed webhooks are retried. Tests may make a day last `DEV_WEBHOOK_GIVE_UP_SECONDS`
 /// (retries a second apart), on a development stack only.
 pub fn webhook_retry_rules(env: &Env) -> signgate_core::webhook::RetryRules {
-    match positive_number(env, "DEV_WEBHOOK_GIVE_UP_SECONDS") {
-        Some(secs) if allow_loopback_http(env) => signgate_core::webhook::RetryRules {
+    match dev_seconds_ms(env, "DEV_WEBHOOK_GIVE_UP_SECONDS") {
+        Some(give_up_after_ms) => signgate_core::webhook::RetryRules {
             first_gap_ms: 1000,
             max_gap_ms: 1000,
-            give_up_after_ms: secs * 1000,
+            give_up_after_ms,
         },
-        _ => signgate_core::webhook::RetryRules::DEFAULT,
+        None => signgate_core::webhook::RetryRules::DEFAULT,
     }
 }
 
 /// How long repeated refusals of a link are counted before their count is written: an hour, or
 /// `DEV_REFUSAL_WINDOW_SECONDS` on a development stack (tests).
 pub fn refusal_window_ms(env: &Env) -> u64 {
-    match positive_number(env, "DEV_REFUSAL_WINDOW_SECONDS") {
-        Some(secs) if allow_loopback_http(env) => secs * 1000,
-        _ => signgate_core::audit::RefusalWindow::LENGTH_MS,
-    }
+    dev_seconds_ms(env, "DEV_REFUSAL_WINDOW_SECONDS")
+        .unwrap_or(signgate_core::audit::RefusalWindow::LENGTH_MS)
 }
 
 /// A fault a test injects by name (`DEV_FAULT`), on a development stack only: the code fails at
@@ -123,6 +121,14 @@ pub fn pbkdf2_iterations(env: &Env) -> u32 {
     positive_number(env, "PASSWORD_PBKDF2_ITERATIONS")
         .and_then(|n| u32::try_from(n).ok())
         .unwrap_or(signgate_core::password::PBKDF2_ITERATIONS)
+}
+
+/// A test's shortened time (`DEV_…_SECONDS`) in milliseconds, on a development stack only: a
+/// production Worker with a stray `DEV_` setting keeps the real times.
+fn dev_seconds_ms(env: &Env, name: &str) -> Option<u64> {
+    positive_number(env, name)
+        .filter(|_| allow_loopback_http(env))
+        .map(|secs| secs * 1000)
 }
 
 /// A setting that must be a whole number above zero; `None` when unset or anything else.
