@@ -137,6 +137,18 @@ pub enum AuditKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
     },
+    /// Government ID: a decided check's Signer Identity Report was kept (`report`: its id), to be
+    /// erased at `erase_at` (milliseconds since the Unix epoch) at the latest.
+    IdReportKept {
+        report: String,
+        reference: String,
+        erase_at: u64,
+    },
+    /// Government ID: the recipient's Signer Identity Reports were erased, with their photos.
+    IdReportsErased {
+        reports: Vec<String>,
+        by: crate::id_check::report::Erasure,
+    },
     /// A wrong entry that counted.
     VerificationFailed {
         method: Method,

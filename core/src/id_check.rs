@@ -16,6 +16,7 @@
 //! session and the phone that opened its hand-off link. A session ends once: passed, failed, out of
 //! time or cancelled; its photos are then to be deleted ([`Ended::photos`]).
 
+pub mod report;
 pub mod veriff;
 
 use serde::{Deserialize, Serialize};
@@ -41,10 +42,17 @@ pub struct IdCheckRules {
     /// A session's window: from beginning to the provider's decision.
     pub session_ms: u64,
     pub name_rule: NameRule,
+    /// Whether a decided check's Signer Identity Report is kept ([`report`]), and for how long.
     pub keep_report: bool,
+    #[serde(default = "default_report_retention_ms")]
+    pub report_retention_ms: u64,
     /// The hand-off SMS follows the resend rules of the code methods.
     pub send_cooldown_ms: u64,
     pub max_sends_per_hour: u32,
+}
+
+fn default_report_retention_ms() -> u64 {
+    u64::from(crate::policy::GovernmentIdPolicy::default().identity_report_days) * 86_400_000
 }
 
 impl IdCheckRules {
@@ -615,6 +623,29 @@ pub enum ProviderStatus {
     Review,
 }
 
+impl ProviderStatus {
+    pub const ALL: [ProviderStatus; 6] = [
+        ProviderStatus::Approved,
+        ProviderStatus::Declined,
+        ProviderStatus::ResubmissionRequested,
+        ProviderStatus::Expired,
+        ProviderStatus::Abandoned,
+        ProviderStatus::Review,
+    ];
+
+    /// The provider's word for it (Veriff's).
+    pub fn name(self) -> &'static str {
+        match self {
+            ProviderStatus::Approved => "approved",
+            ProviderStatus::Declined => "declined",
+            ProviderStatus::ResubmissionRequested => "resubmission_requested",
+            ProviderStatus::Expired => "expired",
+            ProviderStatus::Abandoned => "abandoned",
+            ProviderStatus::Review => "review",
+        }
+    }
+}
+
 /// A decision as the provider gives it: its status, its reason code, what it read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
@@ -655,77 +686,223 @@ pub fn judge(
     rule: NameRule,
     today: Date,
 ) -> Outcome {
-    let code = decision.reason_code;
-    match decision.status {
-        ProviderStatus::Review => Outcome::Waiting,
-        ProviderStatus::Approved
-            if decision
-                .read
-                .document
-                .is_some_and(|read| !same_kind(read, chosen)) =>
-        {
-            Outcome::Failed(Failure::DocumentNotAccepted)
+    examine(decision, chosen, recipient_name, rule, today).outcome
+}
+
+/// One of our checks on a decision, as the Signer Identity Report lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// The provider approved the document and the selfie.
+    ProviderApproved,
+    /// The provider read a document of the kind the signer chose.
+    DocumentKind,
+    /// The machine-readable zone or the barcode parses, and its check digits hold.
+    MachineReadable,
+    /// The provider's reading of the document number is the zone's.
+    NumberAgrees,
+    NotExpired,
+    NameMatches,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CheckResult {
+    Passed,
+    Failed,
+    /// Nothing to check it on (a provider that did not pass the zone's text on).
+    NotPossible,
+}
+
+/// A check as it ran, with what it found when that helps a reader (never a score).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CheckRun {
+    pub check: Check,
+    pub result: CheckResult,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// A decision judged, with the checks that ran (in order, up to the first that failed) and what
+/// the zone or barcode says, for the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Examination {
+    pub outcome: Outcome,
+    pub checks: Vec<CheckRun>,
+    pub data: Option<DocumentData>,
+}
+
+impl Examination {
+    /// Records `check`; a failed one ends the examination with `failure`.
+    fn check(
+        &mut self,
+        check: Check,
+        passed: bool,
+        detail: Option<String>,
+        failure: Failure,
+    ) -> Result<(), Failure> {
+        if !passed {
+            return Err(self.failed(check, detail, failure));
         }
-        ProviderStatus::Approved => match own_checks(&decision.read, recipient_name, rule, today) {
-            Ok((name, document)) => Outcome::Passed { name, document },
-            Err(why) => Outcome::Failed(why),
-        },
-        ProviderStatus::Declined if code == Some(103) => Outcome::Failed(Failure::FaceMismatch),
-        ProviderStatus::ResubmissionRequested => Outcome::Failed(match code {
+        self.record(check, CheckResult::Passed, detail);
+        Ok(())
+    }
+
+    /// Records `check` as failed: the examination ends with `failure`.
+    fn failed(&mut self, check: Check, detail: Option<String>, failure: Failure) -> Failure {
+        self.record(check, CheckResult::Failed, detail);
+        failure
+    }
+
+    fn record(&mut self, check: Check, result: CheckResult, detail: Option<String>) {
+        self.checks.push(CheckRun {
+            check,
+            result,
+            detail,
+        });
+    }
+}
+
+/// [`judge`], keeping every check's result.
+pub fn examine(
+    decision: &Decision,
+    chosen: Document,
+    recipient_name: &str,
+    rule: NameRule,
+    today: Date,
+) -> Examination {
+    let mut exam = Examination {
+        outcome: Outcome::Waiting,
+        checks: Vec::new(),
+        data: None,
+    };
+    let code = decision.reason_code;
+    let provider_failure = match decision.status {
+        ProviderStatus::Review => return exam,
+        ProviderStatus::Approved => None,
+        ProviderStatus::Declined if code == Some(103) => Some(Failure::FaceMismatch),
+        ProviderStatus::ResubmissionRequested => Some(match code {
             Some(202) => Failure::FaceUnclear,
             Some(205 | 206) => Failure::DocumentNotAccepted,
             Some(207) => Failure::DocumentExpired,
             _ => Failure::PhotoUnclear,
         }),
-        ProviderStatus::Declined => Outcome::Failed(Failure::NotVerified),
-        ProviderStatus::Expired | ProviderStatus::Abandoned => Outcome::Failed(Failure::OutOfTime),
-    }
+        ProviderStatus::Declined => Some(Failure::NotVerified),
+        ProviderStatus::Expired | ProviderStatus::Abandoned => Some(Failure::OutOfTime),
+    };
+    let detail = Some(match code {
+        Some(code) => format!("{} ({code})", decision.status.name()),
+        None => decision.status.name().to_owned(),
+    });
+    let approved = exam.check(
+        Check::ProviderApproved,
+        provider_failure.is_none(),
+        detail,
+        provider_failure.unwrap_or(Failure::NotVerified),
+    );
+    exam.outcome = match approved.and_then(|()| {
+        own_checks(
+            &mut exam,
+            &decision.read,
+            chosen,
+            recipient_name,
+            rule,
+            today,
+        )
+    }) {
+        Ok((name, document)) => Outcome::Passed { name, document },
+        Err(why) => Outcome::Failed(why),
+    };
+    exam
 }
 
 fn own_checks(
+    exam: &mut Examination,
     read: &Read,
+    chosen: Document,
     recipient_name: &str,
     rule: NameRule,
     today: Date,
 ) -> Result<(String, Document), Failure> {
-    let document = read.document.ok_or(Failure::DocumentUnreadable)?;
+    let Some(document) = read.document else {
+        let not_said = Some("the provider did not say which document it read".to_owned());
+        return Err(exam.failed(Check::DocumentKind, not_said, Failure::DocumentUnreadable));
+    };
+    let kind = Some(format!(
+        "read {}, chosen {}",
+        document.name(),
+        chosen.name()
+    ));
+    exam.check(
+        Check::DocumentKind,
+        same_kind(document, chosen),
+        kind,
+        Failure::DocumentNotAccepted,
+    )?;
     let data = match &read.machine_text {
         Some(text) => {
-            let data = match document {
+            let parsed = match document {
                 Document::DrivingLicence if text.starts_with('@') => read_aamva(text),
                 _ => read_mrz(text, today),
-            }
-            .map_err(|_| Failure::DocumentUnreadable)?;
+            };
+            let data = parsed.map_err(|problem| {
+                let detail = Some(problem.to_string());
+                exam.failed(Check::MachineReadable, detail, Failure::DocumentUnreadable)
+            })?;
+            exam.record(Check::MachineReadable, CheckResult::Passed, None);
             // The provider's own reading must be the zone's: else one of them is wrong.
-            if read
-                .number
-                .as_deref()
-                .is_some_and(|number| !same_number(number, &data.number))
-            {
-                return Err(Failure::DocumentUnreadable);
+            if let Some(number) = read.number.as_deref() {
+                exam.check(
+                    Check::NumberAgrees,
+                    same_number(number, &data.number),
+                    None,
+                    Failure::DocumentUnreadable,
+                )?;
             }
             data
         }
-        None => DocumentData {
-            kind: match document {
-                Document::Passport => DocumentKind::Passport,
-                Document::DrivingLicence => DocumentKind::DrivingLicence,
-                Document::IdCard | Document::ResidencePermit => DocumentKind::IdCard,
-            },
-            issuer: String::new(),
-            number: read.number.clone().unwrap_or_default(),
-            surname: read.last_name.clone().ok_or(Failure::DocumentUnreadable)?,
-            given_names: read.first_name.clone().unwrap_or_default(),
-            birth: (0, 0, 0),
-            expiry: read.valid_until.ok_or(Failure::DocumentUnreadable)?,
-        },
+        None => {
+            let no_text = Some("the provider passed no zone or barcode text on".to_owned());
+            exam.record(Check::MachineReadable, CheckResult::NotPossible, no_text);
+            let (Some(surname), Some(expiry)) = (read.last_name.clone(), read.valid_until) else {
+                let (check, what) = match read.valid_until {
+                    None => (Check::NotExpired, "expiry date"),
+                    Some(_) => (Check::NameMatches, "surname"),
+                };
+                let missing = Some(format!("the provider read no {what}"));
+                return Err(exam.failed(check, missing, Failure::DocumentUnreadable));
+            };
+            DocumentData {
+                kind: match document {
+                    Document::Passport => DocumentKind::Passport,
+                    Document::DrivingLicence => DocumentKind::DrivingLicence,
+                    Document::IdCard | Document::ResidencePermit => DocumentKind::IdCard,
+                },
+                issuer: String::new(),
+                number: read.number.clone().unwrap_or_default(),
+                surname,
+                given_names: read.first_name.clone().unwrap_or_default(),
+                birth: (0, 0, 0),
+                expiry,
+            }
+        }
     };
-    if data.expired(today) {
-        return Err(Failure::DocumentExpired);
-    }
-    if !data.names(recipient_name, rule) {
-        return Err(Failure::NameMismatch);
-    }
+    exam.data = Some(data.clone());
+    exam.check(
+        Check::NotExpired,
+        !data.expired(today),
+        None,
+        Failure::DocumentExpired,
+    )?;
+    exam.check(
+        Check::NameMatches,
+        data.names(recipient_name, rule),
+        None,
+        Failure::NameMismatch,
+    )?;
     Ok((data.full_name(), document))
 }
 
@@ -761,6 +938,7 @@ mod tests {
             session_ms: 15 * MINUTE,
             name_rule: NameRule::Lenient,
             keep_report: false,
+            report_retention_ms: 30 * 24 * 60 * MINUTE,
             send_cooldown_ms: 30_000,
             max_sends_per_hour: 5,
         }

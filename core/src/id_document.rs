@@ -46,6 +46,16 @@ pub enum Problem {
     BadDate { field: &'static str },
 }
 
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Malformed => f.write_str("not a machine-readable zone or barcode"),
+            Problem::CheckDigit { field } => write!(f, "the check digit of {field} is wrong"),
+            Problem::BadDate { field } => write!(f, "{field} is not a date"),
+        }
+    }
+}
+
 /// ICAO 9303 check digit of `field`: weights 7, 3, 1 repeating; digits count as themselves,
 /// `A`–`Z` as 10–35, the filler `<` as 0; the sum modulo 10. `None` for any other character.
 pub fn check_digit(field: &str) -> Option<u32> {

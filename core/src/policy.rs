@@ -292,7 +292,12 @@ pub struct GovernmentIdPolicy {
     pub max_tries: TryLimit,
     /// The whole check must finish within this many minutes of opening the link.
     pub session_minutes: u32,
+    /// Keep a Signer Identity Report of every decided check (the document's data, our checks, the
+    /// photos) with the agreement, for `identity_report_days`. Off: only the outcome and the
+    /// provider's reference are kept.
     pub keep_identity_report: bool,
+    /// The account's retention period for those reports (1 to 3650 days); each is erased then.
+    pub identity_report_days: u32,
     /// How closely the name on the document must match the recipient's: `lenient` lets a middle
     /// name be missing on either side; `strict` wants the same words.
     pub name_match: crate::id_document::NameRule,
@@ -304,6 +309,7 @@ impl Default for GovernmentIdPolicy {
             max_tries: TryLimit::Limited(5),
             session_minutes: 15,
             keep_identity_report: false,
+            identity_report_days: 30,
             name_match: crate::id_document::NameRule::Lenient,
         }
     }
@@ -433,6 +439,16 @@ impl Account {
                 problems.push(format!(
                     "{name}: e-mail codes are voided after 1 to {} wrong entries",
                     TryLimit::MAX
+                ));
+            }
+            let id = &policy.government_id;
+            if !(1..=60).contains(&id.session_minutes) {
+                problems.push(format!("{name}: an ID check's window is 1 to 60 minutes"));
+            }
+            let max_days = crate::id_check::report::MAX_RETENTION_DAYS;
+            if !(1..=max_days).contains(&id.identity_report_days) {
+                problems.push(format!(
+                    "{name}: identity reports are kept 1 to {max_days} days"
                 ));
             }
             for resend in [policy.phone.resend, policy.email_code.resend] {
@@ -608,6 +624,7 @@ impl Policy {
             session_ms: u64::from(p.session_minutes) * 60_000,
             name_rule: p.name_match,
             keep_report: p.keep_identity_report,
+            report_retention_ms: u64::from(p.identity_report_days) * 86_400_000,
             send_cooldown_ms: u64::from(self.phone.resend.cooldown_seconds) * 1000,
             max_sends_per_hour: self.phone.resend.max_per_hour,
         })
@@ -857,6 +874,31 @@ mod tests {
             problems.contains("unknown social provider \"myspace\""),
             "{problems}"
         );
+    }
+
+    #[test]
+    fn an_id_checks_window_and_report_retention_are_bounded() {
+        let problems = |days: u32, minutes: u32| {
+            let mut policy = Policy::default();
+            policy.government_id.identity_report_days = days;
+            policy.government_id.session_minutes = minutes;
+            Account {
+                policy,
+                ..Default::default()
+            }
+            .problems()
+        };
+        assert!(problems(1, 1).is_empty());
+        assert!(problems(3650, 60).is_empty());
+        assert_eq!(problems(0, 15).len(), 1);
+        assert_eq!(problems(3651, 15).len(), 1);
+        assert_eq!(problems(30, 0).len(), 1);
+        assert_eq!(problems(30, 61).len(), 1);
+        let rules = Policy::default()
+            .id_check_rules(Method::GovernmentId)
+            .expect("the method's rules");
+        assert_eq!(rules.report_retention_ms, 30 * 86_400_000);
+        assert!(!rules.keep_report, "off by default");
     }
 
     #[test]

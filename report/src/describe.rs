@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use signgate_core::audit::{AuditEvent, AuditKind, CancelReason, RefusalReason};
+use signgate_core::id_check::report::Erasure;
 use signgate_core::login::LoginFailure;
 use signgate_core::otp::Channel;
 use signgate_core::policy::Method;
@@ -268,6 +269,23 @@ fn describe(kind: &AuditKind) -> (String, Option<String>) {
                 (None, None) => format!("ID check ended{check}"),
             }
         }
+        AuditKind::IdReportKept {
+            report,
+            reference,
+            erase_at,
+        } => format!(
+            "Signer Identity Report {report} kept (check {reference}), to be erased by {}",
+            utc(*erase_at)
+        ),
+        AuditKind::IdReportsErased { reports, by } => format!(
+            "Signer Identity Report{} {} erased {}",
+            if reports.len() == 1 { "" } else { "s" },
+            reports.join(", "),
+            match by {
+                Erasure::OnRequest => "on an administrator's request",
+                Erasure::Retention => "at the end of the account's retention period",
+            }
+        ),
         AuditKind::VerificationFailed {
             method: m,
             failures,

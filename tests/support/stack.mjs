@@ -188,6 +188,23 @@ export class Admin {
       by ? { recipient, by } : { recipient });
   }
 
+  /// A recipient's Signer Identity Reports (government ID): `{ status, body }`.
+  identityReports(agreementId, recipientId) {
+    return this.send('GET', `/agreements/${agreementId}/recipients/${recipientId}/identity-reports`);
+  }
+
+  eraseIdentityReports(agreementId, recipientId) {
+    return this.send('DELETE', `/agreements/${agreementId}/recipients/${recipientId}/identity-reports`);
+  }
+
+  /// One photo of a report, as the raw response.
+  identityReportPhoto(agreementId, recipientId, reportId, shot) {
+    return fetch(
+      `${this.origin}/admin/v1/agreements/${agreementId}/recipients/${recipientId}/identity-reports/${reportId}/photos/${shot}`,
+      { headers: { authorization: `Bearer ${this.key}` } },
+    );
+  }
+
   putAccount(id, account) {
     return this.request('PUT', `/accounts/${id}`, account);
   }

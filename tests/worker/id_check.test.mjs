@@ -125,6 +125,82 @@ describe('government ID under workerd with the Veriff stand-in and local R2', ()
     for (const secret of ['D1234562', '1985', 'data:image']) assert.ok(!text.includes(secret), `the audit holds ${secret}`);
     const agreement = await admin.agreement(agreementId);
     assert.equal(agreement.recipients[0].signature_name, 'ADA KING LOVELACE');
+    const reports = await admin.identityReports(agreementId, agreement.recipients[0].id);
+    assert.deepEqual(reports.body, { reports: [] }, 'reports are off by default: none kept');
+    assert.equal(ofType(events, 'id_report_kept').length, 0);
+  });
+
+  test('an account that keeps reports gets each decided check\'s report with its photos, to read and erase (audited)', async () => {
+    const { api, agreementId, recipientId } = await recipient({
+      name: 'Ada Lovelace',
+      governmentId: { keep_identity_report: true, identity_report_days: 7 },
+    });
+    const before = stack.r2Objects();
+    // A failed try first: its report says which of our checks failed.
+    veriff.sandbox({ firstName: 'GRACE', lastName: 'HOPPER' });
+    const first = await begun(api);
+    await photographPassport(first);
+    await ok(await first.submit());
+    assert.equal((await decided(first)).failure, 'name_mismatch');
+    veriff.sandbox({});
+    const desk = await begun(api);
+    await photographLicence(desk);
+    await ok(await desk.submit());
+    assert.equal((await decided(desk)).stage, 'passed');
+    const keptAt = Date.now();
+    assert.equal(stack.r2Objects(), before + 3 + 1 + 4 + 1, 'each report and its photos; the checks\' own photos gone');
+
+    const { status, body } = await admin.identityReports(agreementId, recipientId);
+    assert.equal(status, 200);
+    const [failed, passed] = body.reports;
+    assert.equal(failed.passed, false);
+    assert.equal(failed.failure, 'name_mismatch');
+    assert.deepEqual(failed.checks.at(-1), { check: 'name_matches', result: 'failed' });
+    assert.equal(failed.live, false, 'the passport\'s second selfie came from the camera app');
+    assert.equal(passed.passed, true);
+    assert.equal(passed.document, 'driving_licence');
+    assert.equal(passed.signature_name, 'ADA KING LOVELACE');
+    assert.equal(passed.agreement_id, agreementId);
+    assert.equal(passed.recipient_name, 'Ada Lovelace');
+    assert.equal(passed.provider, 'veriff');
+    assert.equal(passed.reference, [...veriff.sessions.values()].at(-1).id);
+    assert.equal(passed.extracted.number, 'D1234562');
+    assert.equal(passed.extracted.date_of_birth, '1985-12-10');
+    assert.equal(passed.extracted.expiry, '2030-12-10');
+    assert.equal(passed.extracted.issuer, 'USA');
+    assert.deepEqual(passed.checks.map((c) => [c.check, c.result]), [
+      ['provider_approved', 'passed'], ['document_kind', 'passed'], ['machine_readable', 'passed'], ['number_agrees', 'passed'],
+      ['not_expired', 'passed'], ['name_matches', 'passed'],
+    ]);
+    assert.deepEqual(passed.photos, ['document_front', 'document_back', 'face', 'face_turned']);
+    const week = 7 * 86_400_000;
+    assert.ok(Math.abs(passed.erase_at - (keptAt + week)) < 60_000, 'erased after the account\'s 7 days');
+
+    const photo = await admin.identityReportPhoto(agreementId, recipientId, passed.id, 'document_front');
+    assert.equal(photo.status, 200);
+    assert.equal(photo.headers.get('content-type'), 'image/jpeg');
+    assert.deepEqual(Buffer.from(await photo.arrayBuffer()), Buffer.from(FRONT), 'the photo as taken');
+    for (const [report, shot] of [[passed.id, 'selfie'], [failed.id, 'document_back'], ['nope', 'face']]) {
+      const res = await admin.identityReportPhoto(agreementId, recipientId, report, shot);
+      await expectError(res, 404, 'not_found');
+    }
+    const other = await recipient();
+    assert.equal((await admin.identityReports(other.agreementId, recipientId)).status, 404, 'another agreement\'s recipient');
+
+    const events = await admin.audit(agreementId);
+    assert.deepEqual(ofType(events, 'id_report_kept').map((e) => e.report), [failed.id, passed.id]);
+    for (const secret of ['D1234562', '1985']) assert.ok(!JSON.stringify(events).includes(secret), `the audit holds ${secret}`);
+
+    const erased = await admin.eraseIdentityReports(agreementId, recipientId);
+    assert.equal(erased.status, 200);
+    assert.deepEqual(erased.body, { erased: 2 });
+    assert.equal(stack.r2Objects(), before, 'reports and photos gone from R2');
+    assert.deepEqual((await admin.identityReports(agreementId, recipientId)).body, { reports: [] });
+    const gone = await admin.identityReportPhoto(agreementId, recipientId, passed.id, 'document_front');
+    await expectError(gone, 404, 'not_found');
+    const [erasure] = ofType(await admin.audit(agreementId), 'id_reports_erased');
+    assert.deepEqual(erasure.reports, [failed.id, passed.id]);
+    assert.equal(erasure.by, 'on_request');
   });
 
   test('the desktop hands off to a phone by SMS: the link works once; the desktop follows the phone', async () => {
@@ -335,7 +411,9 @@ describe('the ID check window, shortened for the test', () => {
 
   before(async () => {
     veriff = await startVeriff();
-    stack = new Stack({ vars: { ...veriff.workerVars(), DEV_ID_SESSION_SECONDS: '3' } });
+    stack = new Stack({
+      vars: { ...veriff.workerVars(), DEV_ID_SESSION_SECONDS: '3', DEV_ID_REPORT_RETENTION_SECONDS: '4' },
+    });
     await stack.start();
   });
   after(async () => {
@@ -364,5 +442,31 @@ describe('the ID check window, shortened for the test', () => {
     assert.equal(status.failure, 'out_of_time');
     assert.equal(status.tries_left, 4);
     await expectError(await desk.photo('passport', 'face', FACE), 409, 'no_id_session');
+  });
+
+  test('a report is erased when the account\'s retention ends, by the alarm, in the audit trail', async () => {
+    const admin = stack.admin();
+    await admin.putAccount('retention', {
+      name: 'Acme',
+      policy: { methods: { allowed: ['government_id'], default: 'government_id' }, government_id: { keep_identity_report: true } },
+    });
+    const created = await admin.createAgreement({
+      account_id: 'retention', title: 'Lease', sender: { name: 'Sam', email: 'sam@example.com' },
+      recipients: [{ name: 'Ada Lovelace', email: 'ada@example.com', method: 'government_id' }],
+    });
+    const [{ id: recipientId, signing_url: url }] = created.recipients;
+    const api = recipientApi(stack.origin, url.split('#')[1]);
+    const desk = captureApi(stack.origin, (await ok(await api.idStart())).capture_token);
+    await photographPassport(desk);
+    await ok(await desk.submit());
+    assert.equal((await decided(desk)).stage, 'passed');
+    const kept = await admin.identityReports(created.id, recipientId);
+    assert.equal(kept.body.reports.length, 1);
+    assert.equal(stack.r2Objects(), 4, 'the report and its three photos');
+    await new Promise((r) => setTimeout(r, 5500));
+    assert.equal(stack.r2Objects(), 0, 'erased from R2 by the alarm');
+    assert.deepEqual((await admin.identityReports(created.id, recipientId)).body, { reports: [] });
+    const [erasure] = ofType(await admin.audit(created.id), 'id_reports_erased');
+    assert.deepEqual(erasure, { ...erasure, reports: [kept.body.reports[0].id], by: 'retention' });
   });
 });

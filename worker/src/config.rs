@@ -81,6 +81,12 @@ pub fn dev_id_session_ms(env: &Env) -> Option<u64> {
     dev_seconds_ms(env, "DEV_ID_SESSION_SECONDS")
 }
 
+/// Local development and tests only: Signer Identity Reports are kept this many seconds instead
+/// of the policy's days, so their erasure by retention can be tried.
+pub fn dev_id_report_retention_ms(env: &Env) -> Option<u64> {
+    dev_seconds_ms(env, "DEV_ID_REPORT_RETENTION_SECONDS")
+}
+
 /// How failed webhooks are retried. Tests may make a day last `DEV_WEBHOOK_GIVE_UP_SECONDS`
 /// (retries a second apart), on a development stack only.
 pub fn webhook_retry_rules(env: &Env) -> signgate_core::webhook::RetryRules {

@@ -8,6 +8,7 @@
 use schemars::Schema;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value, json};
+use signgate_core::id_check::report::{IdentityReports, ReportsErased};
 use signgate_core::kba::Subject;
 use signgate_core::policy::Account;
 use signgate_core::wire::{
@@ -43,6 +44,7 @@ enum Body {
     Json(Schema),
     Html,
     Pdf,
+    Jpeg,
     /// A redirect to the app (`/s#login=<outcome>`) or back to the provider.
     Redirect,
 }
@@ -76,6 +78,11 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
     let event_id = path_param(
         "event",
         "The webhook event's id.",
+        json!({ "type": "string" }),
+    );
+    let shot = path_param(
+        "shot",
+        "document_front, document_back, face or face_turned.",
         json!({ "type": "string" }),
     );
     let op = |method, path, id, summary, auth, request, status, answer| Operation {
@@ -240,7 +247,7 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
                 "put",
                 "/api/v1/id/photos/{document}/{shot}",
                 "putIdPhoto",
-                "One photo (a JPEG, at most 10 MB); a retake replaces it.",
+                "One photo (a JPEG, at most 4 MB); a retake replaces it.",
                 Auth::Capture,
                 Some(
                     serde_json::from_value(json!({ "type": "string", "format": "binary" }))
@@ -550,6 +557,36 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             Body::Json(g.subschema_for::<CreatedRecipient>()),
         ),
         op(
+            "get",
+            "/admin/v1/agreements/{id}/recipients/{recipient}/identity-reports",
+            "identityReports",
+            "A recipient's Signer Identity Reports (government ID), when the account keeps them.",
+            Auth::Admin,
+            None,
+            200,
+            Body::Json(g.subschema_for::<IdentityReports>()),
+        ),
+        op(
+            "delete",
+            "/admin/v1/agreements/{id}/recipients/{recipient}/identity-reports",
+            "eraseIdentityReports",
+            "Erase a recipient's Signer Identity Reports and their photos now (audited).",
+            Auth::Admin,
+            None,
+            200,
+            Body::Json(g.subschema_for::<ReportsErased>()),
+        ),
+        op(
+            "get",
+            "/admin/v1/agreements/{id}/recipients/{recipient}/identity-reports/{report}/photos/{shot}",
+            "identityReportPhoto",
+            "One photo of a Signer Identity Report.",
+            Auth::Admin,
+            None,
+            200,
+            Body::Jpeg,
+        ),
+        op(
             "post",
             "/admin/v1/previews",
             "createPreview",
@@ -578,6 +615,12 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             "/admin/v1/agreements/{id}/webhooks/{event}/resend" => {
                 vec![agreement_id.clone(), event_id.clone()]
             }
+            path if path.ends_with("/photos/{shot}") && path.contains("{report}") => vec![
+                agreement_id.clone(),
+                recipient_id.clone(),
+                path_param("report", "The report's id.", json!({ "type": "string" })),
+                shot.clone(),
+            ],
             path if path.contains("{recipient}") => {
                 vec![agreement_id.clone(), recipient_id.clone()]
             }
@@ -589,11 +632,7 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
                     "passport, driving_licence, id_card or residence_permit.",
                     json!({ "type": "string" }),
                 ),
-                path_param(
-                    "shot",
-                    "document_front, document_back, face or face_turned.",
-                    json!({ "type": "string" }),
-                ),
+                shot.clone(),
             ],
             _ => Vec::new(),
         };
@@ -699,6 +738,8 @@ fn describe(operation: Operation, error: &Schema) -> Value {
             "content": { "application/json": { "schema": schema } } }),
         Body::Html => json!({ "description": "The page.",
             "content": { "text/html": { "schema": { "type": "string" } } } }),
+        Body::Jpeg => json!({ "description": "The photo.",
+            "content": { "image/jpeg": { "schema": { "type": "string", "format": "binary" } } } }),
         Body::Pdf => json!({ "description": "The file.",
             "content": { "application/pdf": { "schema": { "type": "string", "format": "binary" } } } }),
         Body::Redirect => json!({ "description": "On to the app or the provider.",

@@ -141,15 +141,12 @@ pub fn read_decision(json: &[u8]) -> Result<Option<Decision>, String> {
         return Ok(None);
     };
     let status = match verification.status.as_deref() {
-        Some("approved") => ProviderStatus::Approved,
-        Some("declined") => ProviderStatus::Declined,
-        Some("resubmission_requested") => ProviderStatus::ResubmissionRequested,
-        Some("expired") => ProviderStatus::Expired,
-        Some("abandoned") => ProviderStatus::Abandoned,
-        Some("review") => ProviderStatus::Review,
         // Old integrations answer `{}` before deciding.
         None => return Ok(None),
-        Some(other) => return Err(format!("an unknown status {other:?}")),
+        Some(text) => ProviderStatus::ALL
+            .into_iter()
+            .find(|status| status.name() == text)
+            .ok_or_else(|| format!("an unknown status {text:?}"))?,
     };
     let reason_code = match verification.reason_code {
         Some(ReasonCode::Number(n)) => Some(n),

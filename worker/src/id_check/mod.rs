@@ -9,6 +9,7 @@
 //! A webhook from the provider is only a signal: the decision is always read back from its API.
 
 pub mod photos;
+pub mod reports;
 mod veriff;
 
 use signgate_core::id_check::{Decision, Document, Shot};

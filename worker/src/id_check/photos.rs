@@ -23,7 +23,12 @@ pub async fn put(env: &Env, key: &str, jpeg: Vec<u8>) -> Result<()> {
 }
 
 pub async fn get(env: &Env, key: &str) -> Result<Option<Vec<u8>>> {
-    match bucket(env)?.get(key).execute().await? {
+    get_from(&bucket(env)?, key).await
+}
+
+/// The bytes stored under `key` in `bucket`, if any.
+pub async fn get_from(bucket: &Bucket, key: &str) -> Result<Option<Vec<u8>>> {
+    match bucket.get(key).execute().await? {
         Some(object) => match object.body() {
             Some(body) => body.bytes().await.map(Some),
             None => Ok(None),

@@ -11,9 +11,10 @@
 use serde::{Deserialize, Serialize};
 use signgate_core::audit::AuditKind;
 use signgate_core::calendar::day_of;
+use signgate_core::id_check::report::{Erasure, IdentityReport, KeptReport, ReportSubject};
 use signgate_core::id_check::{
-    Document, Ended, Failure, IdCheckBook, IdCheckRules, Photo, Refusal, Session, Shot, Verdict,
-    judge,
+    Decision, Document, Ended, Examination, Failure, IdCheckBook, IdCheckRules, Photo, Refusal,
+    Session, Shot, Verdict, examine,
 };
 use signgate_core::otp::SendRefusal;
 use signgate_core::outgoing::{self, Language};
@@ -28,13 +29,15 @@ use crate::config::now_ms;
 use crate::crypto;
 use crate::delivery::Courier;
 use crate::http::{Failure as HttpFailure, cancelled, fail, invalid_link};
-use crate::id_check::{IdProvider, Unavailable, photos};
+use crate::id_check::{IdProvider, Unavailable, photos, reports};
 use crate::objects::Reply;
 
 /// The grant's `amr` for this method (RFC 8176 has no value for a document check).
 const AMR: &str = "government_id";
 /// Status polls read the provider's decision at most this often (webhooks read it at once).
 const READ_DECISION_EVERY_MS: u64 = 2_000;
+/// An erasure that R2 refused is tried again this much later.
+const RETRY_ERASURE_AFTER_MS: u64 = 60_000;
 
 /// A recipient's ID checks.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -44,6 +47,13 @@ pub struct IdProgress {
     previous: Option<Session>,
     last_failure: Option<Failure>,
     last_read_ms: u64,
+}
+
+/// A provider's decision that ended a session, with our checks on it: what a report is made of.
+struct Decided {
+    provider: &'static str,
+    decision: Decision,
+    exam: Examination,
 }
 
 /// What a phone's hand-off message needs besides the number.
@@ -507,49 +517,78 @@ impl RecipientObject {
         };
         loaded = current;
         loaded.progress.id_check.last_read_ms = now_ms();
-        let outcome = match decision {
-            Ok(Some(decision)) => {
-                let chosen = loaded
-                    .progress
-                    .id_check
-                    .book
-                    .session()
-                    .and_then(|s| s.document)
-                    .unwrap_or(Document::Passport);
-                judge(
-                    &decision,
-                    chosen,
-                    &loaded.record.name,
-                    rules.name_rule,
-                    day_of(now_ms()),
-                )
-            }
+        let decision = match decision {
+            Ok(Some(decision)) => decision,
             Ok(None) => return self.save(loaded, Vec::new()).await,
             Err(Unavailable(why)) => {
                 worker::console_error!("ID provider: {why}");
                 return self.save(loaded, Vec::new()).await;
             }
         };
+        let chosen = loaded
+            .progress
+            .id_check
+            .book
+            .session()
+            .and_then(|s| s.document)
+            .unwrap_or(Document::Passport);
+        let exam = examine(
+            &decision,
+            chosen,
+            &loaded.record.name,
+            rules.name_rule,
+            day_of(now_ms()),
+        );
         match loaded
             .progress
             .id_check
             .book
-            .decide(rules, &reference, outcome)
+            .decide(rules, &reference, exam.outcome.clone())
         {
-            Some(ended) => self.id_ended(loaded, rules, ended).await,
+            Some(ended) => {
+                let decided = Decided {
+                    provider: provider.name(),
+                    decision,
+                    exam,
+                };
+                self.id_ended_with(loaded, rules, ended, Some(decided))
+                    .await
+            }
             None => self.save(loaded, Vec::new()).await,
         }
     }
 
-    /// A session ended: its photos deleted, the outcome audited, a failed try counted, the last
-    /// one cancelling the agreement.
-    async fn id_ended(
+    /// A session ended without a decision (its window closed).
+    async fn id_ended(&self, loaded: Loaded, rules: &IdCheckRules, ended: Ended) -> Result<Loaded> {
+        self.id_ended_with(loaded, rules, ended, None).await
+    }
+
+    /// A session ended: the outcome audited, a failed try counted (the last one cancelling the
+    /// agreement), the report kept if the account keeps them, its photos deleted.
+    async fn id_ended_with(
         &self,
         mut loaded: Loaded,
         rules: &IdCheckRules,
         ended: Ended,
+        decided: Option<Decided>,
     ) -> Result<Loaded> {
         let Ended { session, verdict } = ended;
+        let report = decided.filter(|_| rules.keep_report).map(|decided| {
+            let about = ReportSubject {
+                agreement_id: &loaded.record.agreement_id,
+                recipient_name: &loaded.record.name,
+                provider: decided.provider,
+            };
+            let (decision, exam) = (&decided.decision, &decided.exam);
+            IdentityReport::new(
+                about,
+                &session,
+                decision,
+                exam,
+                now_ms(),
+                rules.report_retention_ms,
+            )
+        });
         let keys = photos::session_keys(&session);
         let reference = session.checking().map(str::to_owned);
         let progress = &mut loaded.progress.id_check;
@@ -582,12 +621,108 @@ impl RecipientObject {
             loaded.progress.agreement_told = false;
         }
         let loaded = self.save(loaded, events).await?;
+        if let Some(report) = report {
+            self.keep_report(report).await?;
+        }
         photos::delete(&self.env, keys).await;
         if locked {
             self.tell_agreement_locked(loaded).await?;
         }
         // Other events ran during the awaits (a cancellation): the present state, never a copy.
         Ok(self.load().await?.expect("saved above"))
+    }
+
+    /// Keeps a decided check's report with copies of its photos (before they are deleted), listed
+    /// for erasure. One R2 refused is logged and not listed: the check's outcome stands anyway.
+    async fn keep_report(&self, report: IdentityReport) -> Result<()> {
+        if let Err(error) = reports::keep(&self.env, &report).await {
+            worker::console_error!("a Signer Identity Report could not be kept: {error}");
+            return Ok(());
+        }
+        let Some(mut loaded) = self.load().await? else {
+            return Ok(());
+        };
+        loaded.progress.id_reports.keep(&report);
+        let event = AuditKind::IdReportKept {
+            report: report.id,
+            reference: report.reference,
+            erase_at: report.erase_at,
+        };
+        self.save(loaded, vec![event]).await?;
+        self.alarm_by(report.erase_at).await
+    }
+
+    /// The reports kept now, for the admin API.
+    pub(super) async fn id_reports(&self) -> Result<Reply<Vec<KeptReport>>> {
+        let Some(loaded) = self.load().await? else {
+            return Ok(Err(*invalid_link()));
+        };
+        Ok(Ok(loaded
+            .progress
+            .id_reports
+            .kept(now_ms())
+            .cloned()
+            .collect()))
+    }
+
+    /// Erases every report on an administrator's request: how many.
+    pub(super) async fn erase_id_reports(&self) -> Result<Reply<u32>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let Some(loaded) = self.load().await? else {
+            return Ok(Err(*invalid_link()));
+        };
+        let all = loaded.progress.id_reports.all();
+        if let Err(error) = self.erase_reports(loaded, &all, Erasure::OnRequest).await {
+            worker::console_error!("Signer Identity Reports could not be erased: {error}");
+            return Ok(Err(*fail(
+                ErrorCode::Internal,
+                "The reports could not be erased just now; nothing was changed. Please try again.",
+            )));
+        }
+        Ok(Ok(all.len() as u32))
+    }
+
+    /// Erases the reports whose retention has ended, from the alarm, and sets it for the next.
+    pub(super) async fn erase_due_reports(&self) -> Result<()> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let Some(loaded) = self.load().await? else {
+            return Ok(());
+        };
+        let now = now_ms();
+        let due = loaded.progress.id_reports.due(now);
+        let next = match self.erase_reports(loaded, &due, Erasure::Retention).await {
+            Ok(loaded) => loaded.progress.id_reports.next_erasure(),
+            Err(error) => {
+                worker::console_error!("Signer Identity Reports due could not be erased: {error}");
+                Some(now + RETRY_ERASURE_AFTER_MS)
+            }
+        };
+        match next {
+            Some(at) => self.alarm_by(at).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Erases `reports` from R2, then takes them off the shelf with an audit event. Raised if R2
+    /// refused: they stay listed.
+    async fn erase_reports(
+        &self,
+        loaded: Loaded,
+        erased: &[KeptReport],
+        by: Erasure,
+    ) -> Result<Loaded> {
+        if erased.is_empty() {
+            return Ok(loaded);
+        }
+        reports::erase(&self.env, &loaded.record.agreement_id, erased).await?;
+        // Other events ran during the await: the present state.
+        let mut loaded = self.load().await?.expect("loaded above");
+        loaded.progress.id_reports.forget(erased);
+        let event = AuditKind::IdReportsErased {
+            reports: erased.iter().map(|r| r.id.clone()).collect(),
+            by,
+        };
+        self.save(loaded, vec![event]).await
     }
 }
 

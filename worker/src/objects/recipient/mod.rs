@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use signgate_core::attempts::{AfterFailure, Attempts, Gate, TryLimit};
 use signgate_core::audit::{AuditEvent, AuditKind, RefusalReason, RefusalWindow};
 use signgate_core::grant::{self, GrantClaims, Reissues};
+use signgate_core::id_check::report::ReportShelf;
 use signgate_core::id_check::{Document, IdCheckRules, Photo, Shot};
 use signgate_core::kba::{KbaRules, Subject};
 use signgate_core::login::{Identity, LoginFailure};
@@ -146,6 +147,9 @@ impl MethodSetup {
                 if let Some(ms) = config::dev_id_session_ms(env) {
                     rules.session_ms = ms;
                 }
+                if let Some(ms) = config::dev_id_report_retention_ms(env) {
+                    rules.report_retention_ms = ms;
+                }
                 rules
             }),
         })
@@ -269,6 +273,9 @@ struct Progress {
     kba: kba::KbaProgress,
     #[serde(default)]
     id_check: id_check::IdProgress,
+    /// Signer Identity Reports kept, until erased. Not the method's: they outlive a change of it.
+    #[serde(default)]
+    id_reports: ReportShelf,
 }
 
 impl Default for Progress {
@@ -289,6 +296,7 @@ impl Default for Progress {
             reissues: Reissues::default(),
             kba: kba::KbaProgress::default(),
             id_check: id_check::IdProgress::default(),
+            id_reports: ReportShelf::default(),
         }
     }
 }
@@ -399,6 +407,10 @@ pub enum RecipientCall {
     IdSignal {
         reference: String,
     },
+    /// The Signer Identity Reports kept (admin API).
+    IdReports,
+    /// Erase them all now (admin API).
+    EraseIdReports,
     /// The signing link's browser collects the grant of a passed check.
     IdFinish {
         token: String,
@@ -456,6 +468,8 @@ impl std::fmt::Debug for RecipientCall {
             Self::IdSubmit { .. } => "IdSubmit",
             Self::IdStatus { .. } => "IdStatus",
             Self::IdSignal { .. } => "IdSignal",
+            Self::IdReports => "IdReports",
+            Self::EraseIdReports => "EraseIdReports",
             Self::IdFinish { .. } => "IdFinish",
             Self::FreshGrant { .. } => "FreshGrant",
             Self::ChangeMethod { .. } => "ChangeMethod",
@@ -586,6 +600,8 @@ impl DurableObject for RecipientObject {
             RecipientCall::IdSubmit { capturer } => reply(&self.id_submit(&capturer).await?),
             RecipientCall::IdStatus { capturer } => reply(&self.id_status(&capturer).await?),
             RecipientCall::IdSignal { reference } => reply(&self.id_signal(&reference).await?),
+            RecipientCall::IdReports => reply(&self.id_reports().await?),
+            RecipientCall::EraseIdReports => reply(&self.erase_id_reports().await?),
             RecipientCall::IdFinish { token, device } => {
                 let verdict = self.id_finish(&token).await?;
                 reply(&self.bind_device(verdict, device).await?)
@@ -612,7 +628,8 @@ impl DurableObject for RecipientObject {
     }
 
     /// Retries telling the agreement about a lock (or a KBA signer the provider cannot ask) until
-    /// it confirms, and writes the count of a window of refusals once it has ended.
+    /// it confirms, writes the count of a window of refusals once it has ended, closes an ID
+    /// check's window and erases identity reports whose retention has ended.
     async fn alarm(&self) -> Result<Response> {
         let Some(mut loaded) = self.load().await? else {
             return Response::ok("done");
@@ -629,6 +646,7 @@ impl DurableObject for RecipientObject {
             self.tell_sender_unavailable(loaded).await?;
         }
         self.id_alarm().await?;
+        self.erase_due_reports().await?;
         Response::ok("done")
     }
 }

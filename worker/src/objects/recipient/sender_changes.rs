@@ -129,6 +129,7 @@ impl RecipientObject {
         // An ID check in progress ends with the method: its photos go too.
         let photos = Self::id_ended_outside(&mut loaded);
         loaded.progress = Progress {
+            id_reports: std::mem::take(&mut loaded.progress.id_reports),
             codes: if same_person {
                 codes
             } else {

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod agreements;
+mod identity_reports;
 mod previews;
 mod recipients;
 mod report;
@@ -53,6 +54,42 @@ pub async fn dispatch(req: Request, env: &Env, path: &[&str]) -> Result<Response
             recipients::replace(req, env, id, recipient).await
         }
         (
+            Method::Get,
+            [
+                "v1",
+                "agreements",
+                id,
+                "recipients",
+                recipient,
+                "identity-reports",
+            ],
+        ) => identity_reports::list(env, id, recipient).await,
+        (
+            Method::Delete,
+            [
+                "v1",
+                "agreements",
+                id,
+                "recipients",
+                recipient,
+                "identity-reports",
+            ],
+        ) => identity_reports::erase(env, id, recipient).await,
+        (
+            Method::Get,
+            [
+                "v1",
+                "agreements",
+                id,
+                "recipients",
+                recipient,
+                "identity-reports",
+                report,
+                "photos",
+                shot,
+            ],
+        ) => identity_reports::photo(env, id, recipient, report, shot).await,
+        (
             _,
             ["v1", "accounts", _]
             | ["v1", "accounts", _, "reset-verifications"]
@@ -65,7 +102,25 @@ pub async fn dispatch(req: Request, env: &Env, path: &[&str]) -> Result<Response
                 "audit" | "report" | "report.pdf" | "webhooks",
             ]
             | ["v1", "agreements", _, "webhooks", _, "resend"]
-            | ["v1", "agreements", _, "recipients", _, "method" | "replace"],
+            | [
+                "v1",
+                "agreements",
+                _,
+                "recipients",
+                _,
+                "method" | "replace" | "identity-reports",
+            ]
+            | [
+                "v1",
+                "agreements",
+                _,
+                "recipients",
+                _,
+                "identity-reports",
+                _,
+                "photos",
+                _,
+            ],
         ) => http::error_response(&fail(
             ErrorCode::MethodNotAllowed,
             format!("{method} is not allowed here."),
