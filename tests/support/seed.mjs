@@ -16,21 +16,26 @@ const account = {
   policy: {
     methods: { allowed: ['password', 'phone', 'email_code', 'social', 'platform_account', 'kba', 'government_id'], default: 'password' },
     phone: { default_country_code: '49' },
+    // So a developer can read what an account that keeps reports gets (a week here).
+    government_id: { keep_identity_report: true, identity_report_days: 7 },
   },
 };
 const password = await admin.passwordAgreement({ accountId: 'demo', account, password: 'Sunrise2026' });
 const phone = await admin.codeAgreement({ method: 'phone', accountId: 'demo', account, recipient: { phone: '+49 170 5550123' } });
 const email = await admin.codeAgreement({ method: 'email_code', accountId: 'demo', account, recipient: { email: 'ada@example.com' } });
-const loginLink = async (method) => (await admin.createAgreement({
+const agreementFor = (method) => admin.createAgreement({
   account_id: 'demo',
   title: 'Lease for Flat 4B',
   sender: { name: 'Sam Sender', email: 'sam@acme.example' },
   recipients: [{ name: 'Ada Lovelace', email: 'ada@example.com', method }],
-})).recipients[0].signing_url;
+});
+const loginLink = async (method) => (await agreementFor(method)).recipients[0].signing_url;
 const social = await loginLink('social');
 const platform = await loginLink('platform_account');
 const kba = await loginLink('kba');
-const governmentId = await loginLink('government_id');
+const idAgreement = await agreementFor('government_id');
+const governmentId = idAgreement.recipients[0].signing_url;
+const idReports = `${origin}/admin/v1/agreements/${idAgreement.id}/recipients/${idAgreement.recipients[0].id}/identity-reports`;
 // What the sender sees before sending: the e-mail-code screens in German, nothing sent or counted.
 const preview = (await admin.request('POST', '/previews', { account_id: 'demo', method: 'email_code', language: 'de' })).preview_url;
 console.log(`
@@ -51,7 +56,9 @@ console.log(`
   Government ID: ${governmentId}
                 on a desktop: send the phone link (the SMS is in ${origin}/dev/outbox) or use the
                 QR code; on a phone-sized browser: straight to the camera. A local Veriff stand-in
-                checks the photos: it reads a US licence's barcode, else finds Ada Lovelace
+                checks the photos: it reads a US licence's barcode, else finds Ada Lovelace.
+                The demo account keeps Signer Identity Reports (7 days); after a check:
+    curl -H "authorization: Bearer $ADMIN_API_KEY" ${idReports}
   Preview:      ${preview}
                 the sender's preview (e-mail code, German): the code shows on screen, nothing counts
 
