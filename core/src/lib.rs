@@ -7,6 +7,7 @@
 pub mod attempts;
 pub mod audit;
 pub mod calendar;
+pub mod cbor;
 pub mod client;
 pub mod encoding;
 pub mod grant;
@@ -24,5 +25,6 @@ pub mod preview;
 pub mod token;
 pub mod validate;
 pub mod verification;
+pub mod webauthn;
 pub mod webhook;
 pub mod wire;
