@@ -149,6 +149,19 @@ pub enum AuditKind {
         reports: Vec<String>,
         by: crate::id_check::report::Erasure,
     },
+    /// A passkey was registered for the device `device` (a browser where the recipient verified).
+    PasskeyRegistered {
+        device: String,
+    },
+    /// The device `device` verified with its passkey alone.
+    PasskeySignedIn {
+        device: String,
+    },
+    /// A passkey answered with a signature counter that did not go up: the authenticator may have
+    /// been cloned. Refused.
+    PasskeyCloneSuspected {
+        device: String,
+    },
     /// A wrong entry that counted.
     VerificationFailed {
         method: Method,

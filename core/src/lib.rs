@@ -9,6 +9,7 @@ pub mod audit;
 pub mod calendar;
 pub mod cbor;
 pub mod client;
+pub mod devices;
 pub mod encoding;
 pub mod grant;
 pub mod id_check;

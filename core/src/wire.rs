@@ -74,6 +74,8 @@ pub enum ErrorCode {
     NoIdSession,
     /// The ID check's photos are not all there, or were handed over and are being checked.
     PhotosNotReady,
+    /// A passkey's answer did not hold (challenge, origin, signature, or a cloned authenticator).
+    PasskeyRefused,
     Internal,
 }
 
@@ -82,7 +84,11 @@ impl ErrorCode {
         match self {
             Self::MalformedJson | Self::InvalidRequest => 400,
             Self::Unauthorized => 401,
-            Self::WrongPassword | Self::WrongCode | Self::CodesVoided | Self::WrongAnswers => 403,
+            Self::WrongPassword
+            | Self::WrongCode
+            | Self::CodesVoided
+            | Self::WrongAnswers
+            | Self::PasskeyRefused => 403,
             Self::NotFound | Self::InvalidLink => 404,
             Self::MethodNotAllowed => 405,
             Self::Cancelled
@@ -304,6 +310,67 @@ pub struct VerifiedResponse {
     /// A name the identity provider vouches for, offered for the signature field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_name: Option<String>,
+}
+
+/// What the browser's `navigator.credentials.create` needs to make a passkey for this recipient
+/// (`POST /api/v1/recipient/passkey/register/options`, from a verified browser). Byte fields are
+/// base64url.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PasskeyCreation {
+    pub challenge: String,
+    pub rp_id: String,
+    pub rp_name: String,
+    /// The user handle: random per recipient, naming nobody.
+    pub user_id: String,
+    pub user_name: String,
+    pub user_display_name: String,
+    /// COSE algorithms, most preferred first (ES256, RS256).
+    pub algorithms: Vec<i64>,
+    /// The recipient's passkeys already registered, not to be made twice on one authenticator.
+    pub exclude_credentials: Vec<String>,
+    pub timeout_ms: u64,
+}
+
+/// The browser's answer to [`PasskeyCreation`] (`POST /api/v1/recipient/passkey/register`),
+/// byte fields base64url.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyRegistration {
+    pub challenge: String,
+    pub client_data_json: String,
+    pub attestation_object: String,
+}
+
+/// A passkey registered: the device it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PasskeyRegistered {
+    pub device_id: String,
+}
+
+/// What `navigator.credentials.get` needs (`POST /api/v1/recipient/passkey/options`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PasskeyRequest {
+    pub challenge: String,
+    pub rp_id: String,
+    pub allow_credentials: Vec<String>,
+    pub timeout_ms: u64,
+}
+
+/// The browser's answer to [`PasskeyRequest`] (`POST /api/v1/recipient/passkey`), byte fields
+/// base64url: a grant for this browser if it holds one of the recipient's passkeys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyAssertion {
+    pub challenge: String,
+    pub credential_id: String,
+    pub client_data_json: String,
+    pub authenticator_data: String,
+    pub signature: String,
 }
 
 /// One knowledge question, as the provider asked it. The answer key never leaves the provider.

@@ -286,6 +286,16 @@ fn describe(kind: &AuditKind) -> (String, Option<String>) {
                 Erasure::Retention => "at the end of the account's retention period",
             }
         ),
+        AuditKind::PasskeyRegistered { device } => {
+            format!("A passkey registered for device {device}")
+        }
+        AuditKind::PasskeySignedIn { device } => {
+            format!("Device {device} verified with its passkey")
+        }
+        AuditKind::PasskeyCloneSuspected { device } => format!(
+            "Device {device}'s passkey refused: its signature counter went back (a cloned \
+             authenticator?)"
+        ),
         AuditKind::VerificationFailed {
             method: m,
             failures,

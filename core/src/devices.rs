@@ -1,0 +1,549 @@
+//! A recipient's devices: each browser where their verification is active, known by the digest
+//! of its verification cookie and, once the signer registers one, by a passkey that re-verifies
+//! it alone ([`crate::webauthn`]). Passkey ceremonies run on challenges this book issues: each is
+//! random (passed in), bound to the recipient (it lives in their book), to its purpose and, for a
+//! registration, to the device registering; it works once and for [`CHALLENGE_MS`].
+//!
+//! Nothing here is secret: cookie digests, public keys, counters. Time and randomness are passed
+//! in.
+
+use serde::{Deserialize, Serialize};
+
+use crate::encoding::constant_time_eq;
+use crate::webauthn::{NewCredential, PublicKey};
+
+/// How long a passkey challenge may be answered.
+pub const CHALLENGE_MS: u64 = 5 * 60_000;
+/// Devices one recipient may have: a new one beyond it replaces the one unused longest.
+pub const MAX_DEVICES: usize = 10;
+/// Challenges outstanding at once (tabs, retries); a new one beyond it replaces the oldest.
+const MAX_CHALLENGES: usize = 4;
+
+/// A registered passkey: its id (base64url), public key and signature counter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Passkey {
+    pub credential_id: String,
+    pub public_key: PublicKey,
+    pub sign_count: u32,
+    /// A multi-device (synced) passkey.
+    pub backup_eligible: bool,
+}
+
+/// What a device is called in lists: from its user agent, and where it was (if the runtime says).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DeviceLabel {
+    pub browser: String,
+    pub platform: String,
+    /// City and country, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+}
+
+impl DeviceLabel {
+    /// The browser and platform a `User-Agent` names (the common ones; anything else is
+    /// "Browser" on "Unknown"), and the place the runtime gave, if any.
+    pub fn from_user_agent(user_agent: &str, place: Option<String>) -> Self {
+        let has = |needle: &str| user_agent.contains(needle);
+        // Order matters: every Chromium browser also says "Chrome", and Chrome says "Safari".
+        let browser = [
+            ("Edg/", "Edge"),
+            ("OPR/", "Opera"),
+            ("SamsungBrowser/", "Samsung Internet"),
+            ("Firefox/", "Firefox"),
+            ("FxiOS/", "Firefox"),
+            ("CriOS/", "Chrome"),
+            ("Chrome/", "Chrome"),
+            ("Safari/", "Safari"),
+        ]
+        .into_iter()
+        .find(|(needle, _)| has(needle))
+        .map_or("Browser", |(_, name)| name);
+        let platform = [
+            ("iPhone", "iOS"),
+            ("iPad", "iPadOS"),
+            ("Android", "Android"),
+            ("CrOS", "ChromeOS"),
+            ("Windows", "Windows"),
+            ("Mac OS X", "macOS"),
+            ("Linux", "Linux"),
+        ]
+        .into_iter()
+        .find(|(needle, _)| has(needle))
+        .map_or("Unknown", |(_, name)| name);
+        Self {
+            browser: browser.into(),
+            platform: platform.into(),
+            place: place.filter(|p| !p.is_empty()),
+        }
+    }
+}
+
+/// A browser as a request shows it: the digest of the verification cookie it is to get, the
+/// digests of the ones it presented (it may have verified before), and its label.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seen {
+    pub cookie: String,
+    pub presented: Vec<String>,
+    pub label: DeviceLabel,
+}
+
+/// A device where the recipient's verification is active.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    /// Random, shown in lists (it opens nothing).
+    pub id: String,
+    /// The digest of its verification cookie, while it has one.
+    cookie: Option<String>,
+    pub passkey: Option<Passkey>,
+    pub label: DeviceLabel,
+    pub first_used: u64,
+    pub last_used: u64,
+    /// How it last verified (the grant's `amr`).
+    pub amr: String,
+}
+
+/// What a challenge is for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Purpose {
+    /// Registering a passkey for the device `device`.
+    Register { device: String },
+    /// Signing in with a passkey.
+    Assert,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Challenge {
+    /// base64url, as the client data carries it.
+    value: String,
+    purpose: Purpose,
+    expires_at: u64,
+}
+
+/// Why a passkey call is refused (counting nothing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Unknown, used, expired, for another purpose or another device.
+    Challenge,
+    /// No device of this recipient has this credential (or the device is gone).
+    UnknownCredential,
+    /// The device already has a passkey, or another device has this one.
+    AlreadyRegistered,
+    UnknownDevice,
+}
+
+/// A recipient's devices and outstanding passkey challenges. Persisted in the recipient's object.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceBook {
+    devices: Vec<Device>,
+    challenges: Vec<Challenge>,
+}
+
+impl DeviceBook {
+    pub fn devices(&self) -> &[Device] {
+        &self.devices
+    }
+
+    /// The device whose verification cookie is among `presented` (digests).
+    pub fn by_cookie(&self, presented: &[String]) -> Option<&Device> {
+        self.devices.iter().find(|d| {
+            d.cookie.as_deref().is_some_and(|kept| {
+                presented
+                    .iter()
+                    .any(|p| constant_time_eq(p.as_bytes(), kept.as_bytes()))
+            })
+        })
+    }
+
+    /// A browser verified by a method: the device it already is (by a cookie it presented) is
+    /// renewed with its new cookie, or a new one (`id`) is added. Its id.
+    pub fn verified(&mut self, id: String, seen: Seen, amr: &str, now: u64) -> String {
+        let Seen {
+            cookie,
+            presented,
+            label,
+        } = seen;
+        if let Some(known) = self.by_cookie(&presented) {
+            let known = known.id.clone();
+            let device = self.device_mut(&known).expect("found above");
+            device.cookie = Some(cookie);
+            device.last_used = now;
+            device.amr = amr.to_owned();
+            device.label = label;
+            return known;
+        }
+        if self.devices.len() >= MAX_DEVICES {
+            let oldest = self
+                .devices
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, d)| d.last_used)
+                .map(|(i, _)| i)
+                .expect("a full book");
+            self.devices.remove(oldest);
+        }
+        self.devices.push(Device {
+            id: id.clone(),
+            cookie: Some(cookie),
+            passkey: None,
+            label,
+            first_used: now,
+            last_used: now,
+            amr: amr.to_owned(),
+        });
+        id
+    }
+
+    /// The device `id` was used now (a fresh grant).
+    pub fn touch(&mut self, id: &str, now: u64) {
+        if let Some(device) = self.device_mut(id) {
+            device.last_used = now;
+        }
+    }
+
+    /// Revokes the device `id`: its cookie and its passkey open nothing any more.
+    pub fn revoke(&mut self, id: &str) -> Option<Device> {
+        let at = self.devices.iter().position(|d| d.id == id)?;
+        let device = self.devices.remove(at);
+        self.challenges.retain(|c| match &c.purpose {
+            Purpose::Register { device: d } => *d != device.id,
+            Purpose::Assert => true,
+        });
+        Some(device)
+    }
+
+    /// Revokes every device: how many there were.
+    pub fn revoke_all(&mut self) -> usize {
+        self.challenges.clear();
+        std::mem::take(&mut self.devices).len()
+    }
+
+    /// Keeps a challenge (`value`, base64url of fresh random bytes) for `purpose`.
+    pub fn challenge(&mut self, value: String, purpose: Purpose, now: u64) {
+        self.challenges.retain(|c| c.expires_at > now);
+        if self.challenges.len() >= MAX_CHALLENGES {
+            self.challenges.remove(0);
+        }
+        self.challenges.push(Challenge {
+            value,
+            purpose,
+            expires_at: now + CHALLENGE_MS,
+        });
+    }
+
+    /// Uses up the challenge `value` if it is outstanding for `purpose` at `now`. Used or not,
+    /// a presented challenge is gone: a second answer to it is always refused.
+    pub fn take_challenge(
+        &mut self,
+        value: &str,
+        purpose: &Purpose,
+        now: u64,
+    ) -> Result<(), Refusal> {
+        let at = self
+            .challenges
+            .iter()
+            .position(|c| constant_time_eq(c.value.as_bytes(), value.as_bytes()))
+            .ok_or(Refusal::Challenge)?;
+        let challenge = self.challenges.remove(at);
+        if challenge.expires_at <= now || challenge.purpose != *purpose {
+            return Err(Refusal::Challenge);
+        }
+        Ok(())
+    }
+
+    /// Gives the device `id` the passkey `credential` (checked by [`crate::webauthn`]).
+    pub fn register(&mut self, id: &str, credential: NewCredential) -> Result<(), Refusal> {
+        if self.by_credential(&credential.id).is_some() {
+            return Err(Refusal::AlreadyRegistered);
+        }
+        let device = self.device_mut(id).ok_or(Refusal::UnknownDevice)?;
+        if device.passkey.is_some() {
+            return Err(Refusal::AlreadyRegistered);
+        }
+        device.passkey = Some(Passkey {
+            credential_id: credential.id,
+            public_key: credential.public_key,
+            sign_count: credential.sign_count,
+            backup_eligible: credential.backup_eligible,
+        });
+        Ok(())
+    }
+
+    /// The device holding the passkey `credential_id`.
+    pub fn by_credential(&self, credential_id: &str) -> Option<&Device> {
+        self.devices.iter().find(|d| {
+            d.passkey
+                .as_ref()
+                .is_some_and(|p| p.credential_id == credential_id)
+        })
+    }
+
+    /// The passkeys a sign-in may use (for the options' `allowCredentials`).
+    pub fn passkeys(&self) -> impl Iterator<Item = &Passkey> {
+        self.devices.iter().filter_map(|d| d.passkey.as_ref())
+    }
+
+    /// The passkey `credential_id` signed in (its signature verified): its counter kept, and the
+    /// browser's new cookie bound to its device. The device's id.
+    pub fn signed_in(
+        &mut self,
+        credential_id: &str,
+        sign_count: u32,
+        cookie: String,
+        now: u64,
+    ) -> Result<String, Refusal> {
+        let id = self
+            .by_credential(credential_id)
+            .ok_or(Refusal::UnknownCredential)?
+            .id
+            .clone();
+        // The cookie may have belonged to another device entry: it is this one's now.
+        for other in self.devices.iter_mut().filter(|d| d.id != id) {
+            if other.cookie.as_deref() == Some(cookie.as_str()) {
+                other.cookie = None;
+            }
+        }
+        let device = self.device_mut(&id).expect("found above");
+        device.passkey.as_mut().expect("found above").sign_count = sign_count;
+        device.cookie = Some(cookie);
+        device.last_used = now;
+        device.amr = "hwk".into();
+        Ok(id)
+    }
+
+    fn device_mut(&mut self, id: &str) -> Option<&mut Device> {
+        self.devices.iter_mut().find(|d| d.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const MINUTE: u64 = 60_000;
+
+    fn label() -> DeviceLabel {
+        DeviceLabel {
+            browser: "Firefox".into(),
+            platform: "Linux".into(),
+            place: None,
+        }
+    }
+
+    /// A browser getting `cookie`, presenting `presented`.
+    fn seen(cookie: &str, presented: &[&str]) -> Seen {
+        Seen {
+            cookie: cookie.into(),
+            presented: presented.iter().map(|p| p.to_string()).collect(),
+            label: label(),
+        }
+    }
+
+    fn credential(id: &str) -> NewCredential {
+        NewCredential {
+            id: id.into(),
+            public_key: PublicKey::Es256 {
+                crv: "P-256".into(),
+                x: "x".into(),
+                y: "y".into(),
+            },
+            sign_count: 0,
+            backup_eligible: true,
+        }
+    }
+
+    #[test]
+    fn a_verified_browser_is_known_by_its_cookie_and_only_by_it() {
+        let mut book = DeviceBook::default();
+        let desk = book.verified("d1".into(), seen("cookie-1", &[]), "pwd", 0);
+        assert_eq!(book.by_cookie(&["cookie-1".into()]).unwrap().id, desk);
+        assert!(book.by_cookie(&["cookie-2".into()]).is_none());
+        // The same browser again (it presents its cookie) is the same device, with a new cookie.
+        let again = book.verified("d9".into(), seen("cookie-1b", &["cookie-1"]), "otp", MINUTE);
+        assert_eq!(again, desk);
+        assert_eq!(book.devices().len(), 1);
+        assert_eq!(book.devices()[0].amr, "otp");
+        assert!(
+            book.by_cookie(&["cookie-1".into()]).is_none(),
+            "the old cookie is spent"
+        );
+        let phone = book.verified("d2".into(), seen("cookie-2", &["forged"]), "pwd", MINUTE);
+        assert_eq!(book.devices().len(), 2);
+        assert!(book.revoke(&phone).is_some());
+        assert!(book.by_cookie(&["cookie-2".into()]).is_none(), "revoked");
+        assert!(book.revoke(&phone).is_none());
+    }
+
+    #[test]
+    fn devices_are_named_from_their_user_agents() {
+        let named = |ua: &str| {
+            let label = DeviceLabel::from_user_agent(ua, Some("Berlin, DE".into()));
+            (label.browser, label.platform)
+        };
+        let cases = [
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+                ("Safari", "iOS"),
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36",
+                ("Chrome", "Android"),
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0",
+                ("Edge", "Windows"),
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:127.0) Gecko/20100101 Firefox/127.0",
+                ("Firefox", "macOS"),
+            ),
+            ("curl/8.5.0", ("Browser", "Unknown")),
+        ];
+        for (ua, (browser, platform)) in cases {
+            assert_eq!(
+                named(ua),
+                (browser.to_string(), platform.to_string()),
+                "{ua}"
+            );
+        }
+        assert_eq!(
+            DeviceLabel::from_user_agent("", Some(String::new())).place,
+            None
+        );
+    }
+
+    #[test]
+    fn a_passkey_belongs_to_one_device_and_signs_in_a_browser_as_it() {
+        let mut book = DeviceBook::default();
+        let desk = book.verified("d1".into(), seen("cookie-1", &[]), "pwd", 0);
+        assert_eq!(
+            book.register("nope", credential("k1")),
+            Err(Refusal::UnknownDevice)
+        );
+        book.register(&desk, credential("k1")).unwrap();
+        assert_eq!(
+            book.register(&desk, credential("k2")),
+            Err(Refusal::AlreadyRegistered)
+        );
+        let phone = book.verified("d2".into(), seen("cookie-2", &[]), "pwd", 0);
+        assert_eq!(
+            book.register(&phone, credential("k1")),
+            Err(Refusal::AlreadyRegistered),
+            "another device's passkey"
+        );
+        // The cookie gone (a cleared browser): the passkey alone brings the device back.
+        let signed_in = book.signed_in("k1", 3, "cookie-3".into(), MINUTE).unwrap();
+        assert_eq!(signed_in, desk);
+        let device = book.by_cookie(&["cookie-3".into()]).unwrap();
+        assert_eq!(device.id, desk);
+        assert_eq!(device.passkey.as_ref().unwrap().sign_count, 3);
+        assert_eq!(device.amr, "hwk");
+        assert!(book.by_cookie(&["cookie-1".into()]).is_none());
+        assert_eq!(
+            book.signed_in("k9", 1, "c".into(), MINUTE),
+            Err(Refusal::UnknownCredential)
+        );
+        book.revoke(&desk);
+        assert_eq!(
+            book.passkeys().count(),
+            0,
+            "a revoked device's passkey opens nothing"
+        );
+    }
+
+    #[test]
+    fn challenges_work_once_for_their_purpose_and_in_time() {
+        let mut book = DeviceBook::default();
+        let register = Purpose::Register {
+            device: "d1".into(),
+        };
+        book.challenge("c1".into(), register.clone(), 0);
+        assert_eq!(
+            book.take_challenge("c1", &Purpose::Assert, MINUTE),
+            Err(Refusal::Challenge),
+            "another purpose"
+        );
+        assert_eq!(
+            book.take_challenge("c1", &register, MINUTE),
+            Err(Refusal::Challenge),
+            "gone once presented"
+        );
+        book.challenge("c2".into(), register.clone(), 0);
+        let other_device = Purpose::Register {
+            device: "d2".into(),
+        };
+        assert_eq!(
+            book.take_challenge("c2", &other_device, MINUTE),
+            Err(Refusal::Challenge)
+        );
+        book.challenge("c3".into(), Purpose::Assert, 0);
+        assert_eq!(
+            book.take_challenge("c3", &Purpose::Assert, CHALLENGE_MS),
+            Err(Refusal::Challenge),
+            "expired"
+        );
+        book.challenge("c4".into(), Purpose::Assert, 0);
+        assert_eq!(book.take_challenge("c4", &Purpose::Assert, MINUTE), Ok(()));
+        assert_eq!(
+            book.take_challenge("c4", &Purpose::Assert, MINUTE),
+            Err(Refusal::Challenge),
+            "replayed"
+        );
+    }
+
+    proptest! {
+        /// However many browsers verify, the book holds at most MAX_DEVICES, keeps the ones used
+        /// last, and every cookie names at most one device.
+        #[test]
+        fn devices_are_bounded_and_cookies_unique(
+            uses in prop::collection::vec(0u8..16, 0..60),
+        ) {
+            let mut book = DeviceBook::default();
+            // Sixteen browsers, each presenting the cookie it was given last time.
+            for (at, browser) in uses.iter().enumerate() {
+                let cookie = format!("c{browser}");
+                book.verified(format!("d{at}"), seen(&cookie, &[&cookie]), "pwd", at as u64);
+            }
+            prop_assert!(book.devices().len() <= MAX_DEVICES);
+            let mut cookies: Vec<_> = book.devices().iter().filter_map(|d| d.cookie.clone()).collect();
+            let count = cookies.len();
+            cookies.sort();
+            cookies.dedup();
+            prop_assert_eq!(cookies.len(), count);
+            if let Some(last) = uses.last() {
+                let last = format!("c{last}");
+                prop_assert!(book.by_cookie(&[last]).is_some());
+            }
+        }
+
+        /// Of any challenges issued (each random, so each value once), one is taken at most once,
+        /// only for its purpose, only in time; never more are outstanding than the cap.
+        #[test]
+        fn a_challenge_is_taken_at_most_once(
+            issued in prop::collection::vec((any::<bool>(), 0u64..20), 0..20),
+            taken in prop::collection::vec((0usize..20, any::<bool>(), 0u64..20), 0..20),
+        ) {
+            let mut book = DeviceBook::default();
+            let purpose = |register: bool| if register {
+                Purpose::Register { device: "d".into() }
+            } else {
+                Purpose::Assert
+            };
+            for (i, (register, minute)) in issued.iter().enumerate() {
+                book.challenge(format!("c{i}"), purpose(*register), minute * MINUTE);
+                prop_assert!(book.challenges.len() <= MAX_CHALLENGES);
+            }
+            let mut used = std::collections::HashSet::new();
+            for (i, register, minute) in &taken {
+                let now = minute * MINUTE;
+                if book.take_challenge(&format!("c{i}"), &purpose(*register), now).is_ok() {
+                    let (issued_for, issued_at) = issued[*i];
+                    prop_assert_eq!(issued_for, *register);
+                    prop_assert!(issued_at * MINUTE + CHALLENGE_MS > now);
+                    prop_assert!(used.insert(*i), "a challenge taken twice");
+                }
+            }
+        }
+    }
+}
