@@ -324,6 +324,20 @@ export function recipientApi(origin, token, { ip = randomIp() } = {}) {
       body: JSON.stringify(language ? { channel, language } : { channel }),
     }),
     freshGrant: () => fetch(`${origin}/api/v1/recipient/grant`, { method: 'POST', headers: base() }),
+    /// Passkeys: options to make one (a verified browser), the registration, options to sign
+    /// in, the sign-in (`body`: what tests/support/authenticator.mjs answers).
+    passkeyCreation: () => fetch(`${origin}/api/v1/recipient/passkey/register/options`, { method: 'POST', headers: base() }),
+    passkeyRegister: (body) => fetch(`${origin}/api/v1/recipient/passkey/register`, {
+      method: 'POST',
+      headers: { ...base(), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+    passkeyRequest: () => fetch(`${origin}/api/v1/recipient/passkey/options`, { method: 'POST', headers: base() }),
+    passkeySignIn: (body) => fetch(`${origin}/api/v1/recipient/passkey`, {
+      method: 'POST',
+      headers: { ...base(), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
     /// Government ID: begin (or join) a session; collect the grant of a passed check.
     idStart: () => fetch(`${origin}/api/v1/recipient/id/start`, { method: 'POST', headers: base() }),
     idFinish: () => fetch(`${origin}/api/v1/recipient/id/finish`, { method: 'POST', headers: base() }),

@@ -1,5 +1,6 @@
-//! Randomness and PBKDF2 through the runtime's WebCrypto (the CSPRNG and a native, constant-cost
-//! PBKDF2; the pure parts of password hashing are in `signgate_core::password`).
+//! Randomness, PBKDF2 and passkey signatures through the runtime's WebCrypto (the CSPRNG, a native,
+//! constant-cost PBKDF2, ECDSA and RSA; the pure parts are in `signgate_core::password` and
+//! `signgate_core::webauthn`).
 
 use js_sys::{Object, Reflect, Uint8Array};
 use signgate_core::password::{self, HASH_LEN, PasswordHash, SALT_LEN};
@@ -80,4 +81,44 @@ pub async fn password_matches(pepper: &[u8], stored: &str, entry: &str) -> Resul
         &hash,
         &stored.hash,
     ))
+}
+
+/// Whether `signature` over `message` holds for a passkey's `key` (ES256: ECDSA P-256 with
+/// SHA-256 and a raw `r || s` signature; RS256: RSASSA-PKCS1-v1_5 with SHA-256).
+pub async fn signature_holds(
+    key: &signgate_core::webauthn::PublicKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool> {
+    use signgate_core::webauthn::PublicKey;
+    let subtle = subtle()?;
+    let jwk = serde_wasm_bindgen::to_value(key)?;
+    let (import, verify) = (Object::new(), Object::new());
+    match key {
+        PublicKey::Es256 { .. } => {
+            Reflect::set(&import, &"name".into(), &"ECDSA".into())?;
+            Reflect::set(&import, &"namedCurve".into(), &"P-256".into())?;
+            Reflect::set(&verify, &"name".into(), &"ECDSA".into())?;
+            Reflect::set(&verify, &"hash".into(), &"SHA-256".into())?;
+        }
+        PublicKey::Rs256 { .. } => {
+            Reflect::set(&import, &"name".into(), &"RSASSA-PKCS1-v1_5".into())?;
+            Reflect::set(&import, &"hash".into(), &"SHA-256".into())?;
+            Reflect::set(&verify, &"name".into(), &"RSASSA-PKCS1-v1_5".into())?;
+        }
+    }
+    let usages = js_sys::Array::of1(&JsValue::from_str("verify"));
+    // A key WebCrypto will not import (a point off the curve) verifies nothing.
+    let imported =
+        match subtle.import_key_with_object("jwk", jwk.unchecked_ref(), &import, false, &usages) {
+            Ok(promise) => JsFuture::from(promise).await,
+            Err(error) => Err(error),
+        };
+    let Ok(key) = imported else {
+        return Ok(false);
+    };
+    let key: web_sys::CryptoKey = key.unchecked_into();
+    let holds =
+        subtle.verify_with_object_and_u8_array_and_u8_array(&verify, &key, signature, message)?;
+    Ok(JsFuture::from(holds).await?.as_bool() == Some(true))
 }

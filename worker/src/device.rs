@@ -3,6 +3,7 @@
 //! may ask for a fresh grant). The cookie holds 256 random bits; the server keeps only their
 //! SHA-256 and compares digests in constant time.
 
+use signgate_core::devices::{DeviceLabel, Seen};
 use signgate_core::encoding::{base64url, constant_time_eq, hex};
 use worker::{Env, Request, Response, Result};
 
@@ -80,10 +81,33 @@ impl Binding {
 }
 
 /// A new verification binding for the browser of `req`: the cookie to set if the answer is a
-/// grant, and the digest the recipient's object keeps.
-pub fn new_verification(env: &Env, req: &Request) -> Result<(String, String)> {
+/// grant, and the browser as the recipient's object sees it (the new cookie's digest, the ones it
+/// presented, its label).
+pub fn new_verification(env: &Env, req: &Request) -> Result<(String, Seen)> {
     let secure = config::origin(env, req)?.starts_with("https://");
-    VERIFIED.issue(req, secure, false)
+    let (cookie, digest) = VERIFIED.issue(req, secure, false)?;
+    let seen = Seen {
+        cookie: digest,
+        presented: VERIFIED.presented(req),
+        label: label(req),
+    };
+    Ok((cookie, seen))
+}
+
+/// What the browser of `req` is called in device lists: its user agent, and the city the
+/// runtime places it in.
+fn label(req: &Request) -> DeviceLabel {
+    let user_agent = req
+        .headers()
+        .get("user-agent")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let place = req.cf().and_then(|cf| match (cf.city(), cf.country()) {
+        (Some(city), Some(country)) => Some(format!("{city}, {country}")),
+        (city, country) => city.or(country),
+    });
+    DeviceLabel::from_user_agent(&user_agent, place)
 }
 
 /// `response` with the verification cookie set, if it carries a grant.

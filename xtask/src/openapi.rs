@@ -14,7 +14,8 @@ use signgate_core::policy::Account;
 use signgate_core::wire::{
     AgreementStatus, ApiError, AuditTrail, ChangeMethod, CodeAttempt, CodeSent, CreateAgreement,
     CreatePreview, CreatedAgreement, CreatedRecipient, IdHandoffRequest, IdHandoffSent, IdStatus,
-    KbaAnswered, KbaAnswers, KbaRound, LoginStarted, PasswordAttempt, PreviewCreated,
+    KbaAnswered, KbaAnswers, KbaRound, LoginStarted, PasskeyAssertion, PasskeyCreation,
+    PasskeyRegistered, PasskeyRegistration, PasskeyRequest, PasswordAttempt, PreviewCreated,
     RecipientStatus, RecipientView, ReplaceRecipient, SendCode, StartLogin, VerificationsReset,
     VerifiedResponse, WebhookDeliveries, WebhookDelivery,
 };
@@ -176,6 +177,46 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             "A fresh grant for a verified link (ten an hour).",
             Auth::Link,
             None,
+            200,
+            Body::Json(g.subschema_for::<VerifiedResponse>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/passkey/register/options",
+            "passkeyCreationOptions",
+            "Options to make a passkey, for a browser where the link verified (its cookie).",
+            Auth::Link,
+            None,
+            200,
+            Body::Json(g.subschema_for::<PasskeyCreation>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/passkey/register",
+            "registerPasskey",
+            "Register the passkey the browser made for its device.",
+            Auth::Link,
+            Some(g.subschema_for::<PasskeyRegistration>()),
+            200,
+            Body::Json(g.subschema_for::<PasskeyRegistered>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/passkey/options",
+            "passkeyRequestOptions",
+            "Options to sign in with one of the link's passkeys.",
+            Auth::Link,
+            None,
+            200,
+            Body::Json(g.subschema_for::<PasskeyRequest>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/passkey",
+            "passkeySignIn",
+            "A passkey's answer: a grant, and this browser verified.",
+            Auth::Link,
+            Some(g.subschema_for::<PasskeyAssertion>()),
             200,
             Body::Json(g.subschema_for::<VerifiedResponse>()),
         ),
@@ -813,7 +854,7 @@ mod tests {
                 assert!(operation["responses"]["5XX"].is_object());
             }
         }
-        assert_eq!(ids.len(), 46);
+        assert_eq!(ids.len(), 53);
         // Every $ref points at a schema that is there.
         let text = document.to_string();
         for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {

@@ -9,6 +9,7 @@ mod id_check;
 mod kba;
 mod login;
 mod oauth_callback;
+mod passkey;
 mod password;
 mod preview;
 mod recipient_view;
@@ -75,6 +76,18 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
         ["api", "v1", "recipient", "grant"] if method == Method::Post => {
             grant::post(req, env).await
         }
+        ["api", "v1", "recipient", "passkey", "register", "options"] if method == Method::Post => {
+            passkey::creation(req, env).await
+        }
+        ["api", "v1", "recipient", "passkey", "register"] if method == Method::Post => {
+            passkey::register(req, env).await
+        }
+        ["api", "v1", "recipient", "passkey", "options"] if method == Method::Post => {
+            passkey::request(req, env).await
+        }
+        ["api", "v1", "recipient", "passkey"] if method == Method::Post => {
+            passkey::sign_in(req, env).await
+        }
         ["api", "v1", "oauth", "callback"] if method == Method::Get => {
             oauth_callback::get(req, env).await
         }
@@ -88,7 +101,14 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
         | ["api", "v1", "id", "photos", _, _]
         | ["api", "v1", "webhooks", "veriff"]
         | ["api", "v1", "recipient"]
-        | ["api", "v1", "recipient", "password" | "code" | "grant"]
+        | [
+            "api",
+            "v1",
+            "recipient",
+            "password" | "code" | "grant" | "passkey",
+        ]
+        | ["api", "v1", "recipient", "passkey", "options" | "register"]
+        | ["api", "v1", "recipient", "passkey", "register", "options"]
         | ["api", "v1", "recipient", "code", "send"] => http::error_response(&fail(
             ErrorCode::MethodNotAllowed,
             format!("{method} is not allowed here."),

@@ -1,16 +1,18 @@
 //! A fresh grant for a verified link: the signer reloaded, or came back after the grant's five
-//! minutes, and goes on to the document without proving themselves again. Only in the browser the
-//! first grant went to (its verification cookie, `crate::device::VERIFIED`), only while the
-//! verification holds (an e-mail code's can expire), at most `Reissues::PER_HOUR` an hour, each
+//! minutes, and goes on to the document without proving themselves again. Only in a browser a
+//! grant went to (one of the recipient's devices, by its verification cookie,
+//! `crate::device::VERIFIED`), only while the verification holds (an e-mail code's can expire), at most `Reissues::PER_HOUR` an hour, each
 //! audited. A forwarded link elsewhere gets none.
 
 use signgate_core::audit::AuditKind;
+use signgate_core::devices::Seen;
 use signgate_core::policy::Method;
 use signgate_core::wire::{ErrorCode, RecipientState, VerifiedResponse};
 use worker::Result;
 
-use super::RecipientObject;
+use super::{Progress, RecipientObject, RecipientRecord};
 use crate::config::now_ms;
+use crate::crypto;
 use crate::http::{cancelled, fail};
 use crate::objects::Reply;
 
@@ -37,17 +39,14 @@ impl RecipientObject {
                 )));
             }
         }
-        let same_browser = loaded
-            .progress
-            .device
-            .as_deref()
-            .is_some_and(|kept| crate::device::matches(presented, kept));
-        if !same_browser {
+        let Some(device) = loaded.progress.devices.by_cookie(presented) else {
             return Ok(Err(*fail(
                 ErrorCode::Conflict,
                 "This link was verified in another browser: go on to the document there.",
             )));
-        }
+        };
+        let device = device.id.clone();
+        loaded.progress.devices.touch(&device, now);
         if let Err(wait_ms) = loaded.progress.reissues.take(now) {
             let mut error = *fail(
                 ErrorCode::Throttled,
@@ -57,10 +56,7 @@ impl RecipientObject {
             return Ok(Err(error));
         }
         let method = loaded.record.method;
-        let amr = match loaded.progress.amr.clone() {
-            Some(amr) => amr,
-            None => earned_by(method).to_string(),
-        };
+        let amr = amr_of(&loaded.record, &loaded.progress);
         let mut response = self.grant(&loaded.record, &amr)?;
         response.signature_name = loaded.progress.signature_name.clone();
         self.save(loaded, vec![AuditKind::GrantReissued { method }])
@@ -68,12 +64,12 @@ impl RecipientObject {
         Ok(Ok(response))
     }
 
-    /// A grant went to the browser whose verification cookie has the digest `device`: kept, so
-    /// that browser alone may ask for fresh ones. Refusals pass through untouched.
+    /// A grant went to the browser `device`: kept among the recipient's devices, so it may ask
+    /// for fresh ones. Refusals pass through untouched.
     pub(super) async fn bind_device(
         &self,
         verdict: Reply<VerifiedResponse>,
-        device: String,
+        device: Seen,
     ) -> Result<Reply<VerifiedResponse>> {
         if verdict.is_ok() {
             self.keep_device(device).await?;
@@ -81,13 +77,26 @@ impl RecipientObject {
         Ok(verdict)
     }
 
-    /// Keeps `device` as the digest of the browser the grant went to.
-    pub(super) async fn keep_device(&self, device: String) -> Result<()> {
+    /// Keeps `device` among the browsers where the verification is active.
+    pub(super) async fn keep_device(&self, device: Seen) -> Result<()> {
         if let Some(mut current) = self.load().await? {
-            current.progress.device = Some(device);
+            let amr = amr_of(&current.record, &current.progress);
+            let id = crypto::random_id()?;
+            current
+                .progress
+                .devices
+                .verified(id, device, &amr, now_ms());
             self.save(current, Vec::new()).await?;
         }
         Ok(())
+    }
+}
+
+/// How the recipient verified (the grant's `amr`).
+pub(super) fn amr_of(record: &RecipientRecord, progress: &Progress) -> String {
+    match &progress.amr {
+        Some(amr) => amr.clone(),
+        None => earned_by(record.method).to_owned(),
     }
 }
 

@@ -21,6 +21,7 @@ use futures_util::lock::Mutex;
 use serde::{Deserialize, Serialize};
 use signgate_core::attempts::{AfterFailure, Attempts, Gate, TryLimit};
 use signgate_core::audit::{AuditEvent, AuditKind, RefusalReason, RefusalWindow};
+use signgate_core::devices::{DeviceBook, Seen};
 use signgate_core::grant::{self, GrantClaims, Reissues};
 use signgate_core::id_check::report::ReportShelf;
 use signgate_core::id_check::{Document, IdCheckRules, Photo, Shot};
@@ -33,8 +34,8 @@ use signgate_core::policy::{Method, Policy};
 use signgate_core::token::LinkToken;
 use signgate_core::verification::{ExpiryReason, Verification, VerificationRules};
 use signgate_core::wire::{
-    Contact, ErrorCode, KbaAnswers, RecipientState, RecipientStatus, RecipientView,
-    VerifiedResponse,
+    Contact, ErrorCode, KbaAnswers, PasskeyAssertion, PasskeyRegistration, RecipientState,
+    RecipientStatus, RecipientView, VerifiedResponse,
 };
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
@@ -43,11 +44,13 @@ mod id_check;
 mod kba;
 mod login;
 mod one_time_codes;
+mod passkeys;
 mod preview;
 mod sender_changes;
 
 pub use id_check::Handoff;
 pub use login::{LoginPlan, StartLogin};
+pub use passkeys::Rp;
 pub use sender_changes::Replacement;
 
 use super::agreement::AgreementCall;
@@ -263,10 +266,14 @@ struct Progress {
     /// How the recipient was verified (the grant's `amr`), for fresh grants.
     #[serde(default)]
     amr: Option<String>,
-    /// Digest of the verification cookie of the browser the grant went to: only it may ask for
-    /// a fresh one.
+    /// The browsers where the verification is active (their cookies' digests, passkeys): only
+    /// they may ask for a fresh grant.
     #[serde(default)]
-    device: Option<String>,
+    devices: DeviceBook,
+    /// Before devices were kept: the digest of the one browser the grant went to. Read once into
+    /// `devices`, never written.
+    #[serde(default, skip_serializing, rename = "device")]
+    legacy_device: Option<String>,
     #[serde(default)]
     reissues: Reissues,
     #[serde(default)]
@@ -292,7 +299,8 @@ impl Default for Progress {
             login_mismatched: false,
             refusals: None,
             amr: None,
-            device: None,
+            devices: DeviceBook::default(),
+            legacy_device: None,
             reissues: Reissues::default(),
             kba: kba::KbaProgress::default(),
             id_check: id_check::IdProgress::default(),
@@ -323,8 +331,8 @@ pub enum RecipientCall {
     CheckPassword {
         token: String,
         password: String,
-        /// Digest of the browser's new verification cookie, kept if this verifies.
-        device: String,
+        /// The browser, with its new verification cookie's digest, kept if this verifies.
+        device: Seen,
     },
     SendCode {
         token: String,
@@ -336,7 +344,7 @@ pub enum RecipientCall {
     CheckCode {
         token: String,
         code: String,
-        device: String,
+        device: Seen,
     },
     StartLogin(Box<StartLogin>),
     RestartLogin {
@@ -356,7 +364,7 @@ pub enum RecipientCall {
     },
     CollectLogin {
         token: String,
-        device: String,
+        device: Seen,
     },
     /// The signer's data for KBA: the provider's first questions (passed through, never kept).
     StartKba {
@@ -366,7 +374,7 @@ pub enum RecipientCall {
     AnswerKba {
         token: String,
         answers: KbaAnswers,
-        device: String,
+        device: Seen,
     },
     /// The government ID: the signing link's browser begins (or joins) a session with the digest
     /// of its new capture credential.
@@ -407,6 +415,29 @@ pub enum RecipientCall {
     IdSignal {
         reference: String,
     },
+    /// Passkeys: options to register one for the browser that presents `presented` (the digests
+    /// of its verification cookies), the registration, options to sign in, the sign-in.
+    PasskeyCreation {
+        token: String,
+        presented: Vec<String>,
+        rp: Rp,
+    },
+    PasskeyRegister {
+        token: String,
+        presented: Vec<String>,
+        rp: Rp,
+        registration: PasskeyRegistration,
+    },
+    PasskeyRequest {
+        token: String,
+        rp: Rp,
+    },
+    PasskeySignIn {
+        token: String,
+        browser: Seen,
+        rp: Rp,
+        assertion: PasskeyAssertion,
+    },
     /// The Signer Identity Reports kept (admin API).
     IdReports,
     /// Erase them all now (admin API).
@@ -414,7 +445,7 @@ pub enum RecipientCall {
     /// The signing link's browser collects the grant of a passed check.
     IdFinish {
         token: String,
-        device: String,
+        device: Seen,
     },
     /// A verified link asks for a new grant, from a browser presenting these verification
     /// cookie digests.
@@ -468,6 +499,10 @@ impl std::fmt::Debug for RecipientCall {
             Self::IdSubmit { .. } => "IdSubmit",
             Self::IdStatus { .. } => "IdStatus",
             Self::IdSignal { .. } => "IdSignal",
+            Self::PasskeyCreation { .. } => "PasskeyCreation",
+            Self::PasskeyRegister { .. } => "PasskeyRegister",
+            Self::PasskeyRequest { .. } => "PasskeyRequest",
+            Self::PasskeySignIn { .. } => "PasskeySignIn",
             Self::IdReports => "IdReports",
             Self::EraseIdReports => "EraseIdReports",
             Self::IdFinish { .. } => "IdFinish",
@@ -600,6 +635,30 @@ impl DurableObject for RecipientObject {
             RecipientCall::IdSubmit { capturer } => reply(&self.id_submit(&capturer).await?),
             RecipientCall::IdStatus { capturer } => reply(&self.id_status(&capturer).await?),
             RecipientCall::IdSignal { reference } => reply(&self.id_signal(&reference).await?),
+            RecipientCall::PasskeyCreation {
+                token,
+                presented,
+                rp,
+            } => reply(&self.passkey_creation(&token, &presented, rp).await?),
+            RecipientCall::PasskeyRegister {
+                token,
+                presented,
+                rp,
+                registration,
+            } => reply(
+                &self
+                    .passkey_register(&token, &presented, rp, registration)
+                    .await?,
+            ),
+            RecipientCall::PasskeyRequest { token, rp } => {
+                reply(&self.passkey_request(&token, rp).await?)
+            }
+            RecipientCall::PasskeySignIn {
+                token,
+                browser,
+                rp,
+                assertion,
+            } => reply(&self.passkey_sign_in(&token, browser, rp, assertion).await?),
             RecipientCall::IdReports => reply(&self.id_reports().await?),
             RecipientCall::EraseIdReports => reply(&self.erase_id_reports().await?),
             RecipientCall::IdFinish { token, device } => {
@@ -660,7 +719,19 @@ impl RecipientObject {
         let Some(record) = storage.get::<RecipientRecord>(RECORD).await? else {
             return Ok(None);
         };
-        let progress = storage.get::<Progress>(PROGRESS).await?.unwrap_or_default();
+        let mut progress = storage.get::<Progress>(PROGRESS).await?.unwrap_or_default();
+        if let Some(digest) = progress.legacy_device.take() {
+            // Written with the next save; until then read the same way each time.
+            let seen = Seen {
+                cookie: digest,
+                presented: Vec::new(),
+                label: Default::default(),
+            };
+            let amr = fresh_grant::amr_of(&record, &progress);
+            progress
+                .devices
+                .verified(crypto::random_id()?, seen, &amr, now_ms());
+        }
         let loaded = Loaded {
             record,
             progress,

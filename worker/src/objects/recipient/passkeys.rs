@@ -1,0 +1,329 @@
+//! Passkeys: a browser where the recipient verified registers one for itself; afterwards a passkey
+//! alone verifies its device again (a cleared cookie, a grant long expired). The ceremonies'
+//! checks are `signgate_core::webauthn`'s, their challenges and the devices are the recipient's
+//! `DeviceBook`; the signature is checked here with WebCrypto. All under the check lock, so a
+//! challenge is used once and a counter read and written without another sign-in in between.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use signgate_core::audit::AuditKind;
+use signgate_core::devices::{Purpose, Refusal, Seen};
+use signgate_core::encoding::{base64url, from_base64url};
+use signgate_core::webauthn::{self, Known, Problem, RelyingParty};
+use signgate_core::wire::{
+    ErrorCode, PasskeyAssertion, PasskeyCreation, PasskeyRegistered, PasskeyRegistration,
+    PasskeyRequest, RecipientState, VerifiedResponse,
+};
+use worker::Result;
+
+use super::{Loaded, RecipientObject};
+use crate::config::now_ms;
+use crate::crypto;
+use crate::http::{Failure, cancelled, fail};
+use crate::objects::Reply;
+
+/// How long the browser gives the signer to use their authenticator.
+const TIMEOUT_MS: u64 = signgate_core::devices::CHALLENGE_MS;
+/// The `amr` of a passkey sign-in (RFC 8176: proof of a hardware-secured key).
+pub const AMR: &str = "hwk";
+
+/// Who the passkeys are for, as the request's origin says (`PUBLIC_ORIGIN` when set).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Rp {
+    /// The origin's host: the RP id.
+    pub id: String,
+    pub origin: String,
+    /// Shown by the authenticator.
+    pub name: String,
+}
+
+impl Rp {
+    fn party(&self) -> RelyingParty<'_> {
+        RelyingParty {
+            id: &self.id,
+            origin: &self.origin,
+        }
+    }
+}
+
+impl RecipientObject {
+    /// The recipient for a passkey call: the link's, verified (a passkey is registered after a
+    /// verification and stands for it), not cancelled.
+    async fn passkey_recipient(&self, token: &str) -> Result<Reply<Loaded>> {
+        let loaded = match self.authenticate(token).await? {
+            Ok(loaded) => loaded,
+            Err(e) => return Ok(Err(e)),
+        };
+        match loaded.progress.state {
+            RecipientState::Verified => Ok(Ok(loaded)),
+            RecipientState::Cancelled => Ok(Err(*cancelled())),
+            RecipientState::Pending => Ok(Err(*fail(
+                ErrorCode::Conflict,
+                "This link is not verified (or no longer): verify with your method first.",
+            ))),
+        }
+    }
+
+    /// Options for `navigator.credentials.create`, for a browser where the recipient verified
+    /// (it presents its verification cookie).
+    pub(super) async fn passkey_creation(
+        &self,
+        token: &str,
+        presented: &[String],
+        rp: Rp,
+    ) -> Result<Reply<PasskeyCreation>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let mut loaded = match self.passkey_recipient(token).await? {
+            Ok(loaded) => loaded,
+            Err(e) => return Ok(Err(e)),
+        };
+        let Some(device) = verified_device(&loaded, presented) else {
+            return Ok(Err(*not_verified_here()));
+        };
+        let challenge = base64url(&crypto::random_bytes::<32>()?);
+        let purpose = Purpose::Register { device };
+        let devices = &mut loaded.progress.devices;
+        devices.challenge(challenge.clone(), purpose, now_ms());
+        let creation = PasskeyCreation {
+            challenge,
+            rp_id: rp.id,
+            rp_name: rp.name,
+            user_id: self.user_handle(),
+            user_name: loaded.record.email.clone(),
+            user_display_name: loaded.record.name.clone(),
+            algorithms: webauthn::ALGORITHMS.to_vec(),
+            exclude_credentials: devices
+                .passkeys()
+                .map(|p| p.credential_id.clone())
+                .collect(),
+            timeout_ms: TIMEOUT_MS,
+        };
+        self.save(loaded, Vec::new()).await?;
+        Ok(Ok(creation))
+    }
+
+    /// Registers the passkey the browser made for its device.
+    pub(super) async fn passkey_register(
+        &self,
+        token: &str,
+        presented: &[String],
+        rp: Rp,
+        registration: PasskeyRegistration,
+    ) -> Result<Reply<PasskeyRegistered>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let mut loaded = match self.passkey_recipient(token).await? {
+            Ok(loaded) => loaded,
+            Err(e) => return Ok(Err(e)),
+        };
+        let Some(device) = verified_device(&loaded, presented) else {
+            return Ok(Err(*not_verified_here()));
+        };
+        let (Some(client_data), Some(object), Some(challenge)) = (
+            from_base64url(&registration.client_data_json),
+            from_base64url(&registration.attestation_object),
+            from_base64url(&registration.challenge),
+        ) else {
+            return Ok(Err(*not_base64url()));
+        };
+        let devices = &mut loaded.progress.devices;
+        let purpose = Purpose::Register {
+            device: device.clone(),
+        };
+        // Spent whatever follows: a registration is answered once.
+        let taken = devices.take_challenge(&registration.challenge, &purpose, now_ms());
+        let checked = taken
+            .map_err(refused)
+            .and_then(|()| {
+                webauthn::check_registration(rp.party(), &challenge, &client_data, &object)
+                    .map_err(problem)
+            })
+            .and_then(|credential| devices.register(&device, credential).map_err(refused));
+        if let Err(failure) = checked {
+            self.save(loaded, Vec::new()).await?;
+            return Ok(Err(*failure));
+        }
+        let event = AuditKind::PasskeyRegistered {
+            device: device.clone(),
+        };
+        self.save(loaded, vec![event]).await?;
+        Ok(Ok(PasskeyRegistered { device_id: device }))
+    }
+
+    /// Options for `navigator.credentials.get`: the recipient's passkeys.
+    pub(super) async fn passkey_request(
+        &self,
+        token: &str,
+        rp: Rp,
+    ) -> Result<Reply<PasskeyRequest>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let mut loaded = match self.passkey_recipient(token).await? {
+            Ok(loaded) => loaded,
+            Err(e) => return Ok(Err(e)),
+        };
+        let devices = &mut loaded.progress.devices;
+        let allow_credentials: Vec<String> = devices
+            .passkeys()
+            .map(|p| p.credential_id.clone())
+            .collect();
+        if allow_credentials.is_empty() {
+            return Ok(Err(*fail(
+                ErrorCode::Conflict,
+                "No passkey is registered for this link: verify with your method instead.",
+            )));
+        }
+        let challenge = base64url(&crypto::random_bytes::<32>()?);
+        devices.challenge(challenge.clone(), Purpose::Assert, now_ms());
+        self.save(loaded, Vec::new()).await?;
+        Ok(Ok(PasskeyRequest {
+            challenge,
+            rp_id: rp.id,
+            allow_credentials,
+            timeout_ms: TIMEOUT_MS,
+        }))
+    }
+
+    /// A passkey's answer: if it holds, its device verified again in this browser, with a grant.
+    pub(super) async fn passkey_sign_in(
+        &self,
+        token: &str,
+        browser: Seen,
+        rp: Rp,
+        assertion: PasskeyAssertion,
+    ) -> Result<Reply<VerifiedResponse>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let mut loaded = match self.passkey_recipient(token).await? {
+            Ok(loaded) => loaded,
+            Err(e) => return Ok(Err(e)),
+        };
+        let (Some(client_data), Some(data), Some(signature), Some(challenge)) = (
+            from_base64url(&assertion.client_data_json),
+            from_base64url(&assertion.authenticator_data),
+            from_base64url(&assertion.signature),
+            from_base64url(&assertion.challenge),
+        ) else {
+            return Ok(Err(*not_base64url()));
+        };
+        let now = now_ms();
+        let devices = &mut loaded.progress.devices;
+        let taken = devices.take_challenge(&assertion.challenge, &Purpose::Assert, now);
+        let Some(device) = devices.by_credential(&assertion.credential_id).cloned() else {
+            self.save(loaded, Vec::new()).await?;
+            return Ok(Err(*refused(Refusal::UnknownCredential)));
+        };
+        let passkey = device.passkey.as_ref().expect("found by its passkey");
+        let known = Known {
+            public_key: &passkey.public_key,
+            sign_count: passkey.sign_count,
+        };
+        if let Err(refusal) = taken {
+            self.save(loaded, Vec::new()).await?;
+            return Ok(Err(*refused(refusal)));
+        }
+        let checked = webauthn::check_assertion(
+            rp.party(),
+            &challenge,
+            known,
+            &client_data,
+            &data,
+            &signature,
+        );
+        let signed = match checked {
+            Ok(signed) => signed,
+            Err(why) => {
+                let events = match why {
+                    Problem::CounterWentBack => {
+                        vec![AuditKind::PasskeyCloneSuspected { device: device.id }]
+                    }
+                    _ => Vec::new(),
+                };
+                self.save(loaded, events).await?;
+                return Ok(Err(*problem(why)));
+            }
+        };
+        // The challenge is spent before WebCrypto is awaited: no second answer can use it.
+        self.save(loaded, Vec::new()).await?;
+        let holds =
+            crypto::signature_holds(&passkey.public_key, &signed.message, &signed.signature)
+                .await?;
+        if !holds {
+            return Ok(Err(*fail(
+                ErrorCode::PasskeyRefused,
+                "That passkey's signature does not hold.",
+            )));
+        }
+        // Other events ran while WebCrypto answered (a cancellation, a revocation): the present.
+        let mut loaded = match self.passkey_recipient(token).await? {
+            Ok(loaded) => loaded,
+            Err(e) => return Ok(Err(e)),
+        };
+        let devices = &mut loaded.progress.devices;
+        let Ok(device) = devices.signed_in(
+            &assertion.credential_id,
+            signed.sign_count,
+            browser.cookie,
+            now,
+        ) else {
+            return Ok(Err(*refused(Refusal::UnknownCredential)));
+        };
+        let mut response = self.grant(&loaded.record, AMR)?;
+        response.signature_name = loaded.progress.signature_name.clone();
+        self.save(loaded, vec![AuditKind::PasskeySignedIn { device }])
+            .await?;
+        Ok(Ok(response))
+    }
+
+    /// The WebAuthn user handle: names the recipient's object to the authenticator, nobody else
+    /// (a digest of its id, which is random).
+    fn user_handle(&self) -> String {
+        base64url(&Sha256::digest(self.id().as_bytes())[..16])
+    }
+}
+
+/// The device of `presented` (its verification cookie), if the recipient verified there.
+fn verified_device(loaded: &Loaded, presented: &[String]) -> Option<String> {
+    let device = loaded.progress.devices.by_cookie(presented)?;
+    Some(device.id.clone())
+}
+
+fn not_verified_here() -> Failure {
+    fail(
+        ErrorCode::Conflict,
+        "This browser is not verified for this link: verify here first.",
+    )
+}
+
+fn not_base64url() -> Failure {
+    fail(
+        ErrorCode::InvalidRequest,
+        "challenge, client_data_json, attestation_object, authenticator_data and signature are \
+         base64url",
+    )
+}
+
+fn refused(refusal: Refusal) -> Failure {
+    fail(
+        ErrorCode::PasskeyRefused,
+        match refusal {
+            Refusal::Challenge => "That passkey answer is for no open request: please try again.",
+            Refusal::UnknownCredential => "That passkey is not registered for this link.",
+            Refusal::AlreadyRegistered => "This browser has a passkey for this link already.",
+            Refusal::UnknownDevice => "This browser is not verified for this link.",
+        },
+    )
+}
+
+fn problem(problem: Problem) -> Failure {
+    fail(
+        ErrorCode::PasskeyRefused,
+        match problem {
+            Problem::CounterWentBack => {
+                "That passkey's counter went back: it may have been copied. It was refused."
+            }
+            Problem::UserNotVerified => {
+                "The passkey must check it is you (a PIN, a fingerprint or a face)."
+            }
+            Problem::UnsupportedKey => "That kind of passkey is not supported: ES256 or RS256.",
+            _ => "That passkey answer does not hold for this site and request.",
+        },
+    )
+}
