@@ -162,6 +162,12 @@ pub enum AuditKind {
     PasskeyCloneSuspected {
         device: String,
     },
+    /// Devices were revoked (their cookies and passkeys open nothing any more): by the signer
+    /// from another of their devices (or the same), or through the admin API.
+    DevicesRevoked {
+        devices: Vec<String>,
+        by: Revoker,
+    },
     /// A wrong entry that counted.
     VerificationFailed {
         method: Method,
@@ -232,6 +238,15 @@ pub enum AuditKind {
     WebhookResent {
         event: String,
     },
+}
+
+/// Who revoked a device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Revoker {
+    Signer,
+    Admin,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

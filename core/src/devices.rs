@@ -2,7 +2,9 @@
 //! of its verification cookie and, once the signer registers one, by a passkey that re-verifies
 //! it alone ([`crate::webauthn`]). Passkey ceremonies run on challenges this book issues: each is
 //! random (passed in), bound to the recipient (it lives in their book), to its purpose and, for a
-//! registration, to the device registering; it works once and for [`CHALLENGE_MS`].
+//! registration, to the device registering; it works once and for [`CHALLENGE_MS`]. A passkey
+//! stays with the device that registered it; a synced passkey signing in on another browser
+//! verifies that browser as a device of its own.
 //!
 //! Nothing here is secret: cookie digests, public keys, counters. Time and randomness are passed
 //! in.
@@ -144,6 +146,26 @@ impl DeviceBook {
         &self.devices
     }
 
+    /// The devices as lists show them, newest use first; `current` marks the asking browser's.
+    pub fn views(&self, current: Option<&str>) -> crate::wire::Devices {
+        let mut devices: Vec<_> = self
+            .devices
+            .iter()
+            .map(|d| crate::wire::DeviceView {
+                id: d.id.clone(),
+                browser: d.label.browser.clone(),
+                platform: d.label.platform.clone(),
+                place: d.label.place.clone(),
+                first_used: d.first_used,
+                last_used: d.last_used,
+                passkey: d.passkey.is_some(),
+                current: current == Some(d.id.as_str()),
+            })
+            .collect();
+        devices.sort_by_key(|d| std::cmp::Reverse(d.last_used));
+        crate::wire::Devices { devices }
+    }
+
     /// The device whose verification cookie is among `presented` (digests).
     pub fn by_cookie(&self, presented: &[String]) -> Option<&Device> {
         self.devices.iter().find(|d| {
@@ -212,10 +234,13 @@ impl DeviceBook {
         Some(device)
     }
 
-    /// Revokes every device: how many there were.
-    pub fn revoke_all(&mut self) -> usize {
+    /// Revokes every device: their ids.
+    pub fn revoke_all(&mut self) -> Vec<String> {
         self.challenges.clear();
-        std::mem::take(&mut self.devices).len()
+        std::mem::take(&mut self.devices)
+            .into_iter()
+            .map(|d| d.id)
+            .collect()
     }
 
     /// Keeps a challenge (`value`, base64url of fresh random bytes) for `purpose`.
@@ -283,32 +308,26 @@ impl DeviceBook {
         self.devices.iter().filter_map(|d| d.passkey.as_ref())
     }
 
-    /// The passkey `credential_id` signed in (its signature verified): its counter kept, and the
-    /// browser's new cookie bound to its device. The device's id.
+    /// The passkey `credential_id` signed in (its signature verified) in the browser `seen`: the
+    /// passkey's counter kept, and the browser verified as the device it already is (a cookie it
+    /// presented) or as a new one (`id`): a synced passkey may sign in on another device. The
+    /// browser's device id.
     pub fn signed_in(
         &mut self,
         credential_id: &str,
         sign_count: u32,
-        cookie: String,
+        id: String,
+        seen: Seen,
         now: u64,
     ) -> Result<String, Refusal> {
-        let id = self
+        let holder = self
             .by_credential(credential_id)
             .ok_or(Refusal::UnknownCredential)?
             .id
             .clone();
-        // The cookie may have belonged to another device entry: it is this one's now.
-        for other in self.devices.iter_mut().filter(|d| d.id != id) {
-            if other.cookie.as_deref() == Some(cookie.as_str()) {
-                other.cookie = None;
-            }
-        }
-        let device = self.device_mut(&id).expect("found above");
+        let device = self.device_mut(&holder).expect("found above");
         device.passkey.as_mut().expect("found above").sign_count = sign_count;
-        device.cookie = Some(cookie);
-        device.last_used = now;
-        device.amr = "hwk".into();
-        Ok(id)
+        Ok(self.verified(id, seen, "hwk", now))
     }
 
     fn device_mut(&mut self, id: &str) -> Option<&mut Device> {
@@ -432,16 +451,28 @@ mod tests {
             Err(Refusal::AlreadyRegistered),
             "another device's passkey"
         );
-        // The cookie gone (a cleared browser): the passkey alone brings the device back.
-        let signed_in = book.signed_in("k1", 3, "cookie-3".into(), MINUTE).unwrap();
-        assert_eq!(signed_in, desk);
-        let device = book.by_cookie(&["cookie-3".into()]).unwrap();
-        assert_eq!(device.id, desk);
+        // On the same browser (its cookie presented): the same device, its counter kept.
+        let same = book
+            .signed_in(
+                "k1",
+                3,
+                "d3".into(),
+                seen("cookie-1b", &["cookie-1"]),
+                MINUTE,
+            )
+            .unwrap();
+        assert_eq!(same, desk);
+        let device = book.by_cookie(&["cookie-1b".into()]).unwrap();
         assert_eq!(device.passkey.as_ref().unwrap().sign_count, 3);
         assert_eq!(device.amr, "hwk");
-        assert!(book.by_cookie(&["cookie-1".into()]).is_none());
+        // A browser without a cookie (a synced passkey elsewhere): a device of its own.
+        let elsewhere = book
+            .signed_in("k1", 4, "d4".into(), seen("cookie-4", &[]), MINUTE)
+            .unwrap();
+        assert_eq!(elsewhere, "d4");
+        assert_eq!(book.by_cookie(&["cookie-1b".into()]).unwrap().id, desk);
         assert_eq!(
-            book.signed_in("k9", 1, "c".into(), MINUTE),
+            book.signed_in("k9", 1, "d5".into(), seen("c", &[]), MINUTE),
             Err(Refusal::UnknownCredential)
         );
         book.revoke(&desk);

@@ -373,6 +373,40 @@ pub struct PasskeyAssertion {
     pub signature: String,
 }
 
+/// A device where a recipient's verification is active, as lists show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DeviceView {
+    pub id: String,
+    pub browser: String,
+    pub platform: String,
+    /// City and country, when the runtime knew them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    pub first_used: u64,
+    pub last_used: u64,
+    /// It holds a passkey (else only its verification cookie).
+    pub passkey: bool,
+    /// The device asking (the signer's list only).
+    #[serde(default)]
+    pub current: bool,
+}
+
+/// A recipient's devices (`GET /api/v1/recipient/devices`, and the admin API's).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Devices {
+    pub devices: Vec<DeviceView>,
+}
+
+/// What a revocation removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DevicesRevoked {
+    pub revoked: u32,
+}
+
 /// One knowledge question, as the provider asked it. The answer key never leaves the provider.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

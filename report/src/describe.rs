@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use signgate_core::audit::{AuditEvent, AuditKind, CancelReason, RefusalReason};
+use signgate_core::audit::{AuditEvent, AuditKind, CancelReason, RefusalReason, Revoker};
 use signgate_core::id_check::report::Erasure;
 use signgate_core::login::LoginFailure;
 use signgate_core::otp::Channel;
@@ -295,6 +295,15 @@ fn describe(kind: &AuditKind) -> (String, Option<String>) {
         AuditKind::PasskeyCloneSuspected { device } => format!(
             "Device {device}'s passkey refused: its signature counter went back (a cloned \
              authenticator?)"
+        ),
+        AuditKind::DevicesRevoked { devices, by } => format!(
+            "Device{} {} revoked {}",
+            if devices.len() == 1 { "" } else { "s" },
+            devices.join(", "),
+            match by {
+                Revoker::Signer => "by the signer",
+                Revoker::Admin => "through the admin API",
+            }
         ),
         AuditKind::VerificationFailed {
             method: m,

@@ -188,6 +188,15 @@ export class Admin {
       by ? { recipient, by } : { recipient });
   }
 
+  /// A recipient's devices, and revoking one (`device`) or all: `{ status, body }`.
+  devices(agreementId, recipientId) {
+    return this.send('GET', `/agreements/${agreementId}/recipients/${recipientId}/devices`);
+  }
+
+  revokeDevices(agreementId, recipientId, device) {
+    return this.send('DELETE', `/agreements/${agreementId}/recipients/${recipientId}/devices${device ? `/${device}` : ''}`);
+  }
+
   /// A recipient's Signer Identity Reports (government ID): `{ status, body }`.
   identityReports(agreementId, recipientId) {
     return this.send('GET', `/agreements/${agreementId}/recipients/${recipientId}/identity-reports`);
@@ -332,6 +341,9 @@ export function recipientApi(origin, token, { ip = randomIp() } = {}) {
       headers: { ...base(), 'content-type': 'application/json' },
       body: JSON.stringify(body),
     }),
+    /// The signer's devices, from one of them; revoking one.
+    devices: () => fetch(`${origin}/api/v1/recipient/devices`, { headers: base() }),
+    revokeDevice: (id) => fetch(`${origin}/api/v1/recipient/devices/${id}`, { method: 'DELETE', headers: base() }),
     passkeyRequest: () => fetch(`${origin}/api/v1/recipient/passkey/options`, { method: 'POST', headers: base() }),
     passkeySignIn: (body) => fetch(`${origin}/api/v1/recipient/passkey`, {
       method: 'POST',

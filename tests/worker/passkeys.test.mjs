@@ -1,7 +1,8 @@
-// Passkeys under workerd, with a WebAuthn authenticator in Node (tests/support/authenticator.mjs)
-// answering the worker's options as a browser would: a verified browser registers one; the
-// passkey alone verifies its device again in a browser without the cookie; replayed, foreign,
-// tampered and cloned answers are refused; the signatures are checked for ES256 and RS256.
+// Passkeys and devices under workerd, with a WebAuthn authenticator in Node
+// (tests/support/authenticator.mjs) answering the worker's options as a browser would: a verified
+// browser registers one; the passkey alone verifies a browser without the cookie; replayed,
+// foreign, tampered and cloned answers are refused; the signatures are checked for ES256 and
+// RS256; the devices are listed and revoked by the signer and through the admin API.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SoftAuthenticator } from '../support/authenticator.mjs';
@@ -76,7 +77,8 @@ describe('passkeys under workerd', () => {
 
     const events = await admin.audit(agreementId);
     assert.deepEqual(ofType(events, 'passkey_registered').map((e) => e.device), [device]);
-    assert.deepEqual(ofType(events, 'passkey_signed_in').map((e) => e.device), [device]);
+    const [signedIn] = ofType(events, 'passkey_signed_in');
+    assert.notEqual(signedIn.device, device, 'the browser it signed in is a device of its own');
   });
 
   test('only a verified browser may register one, once per device', async () => {
@@ -162,5 +164,42 @@ describe('passkeys under workerd', () => {
     await refused(await api.passkeyRequest(), 409, 'conflict');
     await refused(await desk.passkeyRegister({ challenge: 'x' }), 400, 'invalid_request');
     await refused(await desk.passkeySignIn({ nonsense: true }), 400, 'invalid_request');
+  });
+
+  test('the signer lists their devices from one of them and revokes one; the admin API lists and revokes them all', async () => {
+    const { desk, token, agreementId, recipientId } = await verified();
+    const authenticator = new SoftAuthenticator();
+    const { device_id: deskId } = await register(desk, authenticator);
+    // A second browser, verified by the (synced) passkey: a device of its own.
+    const phone = recipientApi(stack.origin, token);
+    await json(await signIn(phone, authenticator), 200);
+
+    const seen = await json(await desk.devices(), 200);
+    assert.equal(seen.devices.length, 2);
+    const mine = seen.devices.find((d) => d.current);
+    assert.equal(mine.id, deskId);
+    assert.equal(mine.passkey, true);
+    const phoneId = seen.devices.find((d) => !d.current).id;
+    assert.equal((await json(await phone.devices(), 200)).devices.find((d) => d.current).id, phoneId);
+    await refused(await recipientApi(stack.origin, token).devices(), 409, 'conflict');
+
+    // The phone is lost: revoked from the desk, it gets no fresh grant.
+    assert.deepEqual(await json(await desk.revokeDevice(phoneId), 200), { revoked: 1 });
+    await refused(await phone.freshGrant(), 409, 'conflict');
+    await refused(await phone.devices(), 409, 'conflict');
+    await refused(await desk.revokeDevice(phoneId), 404, 'not_found');
+    await json(await desk.freshGrant(), 200);
+
+    const listed = await admin.devices(agreementId, recipientId);
+    assert.deepEqual(listed.body.devices.map((d) => [d.id, d.current]), [[deskId, false]]);
+    assert.equal((await admin.revokeDevices(agreementId, recipientId, 'nope')).status, 404);
+    assert.deepEqual((await admin.revokeDevices(agreementId, recipientId)).body, { revoked: 1 });
+    await refused(await desk.freshGrant(), 409, 'conflict');
+    await refused(await desk.passkeyRequest(), 409, 'conflict', 'its passkey went with it');
+    const other = await verified();
+    assert.equal((await admin.devices(other.agreementId, recipientId)).status, 404, 'another agreement\'s recipient');
+
+    const revoked = ofType(await admin.audit(agreementId), 'devices_revoked');
+    assert.deepEqual(revoked.map((e) => [e.devices, e.by]), [[[phoneId], 'signer'], [[deskId], 'admin']]);
   });
 });

@@ -13,11 +13,11 @@ use signgate_core::kba::Subject;
 use signgate_core::policy::Account;
 use signgate_core::wire::{
     AgreementStatus, ApiError, AuditTrail, ChangeMethod, CodeAttempt, CodeSent, CreateAgreement,
-    CreatePreview, CreatedAgreement, CreatedRecipient, IdHandoffRequest, IdHandoffSent, IdStatus,
-    KbaAnswered, KbaAnswers, KbaRound, LoginStarted, PasskeyAssertion, PasskeyCreation,
-    PasskeyRegistered, PasskeyRegistration, PasskeyRequest, PasswordAttempt, PreviewCreated,
-    RecipientStatus, RecipientView, ReplaceRecipient, SendCode, StartLogin, VerificationsReset,
-    VerifiedResponse, WebhookDeliveries, WebhookDelivery,
+    CreatePreview, CreatedAgreement, CreatedRecipient, Devices, DevicesRevoked, IdHandoffRequest,
+    IdHandoffSent, IdStatus, KbaAnswered, KbaAnswers, KbaRound, LoginStarted, PasskeyAssertion,
+    PasskeyCreation, PasskeyRegistered, PasskeyRegistration, PasskeyRequest, PasswordAttempt,
+    PreviewCreated, RecipientStatus, RecipientView, ReplaceRecipient, SendCode, StartLogin,
+    VerificationsReset, VerifiedResponse, WebhookDeliveries, WebhookDelivery,
 };
 
 use crate::{Result, root};
@@ -81,6 +81,7 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
         "The webhook event's id.",
         json!({ "type": "string" }),
     );
+    let device_id = path_param("device", "The device's id.", json!({ "type": "string" }));
     let shot = path_param(
         "shot",
         "document_front, document_back, face or face_turned.",
@@ -179,6 +180,26 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             None,
             200,
             Body::Json(g.subschema_for::<VerifiedResponse>()),
+        ),
+        op(
+            "get",
+            "/api/v1/recipient/devices",
+            "signerDevices",
+            "The signer's devices, asked from one of them (its verification cookie).",
+            Auth::Link,
+            None,
+            200,
+            Body::Json(g.subschema_for::<Devices>()),
+        ),
+        op(
+            "delete",
+            "/api/v1/recipient/devices/{device}",
+            "signerRevokeDevice",
+            "Revoke one of the signer's devices, from one of them.",
+            Auth::Link,
+            None,
+            200,
+            Body::Json(g.subschema_for::<DevicesRevoked>()),
         ),
         op(
             "post",
@@ -599,6 +620,36 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
         ),
         op(
             "get",
+            "/admin/v1/agreements/{id}/recipients/{recipient}/devices",
+            "recipientDevices",
+            "Where a recipient's verification is active.",
+            Auth::Admin,
+            None,
+            200,
+            Body::Json(g.subschema_for::<Devices>()),
+        ),
+        op(
+            "delete",
+            "/admin/v1/agreements/{id}/recipients/{recipient}/devices",
+            "revokeAllDevices",
+            "Revoke all of a recipient's devices (audited).",
+            Auth::Admin,
+            None,
+            200,
+            Body::Json(g.subschema_for::<DevicesRevoked>()),
+        ),
+        op(
+            "delete",
+            "/admin/v1/agreements/{id}/recipients/{recipient}/devices/{device}",
+            "revokeDevice",
+            "Revoke one of a recipient's devices (audited).",
+            Auth::Admin,
+            None,
+            200,
+            Body::Json(g.subschema_for::<DevicesRevoked>()),
+        ),
+        op(
+            "get",
             "/admin/v1/agreements/{id}/recipients/{recipient}/identity-reports",
             "identityReports",
             "A recipient's Signer Identity Reports (government ID), when the account keeps them.",
@@ -662,6 +713,14 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
                 path_param("report", "The report's id.", json!({ "type": "string" })),
                 shot.clone(),
             ],
+            "/admin/v1/agreements/{id}/recipients/{recipient}/devices/{device}" => {
+                vec![
+                    agreement_id.clone(),
+                    recipient_id.clone(),
+                    device_id.clone(),
+                ]
+            }
+            "/api/v1/recipient/devices/{device}" => vec![device_id.clone()],
             path if path.contains("{recipient}") => {
                 vec![agreement_id.clone(), recipient_id.clone()]
             }
@@ -854,7 +913,7 @@ mod tests {
                 assert!(operation["responses"]["5XX"].is_object());
             }
         }
-        assert_eq!(ids.len(), 53);
+        assert_eq!(ids.len(), 58);
         // Every $ref points at a schema that is there.
         let text = document.to_string();
         for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {

@@ -3,6 +3,7 @@
 mod admin;
 mod code;
 mod dev_outbox;
+mod devices;
 mod grant;
 mod health;
 mod id_check;
@@ -75,6 +76,13 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
         }
         ["api", "v1", "recipient", "grant"] if method == Method::Post => {
             grant::post(req, env).await
+        }
+        ["api", "v1", "recipient", "devices"] if method == Method::Get => {
+            devices::list(req, env).await
+        }
+        ["api", "v1", "recipient", "devices", device] if method == Method::Delete => {
+            let device = device.to_string();
+            devices::revoke(req, env, &device).await
         }
         ["api", "v1", "recipient", "passkey", "register", "options"] if method == Method::Post => {
             passkey::creation(req, env).await

@@ -39,6 +39,7 @@ use signgate_core::wire::{
 };
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
+mod devices;
 mod fresh_grant;
 mod id_check;
 mod kba;
@@ -48,6 +49,7 @@ mod passkeys;
 mod preview;
 mod sender_changes;
 
+pub use devices::Revocation;
 pub use id_check::Handoff;
 pub use login::{LoginPlan, StartLogin};
 pub use passkeys::Rp;
@@ -438,6 +440,14 @@ pub enum RecipientCall {
         rp: Rp,
         assertion: PasskeyAssertion,
     },
+    /// The signer's devices, asked from one of them (`presented`: its cookies' digests).
+    Devices {
+        token: String,
+        presented: Vec<String>,
+    },
+    /// The recipient's devices (admin API).
+    AdminDevices,
+    RevokeDevices(Revocation),
     /// The Signer Identity Reports kept (admin API).
     IdReports,
     /// Erase them all now (admin API).
@@ -503,6 +513,9 @@ impl std::fmt::Debug for RecipientCall {
             Self::PasskeyRegister { .. } => "PasskeyRegister",
             Self::PasskeyRequest { .. } => "PasskeyRequest",
             Self::PasskeySignIn { .. } => "PasskeySignIn",
+            Self::Devices { .. } => "Devices",
+            Self::AdminDevices => "AdminDevices",
+            Self::RevokeDevices(_) => "RevokeDevices",
             Self::IdReports => "IdReports",
             Self::EraseIdReports => "EraseIdReports",
             Self::IdFinish { .. } => "IdFinish",
@@ -659,6 +672,13 @@ impl DurableObject for RecipientObject {
                 rp,
                 assertion,
             } => reply(&self.passkey_sign_in(&token, browser, rp, assertion).await?),
+            RecipientCall::Devices { token, presented } => {
+                reply(&self.signer_devices(&token, &presented).await?)
+            }
+            RecipientCall::AdminDevices => reply(&self.admin_devices().await?),
+            RecipientCall::RevokeDevices(revocation) => {
+                reply(&self.revoke_devices(revocation).await?)
+            }
             RecipientCall::IdReports => reply(&self.id_reports().await?),
             RecipientCall::EraseIdReports => reply(&self.erase_id_reports().await?),
             RecipientCall::IdFinish { token, device } => {

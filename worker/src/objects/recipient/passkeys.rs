@@ -256,13 +256,17 @@ impl RecipientObject {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
+        let id = crypto::random_id()?;
         let devices = &mut loaded.progress.devices;
-        let Ok(device) = devices.signed_in(
+        let signed_in = devices.signed_in(
             &assertion.credential_id,
             signed.sign_count,
-            browser.cookie,
+            id,
+            browser,
             now,
-        ) else {
+        );
+        let Ok(device) = signed_in else {
+            // Revoked while WebCrypto answered.
             return Ok(Err(*refused(Refusal::UnknownCredential)));
         };
         let mut response = self.grant(&loaded.record, AMR)?;

@@ -11,14 +11,13 @@
 use signgate_core::id_check::Shot;
 use signgate_core::id_check::report::{IdentityReports, KeptReport, ReportsErased};
 use signgate_core::wire::ErrorCode;
-use worker::{Env, Response, Result, Stub};
+use worker::{Env, Response, Result};
 
-use super::agreements::agreement_with;
-use crate::config::RECIPIENTS_BINDING;
+use super::devices::recipient;
 use crate::http::{self, Failure, fail, respond};
 use crate::id_check::reports;
+use crate::objects::call;
 use crate::objects::recipient::RecipientCall;
-use crate::objects::{call, stub};
 
 pub async fn list(env: &Env, agreement_id: &str, recipient_id: &str) -> Result<Response> {
     respond(listed(env, agreement_id, recipient_id).await?)
@@ -101,20 +100,6 @@ async fn kept(
         call::<_, Vec<KeptReport>>(&recipient, &RecipientCall::IdReports)
             .await?
             .map_err(Box::new),
-    )
-}
-
-/// The recipient `recipient_id` of the agreement: one of another agreement is not found here.
-async fn recipient(
-    env: &Env,
-    agreement_id: &str,
-    recipient_id: &str,
-) -> Result<std::result::Result<Stub, Failure>> {
-    Ok(
-        match agreement_with(env, agreement_id, recipient_id).await? {
-            Ok(_) => Ok(stub(env, RECIPIENTS_BINDING, recipient_id)?),
-            Err(failure) => Err(failure),
-        },
     )
 }
 

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod agreements;
+mod devices;
 mod identity_reports;
 mod previews;
 mod recipients;
@@ -47,48 +48,9 @@ pub async fn dispatch(req: Request, env: &Env, path: &[&str]) -> Result<Response
         (Method::Post, ["v1", "agreements", id, "webhooks", event, "resend"]) => {
             webhooks::resend(env, id, event).await
         }
-        (Method::Put, ["v1", "agreements", id, "recipients", recipient, "method"]) => {
-            recipients::change_method(req, env, id, recipient).await
+        (_, ["v1", "agreements", id, "recipients", recipient, rest @ ..]) => {
+            recipient_routes(req, env, id, recipient, rest).await
         }
-        (Method::Post, ["v1", "agreements", id, "recipients", recipient, "replace"]) => {
-            recipients::replace(req, env, id, recipient).await
-        }
-        (
-            Method::Get,
-            [
-                "v1",
-                "agreements",
-                id,
-                "recipients",
-                recipient,
-                "identity-reports",
-            ],
-        ) => identity_reports::list(env, id, recipient).await,
-        (
-            Method::Delete,
-            [
-                "v1",
-                "agreements",
-                id,
-                "recipients",
-                recipient,
-                "identity-reports",
-            ],
-        ) => identity_reports::erase(env, id, recipient).await,
-        (
-            Method::Get,
-            [
-                "v1",
-                "agreements",
-                id,
-                "recipients",
-                recipient,
-                "identity-reports",
-                report,
-                "photos",
-                shot,
-            ],
-        ) => identity_reports::photo(env, id, recipient, report, shot).await,
         (
             _,
             ["v1", "accounts", _]
@@ -101,26 +63,43 @@ pub async fn dispatch(req: Request, env: &Env, path: &[&str]) -> Result<Response
                 _,
                 "audit" | "report" | "report.pdf" | "webhooks",
             ]
-            | ["v1", "agreements", _, "webhooks", _, "resend"]
-            | [
-                "v1",
-                "agreements",
-                _,
-                "recipients",
-                _,
-                "method" | "replace" | "identity-reports",
-            ]
-            | [
-                "v1",
-                "agreements",
-                _,
-                "recipients",
-                _,
-                "identity-reports",
-                _,
-                "photos",
-                _,
-            ],
+            | ["v1", "agreements", _, "webhooks", _, "resend"],
+        ) => http::error_response(&fail(
+            ErrorCode::MethodNotAllowed,
+            format!("{method} is not allowed here."),
+        )),
+        _ => http::error_response(&fail(ErrorCode::NotFound, "There is nothing here.")),
+    }
+}
+
+/// `/admin/v1/agreements/{id}/recipients/{recipient}/…`: the sender's changes, the devices, the
+/// identity reports.
+async fn recipient_routes(
+    req: Request,
+    env: &Env,
+    id: &str,
+    recipient: &str,
+    path: &[&str],
+) -> Result<Response> {
+    let method = req.method();
+    match (method.clone(), path) {
+        (Method::Put, ["method"]) => recipients::change_method(req, env, id, recipient).await,
+        (Method::Post, ["replace"]) => recipients::replace(req, env, id, recipient).await,
+        (Method::Get, ["devices"]) => devices::list(env, id, recipient).await,
+        (Method::Delete, ["devices"]) => devices::revoke(env, id, recipient, None).await,
+        (Method::Delete, ["devices", device]) => {
+            devices::revoke(env, id, recipient, Some(device)).await
+        }
+        (Method::Get, ["identity-reports"]) => identity_reports::list(env, id, recipient).await,
+        (Method::Delete, ["identity-reports"]) => identity_reports::erase(env, id, recipient).await,
+        (Method::Get, ["identity-reports", report, "photos", shot]) => {
+            identity_reports::photo(env, id, recipient, report, shot).await
+        }
+        (
+            _,
+            ["method" | "replace" | "devices" | "identity-reports"]
+            | ["devices", _]
+            | ["identity-reports", _, "photos", _],
         ) => http::error_response(&fail(
             ErrorCode::MethodNotAllowed,
             format!("{method} is not allowed here."),
