@@ -883,6 +883,16 @@ pub enum IdStage {
     Cancelled,
 }
 
+/// The signing link's browser collects a passed ID check's grant
+/// (`POST /api/v1/recipient/id/finish`): with the capture token it was given when it began the
+/// check, so only a browser that took part in it may.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IdFinish {
+    pub capture_token: String,
+}
+
 /// `POST /api/v1/id/handoff`: a new hand-off link, sent to a phone by SMS (without `phone`, to the
 /// number the sender gave) or, with `sms: false`, only answered, for the QR code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -352,7 +352,11 @@ export function recipientApi(origin, token, { ip = randomIp() } = {}) {
     }),
     /// Government ID: begin (or join) a session; collect the grant of a passed check.
     idStart: () => fetch(`${origin}/api/v1/recipient/id/start`, { method: 'POST', headers: base() }),
-    idFinish: () => fetch(`${origin}/api/v1/recipient/id/finish`, { method: 'POST', headers: base() }),
+    idFinish: (captureToken) => fetch(`${origin}/api/v1/recipient/id/finish`, {
+      method: 'POST',
+      headers: { ...base(), 'content-type': 'application/json' },
+      body: JSON.stringify({ capture_token: captureToken }),
+    }),
     /// KBA: the signer's data (`subject`), then a round's answers (`{ round, answers }`).
     kbaStart: (subject) => fetch(`${origin}/api/v1/recipient/kba/start`, {
       method: 'POST',
@@ -376,6 +380,7 @@ export function recipientApi(origin, token, { ip = randomIp() } = {}) {
 export function captureApi(origin, captureToken, { ip = randomIp() } = {}) {
   const headers = (extra = {}) => ({ authorization: `Bearer ${captureToken}`, 'cf-connecting-ip': ip, ...extra });
   return {
+    token: captureToken,
     handoff: (body = {}) => fetch(`${origin}/api/v1/id/handoff`, {
       method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify(body),
     }),

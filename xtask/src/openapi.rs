@@ -13,11 +13,11 @@ use signgate_core::kba::Subject;
 use signgate_core::policy::Account;
 use signgate_core::wire::{
     AgreementStatus, ApiError, AuditTrail, ChangeMethod, CodeAttempt, CodeSent, CreateAgreement,
-    CreatePreview, CreatedAgreement, CreatedRecipient, Devices, DevicesRevoked, IdHandoffRequest,
-    IdHandoffSent, IdStatus, KbaAnswered, KbaAnswers, KbaRound, LoginStarted, PasskeyAssertion,
-    PasskeyCreation, PasskeyRegistered, PasskeyRegistration, PasskeyRequest, PasswordAttempt,
-    PreviewCreated, RecipientStatus, RecipientView, ReplaceRecipient, SendCode, StartLogin,
-    VerificationsReset, VerifiedResponse, WebhookDeliveries, WebhookDelivery,
+    CreatePreview, CreatedAgreement, CreatedRecipient, Devices, DevicesRevoked, IdFinish,
+    IdHandoffRequest, IdHandoffSent, IdStatus, KbaAnswered, KbaAnswers, KbaRound, LoginStarted,
+    PasskeyAssertion, PasskeyCreation, PasskeyRegistered, PasskeyRegistration, PasskeyRequest,
+    PasswordAttempt, PreviewCreated, RecipientStatus, RecipientView, ReplaceRecipient, SendCode,
+    StartLogin, VerificationsReset, VerifiedResponse, WebhookDeliveries, WebhookDelivery,
 };
 
 use crate::{Result, root};
@@ -279,7 +279,7 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             "finishIdCheck",
             "Collect the grant of a passed ID check, with the name on the document.",
             Auth::Link,
-            None,
+            Some(g.subschema_for::<IdFinish>()),
             200,
             Body::Json(g.subschema_for::<VerifiedResponse>()),
         ),

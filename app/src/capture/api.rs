@@ -5,7 +5,7 @@
 use gloo_net::http::Request;
 use signgate_core::id_check::{Document, Shot};
 use signgate_core::outgoing::Language;
-use signgate_core::wire::{IdHandoffRequest, IdHandoffSent, IdStatus, VerifiedResponse};
+use signgate_core::wire::{IdFinish, IdHandoffRequest, IdHandoffSent, IdStatus, VerifiedResponse};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{Blob, ProgressEvent, RequestCache, XmlHttpRequest};
@@ -29,8 +29,13 @@ pub async fn start(link: &str) -> Result<IdStatus, Failure> {
     post(&path(link, "start"), link, None).await
 }
 
-pub async fn finish(link: &str) -> Result<VerifiedResponse, Failure> {
-    post(&path(link, "finish"), link, None).await
+/// Collects a passed check's grant, with the capture token the check began with.
+pub async fn finish(link: &str, capture: &str) -> Result<VerifiedResponse, Failure> {
+    let body = serde_json::to_string(&IdFinish {
+        capture_token: capture.to_owned(),
+    })
+    .map_err(|_| Failure::Unreachable)?;
+    post(&path(link, "finish"), link, Some(body)).await
 }
 
 /// The phone opens the hand-off link's token: its own capture token comes back.

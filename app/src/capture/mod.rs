@@ -133,8 +133,9 @@ impl Ctx {
             self.stage.set(Stage::Passed(None));
             return;
         };
+        let capture = self.capture.get_value();
         spawn_local(async move {
-            match api::finish(&link).await {
+            match api::finish(&link, &capture).await {
                 Ok(verified) => self.stage.set(Stage::Passed(Some(verified))),
                 Err(failure) => self.failed(failure),
             }

@@ -4,7 +4,8 @@
 //! link, so a phone holds no more than the photos of one session.
 //!
 //! - `POST /api/v1/recipient/id/start` (signing link) → the session, with a capture credential
-//! - `POST /api/v1/recipient/id/finish` (signing link) → the grant of a passed check
+//! - `POST /api/v1/recipient/id/finish` (signing link, `{capture_token}` of a browser that took
+//!   part in the check) → the grant of a passed check
 //! - `POST /api/v1/id/handoff` → a hand-off link (`/id/#h=<token>`), by SMS and for the QR code
 //! - `POST /api/v1/id/handoff/open` (hand-off link) → the session, with the phone's credential
 //! - `PUT /api/v1/id/photos/{document}/{shot}?live=…` (a JPEG) → the session
@@ -16,7 +17,9 @@
 
 use signgate_core::id_check::{Document, Photo, Shot};
 use signgate_core::token::LinkToken;
-use signgate_core::wire::{ErrorCode, IdHandoffRequest, IdHandoffSent, IdStatus, VerifiedResponse};
+use signgate_core::wire::{
+    ErrorCode, IdFinish, IdHandoffRequest, IdHandoffSent, IdStatus, VerifiedResponse,
+};
 use worker::{Env, Request, Response, Result, Stub};
 
 use super::recipient_view::recipient_for;
@@ -42,15 +45,40 @@ pub async fn start(req: Request, env: &Env) -> Result<Response> {
     http::answer(begun.map(|status| with_credential(status, capture)))
 }
 
-pub async fn finish(req: Request, env: &Env) -> Result<Response> {
-    let Some((token, recipient)) = recipient_for(&req, env) else {
-        return http::error_response(&invalid_link());
+pub async fn finish(mut req: Request, env: &Env) -> Result<Response> {
+    respond(finished(&mut req, env).await?)
+}
+
+async fn finished(req: &mut Request, env: &Env) -> Result<Outcome> {
+    let Some((token, recipient)) = recipient_for(req, env) else {
+        return Ok(Err(invalid_link()));
     };
-    let (cookie, device) = device::new_verification(env, &req)?;
-    let finished =
-        call::<_, VerifiedResponse>(&recipient, &RecipientCall::IdFinish { token, device }).await?;
+    let body: IdFinish = match read_json(req, MAX_RECIPIENT_BODY).await {
+        Ok(body) => body,
+        Err(failure) => return Ok(Err(failure)),
+    };
+    // The capture token must be this recipient's, like the link.
+    let capturer = LinkToken::parse(&body.capture_token)
+        .filter(|capture| capture.recipient_id() == recipient_id(&token))
+        .map(|capture| capture.secret_digest());
+    let Some(capturer) = capturer else {
+        return Ok(Err(fail(
+            ErrorCode::InvalidRequest,
+            "capture_token: the one this browser was given when it began the check",
+        )));
+    };
+    let (cookie, device) = device::new_verification(env, req)?;
+    let finish = RecipientCall::IdFinish {
+        token,
+        capturer,
+        device,
+    };
+    let finished = call::<_, VerifiedResponse>(&recipient, &finish).await?;
     // Set on a 200 only, which here is always a grant.
-    device::with_verification(http::answer(finished)?, &cookie)
+    Ok(Ok(device::with_verification(
+        http::answer(finished)?,
+        &cookie,
+    )?))
 }
 
 pub async fn hand_off(mut req: Request, env: &Env) -> Result<Response> {

@@ -444,8 +444,13 @@ impl RecipientObject {
     }
 
     /// The signing link's browser collects the grant of a passed check, with the name on the
-    /// document for the signature field.
-    pub(super) async fn id_finish(&self, token: &str) -> Result<Reply<VerifiedResponse>> {
+    /// document for the signature field: a browser that took part in the check (`capturer`, its
+    /// capture credential's digest), not any holder of the link.
+    pub(super) async fn id_finish(
+        &self,
+        token: &str,
+        capturer: &str,
+    ) -> Result<Reply<VerifiedResponse>> {
         let _one_check_at_a_time = self.checking.lock().await;
         let (loaded, _) = match self.id_by_link(token).await? {
             Ok(ready) => ready,
@@ -457,6 +462,19 @@ impl RecipientObject {
                 "No passed check is waiting: take the photos first.",
             )));
         };
+        // The passed session is the last one that ended: no other can begin after a pass.
+        let took_part = loaded
+            .progress
+            .id_check
+            .previous
+            .as_ref()
+            .is_some_and(|session| session.may_capture(capturer));
+        if !took_part {
+            return Ok(Err(*fail(
+                ErrorCode::NoIdSession,
+                "This check was done in another browser: go on to the document there.",
+            )));
+        }
         self.verified_with(loaded, AMR, None, Some(found.name))
             .await
     }

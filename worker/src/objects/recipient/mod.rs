@@ -455,6 +455,8 @@ pub enum RecipientCall {
     /// The signing link's browser collects the grant of a passed check.
     IdFinish {
         token: String,
+        /// The digest of the capture credential the browser began the check with.
+        capturer: String,
         device: Seen,
     },
     /// A verified link asks for a new grant, from a browser presenting these verification
@@ -681,8 +683,12 @@ impl DurableObject for RecipientObject {
             }
             RecipientCall::IdReports => reply(&self.id_reports().await?),
             RecipientCall::EraseIdReports => reply(&self.erase_id_reports().await?),
-            RecipientCall::IdFinish { token, device } => {
-                let verdict = self.id_finish(&token).await?;
+            RecipientCall::IdFinish {
+                token,
+                capturer,
+                device,
+            } => {
+                let verdict = self.id_finish(&token, &capturer).await?;
                 reply(&self.bind_device(verdict, device).await?)
             }
             RecipientCall::FreshGrant { token, presented } => {
