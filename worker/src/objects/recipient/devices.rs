@@ -36,16 +36,7 @@ impl RecipientObject {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
-        match loaded.progress.devices.by_cookie(presented) {
-            Some(device) => {
-                let device = device.id.clone();
-                Ok(Ok((loaded, device)))
-            }
-            None => Ok(Err(*fail(
-                ErrorCode::Conflict,
-                "This browser is not one where you verified: verify here first.",
-            ))),
-        }
+        Ok(device_of(&loaded, presented).map(|device| (loaded, device)))
     }
 
     /// The signer's devices, from one of them.
@@ -106,6 +97,20 @@ impl RecipientObject {
         };
         self.save(loaded, events).await?;
         Ok(Ok(DevicesRevoked { revoked: count }))
+    }
+}
+
+/// The device of the browser that presents `presented` (its verification cookies' digests).
+pub(super) fn device_of(
+    loaded: &Loaded,
+    presented: &[String],
+) -> std::result::Result<String, signgate_core::wire::ApiError> {
+    match loaded.progress.devices.by_cookie(presented) {
+        Some(device) => Ok(device.id.clone()),
+        None => Err(*fail(
+            ErrorCode::Conflict,
+            "This browser is not one where you verified: verify here first.",
+        )),
     }
 }
 

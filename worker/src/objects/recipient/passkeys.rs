@@ -16,6 +16,7 @@ use signgate_core::wire::{
 };
 use worker::Result;
 
+use super::devices::device_of;
 use super::{Loaded, RecipientObject};
 use crate::config::now_ms;
 use crate::crypto;
@@ -64,6 +65,19 @@ impl RecipientObject {
         }
     }
 
+    /// The recipient and the device of the browser presenting `presented`, for a registration.
+    async fn registering(
+        &self,
+        token: &str,
+        presented: &[String],
+    ) -> Result<Reply<(Loaded, String)>> {
+        let loaded = match self.passkey_recipient(token).await? {
+            Ok(loaded) => loaded,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(device_of(&loaded, presented).map(|device| (loaded, device)))
+    }
+
     /// Options for `navigator.credentials.create`, for a browser where the recipient verified
     /// (it presents its verification cookie).
     pub(super) async fn passkey_creation(
@@ -73,12 +87,9 @@ impl RecipientObject {
         rp: Rp,
     ) -> Result<Reply<PasskeyCreation>> {
         let _one_check_at_a_time = self.checking.lock().await;
-        let mut loaded = match self.passkey_recipient(token).await? {
-            Ok(loaded) => loaded,
+        let (mut loaded, device) = match self.registering(token, presented).await? {
+            Ok(registering) => registering,
             Err(e) => return Ok(Err(e)),
-        };
-        let Some(device) = verified_device(&loaded, presented) else {
-            return Ok(Err(*not_verified_here()));
         };
         let challenge = base64url(&crypto::random_bytes::<32>()?);
         let purpose = Purpose::Register { device };
@@ -111,12 +122,9 @@ impl RecipientObject {
         registration: PasskeyRegistration,
     ) -> Result<Reply<PasskeyRegistered>> {
         let _one_check_at_a_time = self.checking.lock().await;
-        let mut loaded = match self.passkey_recipient(token).await? {
-            Ok(loaded) => loaded,
+        let (mut loaded, device) = match self.registering(token, presented).await? {
+            Ok(registering) => registering,
             Err(e) => return Ok(Err(e)),
-        };
-        let Some(device) = verified_device(&loaded, presented) else {
-            return Ok(Err(*not_verified_here()));
         };
         let (Some(client_data), Some(object), Some(challenge)) = (
             from_base64url(&registration.client_data_json),
@@ -281,19 +289,6 @@ impl RecipientObject {
     fn user_handle(&self) -> String {
         base64url(&Sha256::digest(self.id().as_bytes())[..16])
     }
-}
-
-/// The device of `presented` (its verification cookie), if the recipient verified there.
-fn verified_device(loaded: &Loaded, presented: &[String]) -> Option<String> {
-    let device = loaded.progress.devices.by_cookie(presented)?;
-    Some(device.id.clone())
-}
-
-fn not_verified_here() -> Failure {
-    fail(
-        ErrorCode::Conflict,
-        "This browser is not verified for this link: verify here first.",
-    )
 }
 
 fn not_base64url() -> Failure {
