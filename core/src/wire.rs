@@ -20,9 +20,15 @@ pub struct ApiError {
     pub retry_after_secs: Option<u64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
+// The wire names are written once, in `ErrorCode::name`, which serialising and reading both go
+// through: serde's derive would carry each name twice more in every wasm binary that reads
+// errors, and the signer's app counts its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    serde(rename_all = "snake_case")
+)]
 pub enum ErrorCode {
     MalformedJson,
     InvalidRequest,
@@ -80,6 +86,79 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    pub const ALL: [ErrorCode; 32] = [
+        Self::MalformedJson,
+        Self::InvalidRequest,
+        Self::BodyTooLarge,
+        Self::UnsupportedMediaType,
+        Self::Unauthorized,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::InvalidLink,
+        Self::WrongPassword,
+        Self::InvalidPassword,
+        Self::Cancelled,
+        Self::AlreadyVerified,
+        Self::Conflict,
+        Self::Throttled,
+        Self::WrongMethod,
+        Self::WrongCode,
+        Self::InvalidCode,
+        Self::NoCode,
+        Self::CodesVoided,
+        Self::ResendTooSoon,
+        Self::DeliveryFailed,
+        Self::NotConfigured,
+        Self::NoLogin,
+        Self::ProviderUnavailable,
+        Self::WrongAnswers,
+        Self::NotEligible,
+        Self::QuestionsExpired,
+        Self::NoQuestions,
+        Self::NoIdSession,
+        Self::PhotosNotReady,
+        Self::PasskeyRefused,
+        Self::Internal,
+    ];
+
+    /// The name on the wire (`"invalid_link"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "malformed_json",
+            Self::InvalidRequest => "invalid_request",
+            Self::BodyTooLarge => "body_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Unauthorized => "unauthorized",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::InvalidLink => "invalid_link",
+            Self::WrongPassword => "wrong_password",
+            Self::InvalidPassword => "invalid_password",
+            Self::Cancelled => "cancelled",
+            Self::AlreadyVerified => "already_verified",
+            Self::Conflict => "conflict",
+            Self::Throttled => "throttled",
+            Self::WrongMethod => "wrong_method",
+            Self::WrongCode => "wrong_code",
+            Self::InvalidCode => "invalid_code",
+            Self::NoCode => "no_code",
+            Self::CodesVoided => "codes_voided",
+            Self::ResendTooSoon => "resend_too_soon",
+            Self::DeliveryFailed => "delivery_failed",
+            Self::NotConfigured => "not_configured",
+            Self::NoLogin => "no_login",
+            Self::ProviderUnavailable => "provider_unavailable",
+            Self::WrongAnswers => "wrong_answers",
+            Self::NotEligible => "not_eligible",
+            Self::QuestionsExpired => "questions_expired",
+            Self::NoQuestions => "no_questions",
+            Self::NoIdSession => "no_id_session",
+            Self::PhotosNotReady => "photos_not_ready",
+            Self::PasskeyRefused => "passkey_refused",
+            Self::Internal => "internal",
+        }
+    }
+
     pub fn status(self) -> u16 {
         match self {
             Self::MalformedJson | Self::InvalidRequest => 400,
@@ -110,6 +189,22 @@ impl ErrorCode {
             Self::DeliveryFailed | Self::ProviderUnavailable => 502,
             Self::NotConfigured => 503,
         }
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        ErrorCode::ALL
+            .into_iter()
+            .find(|code| code.name() == name)
+            .ok_or_else(|| serde::de::Error::custom("an unknown error code"))
     }
 }
 
@@ -922,4 +1017,34 @@ pub struct IdHandoffSent {
     pub sent_to: Option<String>,
     pub expires_in_secs: u64,
     pub next_send_in_secs: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code goes out under its snake-case name (what the contract's schema says) and comes
+    /// back as itself; a name no code has is refused.
+    #[test]
+    fn error_codes_keep_their_wire_names() {
+        for code in ErrorCode::ALL {
+            let debug = format!("{code:?}");
+            let mut snake = String::new();
+            for (i, c) in debug.chars().enumerate() {
+                if c.is_ascii_uppercase() && i > 0 {
+                    snake.push('_');
+                }
+                snake.push(c.to_ascii_lowercase());
+            }
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{snake}\""));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
+        }
+        let mut names: Vec<_> = ErrorCode::ALL.iter().map(|c| c.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+        assert!(serde_json::from_str::<ErrorCode>("\"teapot\"").is_err());
+        assert!(serde_json::from_str::<ErrorCode>("7").is_err());
+    }
 }
