@@ -5,7 +5,8 @@
 //! What is checked: the client data's type, challenge (single-use, issued by the caller), origin
 //! and that it was not made inside another site's frame; the authenticator data's RP id hash, user
 //! presence and user verification (always required: the passkey alone re-verifies), the signature
-//! counter (a counter that goes back means a cloned authenticator: refused and reported); the
+//! counter once the signature holds (a counter that goes back means a cloned authenticator:
+//! refused and reported); the
 //! credential's key: ES256 (P-256) or RS256 (RSA ≥ 2048 bits). Attestation statements are not
 //! checked (the options ask for none): the key is trusted as the signer's because they registered
 //! it right after verifying, not because of who made the authenticator.
@@ -255,31 +256,20 @@ fn significant_bits(number: &[u8]) -> usize {
     }
 }
 
-/// A credential kept for a recipient, as an assertion is checked against it.
-#[derive(Clone, Copy, Debug)]
-pub struct Known<'a> {
-    pub public_key: &'a PublicKey,
-    pub sign_count: u32,
-}
-
-/// Checks an assertion (`navigator.credentials.get`'s response) made for `challenge` with the
-/// credential `known`: what is left to verify is the signature ([`Signed`]).
+/// Checks an assertion (`navigator.credentials.get`'s response) made for `challenge`: what is
+/// left to verify is the signature ([`Signed`]), with the credential's `public_key`, and then
+/// the counter ([`check_counter`]).
 pub fn check_assertion(
     rp: RelyingParty<'_>,
     challenge: &[u8],
-    known: Known<'_>,
+    public_key: &PublicKey,
     client_data_json: &[u8],
     authenticator_data: &[u8],
     signature: &[u8],
 ) -> Result<Signed, Problem> {
     check_client_data(client_data_json, "webauthn.get", challenge, rp)?;
     let data = check_authenticator_data(authenticator_data, rp)?;
-    // §7.2 step 22: both zero means the authenticator keeps no counter (most synced passkeys).
-    let counted = data.sign_count != 0 || known.sign_count != 0;
-    if counted && data.sign_count <= known.sign_count {
-        return Err(Problem::CounterWentBack);
-    }
-    let signature = match known.public_key {
+    let signature = match public_key {
         PublicKey::Es256 { .. } => der_to_raw(signature).ok_or(Problem::Malformed)?,
         PublicKey::Rs256 { .. } => signature.to_vec(),
     };
@@ -290,6 +280,17 @@ pub fn check_assertion(
         signature,
         sign_count: data.sign_count,
     })
+}
+
+/// §7.2 step 22, once the signature holds (before, anyone could raise a false alarm): the counter
+/// must go up from the one `kept`, unless both are zero (an authenticator that keeps none, as
+/// most synced passkeys). One that does not may be a cloned authenticator.
+pub fn check_counter(kept: u32, signed: u32) -> Result<(), Problem> {
+    let counted = signed != 0 || kept != 0;
+    if counted && signed <= kept {
+        return Err(Problem::CounterWentBack);
+    }
+    Ok(())
 }
 
 /// An ECDSA P-256 signature from its DER form (`SEQUENCE { INTEGER r, INTEGER s }`, what
@@ -362,15 +363,11 @@ mod tests {
         )
     }
 
-    fn assert_with(v: &Vector, key: &PublicKey, sign_count: u32) -> Result<Signed, Problem> {
-        let known = Known {
-            public_key: key,
-            sign_count,
-        };
+    fn assert_with(v: &Vector, key: &PublicKey) -> Result<Signed, Problem> {
         check_assertion(
             RP,
             &hex(v.authentication_challenge),
-            known,
+            key,
             &hex(v.authentication_client_data),
             &hex(v.authenticator_data),
             &hex(v.signature),
@@ -404,7 +401,7 @@ mod tests {
         assert_eq!(credential.public_key.algorithm(), ES256);
         assert_eq!(credential.sign_count, 0);
         assert!(credential.backup_eligible);
-        let signed = assert_with(&PACKED_ES256, &credential.public_key, 0).expect("checks");
+        let signed = assert_with(&PACKED_ES256, &credential.public_key).expect("checks");
         assert_eq!(signed.signature.len(), 64, "raw r || s");
         assert!(es256_holds(&credential.public_key, &signed));
         // Another message, or another key, does not verify: the check is real.
@@ -535,10 +532,6 @@ mod tests {
     fn a_tampered_assertion_is_refused_or_no_longer_verifies() {
         let v = &PACKED_ES256;
         let key = register(v).unwrap().public_key;
-        let known = Known {
-            public_key: &key,
-            sign_count: 0,
-        };
         let (challenge, client, data, signature) = (
             hex(v.authentication_challenge),
             hex(v.authentication_client_data),
@@ -546,7 +539,7 @@ mod tests {
             hex(v.signature),
         );
         let check = |challenge: &[u8], client: &[u8], data: &[u8], signature: &[u8]| {
-            check_assertion(RP, challenge, known, client, data, signature)
+            check_assertion(RP, challenge, &key, client, data, signature)
         };
         let as_create = text_replaced(
             v.authentication_client_data,
@@ -578,25 +571,26 @@ mod tests {
             check(&challenge, &client, &data, &signature[..20]),
             Err(Problem::Malformed)
         );
-        // A counter that does not go up: a cloned authenticator.
-        assert_eq!(assert_with(v, &key, 7), Err(Problem::CounterWentBack));
-        // One that does passes the checks, but the signature covers it: it no longer verifies.
+        // The signature covers the counter: a bumped one no longer verifies.
         let mut counted = data.clone();
         counted[36] = 8;
-        let signed = check_assertion(
-            RP,
-            &challenge,
-            Known {
-                public_key: &key,
-                sign_count: 7,
-            },
-            &client,
-            &counted,
-            &signature,
-        )
-        .unwrap();
+        let signed = check(&challenge, &client, &counted, &signature).unwrap();
         assert_eq!(signed.sign_count, 8);
         assert!(!es256_holds(&key, &signed));
+    }
+
+    #[test]
+    fn a_counter_must_go_up_unless_the_authenticator_keeps_none() {
+        assert_eq!(check_counter(0, 0), Ok(()), "no counter at all");
+        assert_eq!(check_counter(0, 1), Ok(()));
+        assert_eq!(check_counter(5, 6), Ok(()));
+        assert_eq!(check_counter(7, 7), Err(Problem::CounterWentBack));
+        assert_eq!(check_counter(7, 3), Err(Problem::CounterWentBack));
+        assert_eq!(
+            check_counter(7, 0),
+            Err(Problem::CounterWentBack),
+            "a clone reset"
+        );
     }
 
     /// A positive integer as DER encodes it: no leading zero bytes but one before a high bit.
@@ -631,10 +625,9 @@ mod tests {
             let client = hex(v.registration_client_data);
             prop_assert!(check_registration(RP, &challenge, &client, &bytes).is_err());
             let key = register(v).unwrap().public_key;
-            let known = Known { public_key: &key, sign_count: 0 };
             let client = hex(v.authentication_client_data);
             let challenge = hex(v.authentication_challenge);
-            let _ = check_assertion(RP, &challenge, known, &client, &bytes, &bytes);
+            let _ = check_assertion(RP, &challenge, &key, &client, &bytes, &bytes);
         }
     }
 
@@ -649,7 +642,7 @@ mod tests {
         assert_eq!(significant_bits(&modulus), 3482);
         // Its assertion was made without user verification, which a passkey here must have.
         assert_eq!(
-            assert_with(&PACKED_RS256, &credential.public_key, 0),
+            assert_with(&PACKED_RS256, &credential.public_key),
             Err(Problem::UserNotVerified)
         );
     }

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use signgate_core::encoding::from_base64url;
-use signgate_core::webauthn::{Known, PublicKey, RelyingParty, check_assertion, check_registration};
+use signgate_core::webauthn::{PublicKey, RelyingParty, check_assertion, check_registration};
 
 const RP: RelyingParty<'static> = RelyingParty {
     id: "example.org",
@@ -23,11 +23,7 @@ fuzz_target!(|input: (&[u8], &[u8], &[u8])| {
         x: String::new(),
         y: String::new(),
     };
-    let known = Known {
-        public_key: &key,
-        sign_count: 0,
-    };
-    if let Ok(signed) = check_assertion(RP, b"challenge", known, client_data, object, signature) {
+    if let Ok(signed) = check_assertion(RP, b"challenge", &key, client_data, object, signature) {
         assert_eq!(signed.signature.len(), 64);
         assert_eq!(signed.message.len(), object.len() + 32);
     }

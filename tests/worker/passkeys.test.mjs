@@ -133,12 +133,16 @@ describe('passkeys under workerd', () => {
     await json(await signIn(browser, authenticator), 200);
   });
 
-  test('a counter that goes back (a cloned authenticator) is refused and flagged in the audit trail', async () => {
+  test('a counter that goes back (a cloned authenticator) is refused and flagged in the audit trail, once its signature holds', async () => {
     const { desk, token, agreementId } = await verified();
     const authenticator = new SoftAuthenticator();
     const { device_id: device } = await register(desk, authenticator);
     const browser = recipientApi(stack.origin, token);
     await json(await signIn(browser, authenticator, { counter: 5 }), 200);
+    // A forged answer with a low counter is refused for its signature, and raises no alarm.
+    const forger = new SoftAuthenticator();
+    forger.credentialId = authenticator.credentialId;
+    await refused(await signIn(browser, forger, { counter: 1 }), 403, 'passkey_refused');
     await refused(await signIn(browser, authenticator, { counter: 3 }), 403, 'passkey_refused');
     await json(await signIn(browser, authenticator, { counter: 6 }), 200);
     const events = await admin.audit(agreementId);

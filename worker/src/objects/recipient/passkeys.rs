@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use signgate_core::audit::AuditKind;
 use signgate_core::devices::{Purpose, Refusal, Seen};
 use signgate_core::encoding::{base64url, from_base64url};
-use signgate_core::webauthn::{self, Known, Problem, RelyingParty};
+use signgate_core::webauthn::{self, Problem, RelyingParty};
 use signgate_core::wire::{
     ErrorCode, PasskeyAssertion, PasskeyCreation, PasskeyRegistered, PasskeyRegistration,
     PasskeyRequest, RecipientState, VerifiedResponse,
@@ -219,10 +219,6 @@ impl RecipientObject {
             return Ok(Err(*refused(Refusal::UnknownCredential)));
         };
         let passkey = device.passkey.as_ref().expect("found by its passkey");
-        let known = Known {
-            public_key: &passkey.public_key,
-            sign_count: passkey.sign_count,
-        };
         if let Err(refusal) = taken {
             self.save(loaded, Vec::new()).await?;
             return Ok(Err(*refused(refusal)));
@@ -230,7 +226,7 @@ impl RecipientObject {
         let checked = webauthn::check_assertion(
             rp.party(),
             &challenge,
-            known,
+            &passkey.public_key,
             &client_data,
             &data,
             &signature,
@@ -238,13 +234,7 @@ impl RecipientObject {
         let signed = match checked {
             Ok(signed) => signed,
             Err(why) => {
-                let events = match why {
-                    Problem::CounterWentBack => {
-                        vec![AuditKind::PasskeyCloneSuspected { device: device.id }]
-                    }
-                    _ => Vec::new(),
-                };
-                self.save(loaded, events).await?;
+                self.save(loaded, Vec::new()).await?;
                 return Ok(Err(*problem(why)));
             }
         };
@@ -264,6 +254,22 @@ impl RecipientObject {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
+        // The counter only once the signature holds: a forged answer raises no alarm.
+        let kept = loaded
+            .progress
+            .devices
+            .by_credential(&assertion.credential_id)
+            .and_then(|d| d.passkey.as_ref())
+            .map(|p| p.sign_count);
+        let Some(kept) = kept else {
+            // Revoked while WebCrypto answered.
+            return Ok(Err(*refused(Refusal::UnknownCredential)));
+        };
+        if let Err(why) = webauthn::check_counter(kept, signed.sign_count) {
+            let suspected = AuditKind::PasskeyCloneSuspected { device: device.id };
+            self.save(loaded, vec![suspected]).await?;
+            return Ok(Err(*problem(why)));
+        }
         let id = crypto::random_id()?;
         let devices = &mut loaded.progress.devices;
         let signed_in = devices.signed_in(
@@ -274,7 +280,6 @@ impl RecipientObject {
             now,
         );
         let Ok(device) = signed_in else {
-            // Revoked while WebCrypto answered.
             return Ok(Err(*refused(Refusal::UnknownCredential)));
         };
         let mut response = self.grant(&loaded.record, AMR)?;
