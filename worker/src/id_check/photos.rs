@@ -10,7 +10,8 @@ pub const BUCKET_BINDING: &str = "ID_PHOTOS";
 /// 1.5 MB at its quality); four at this size still fit a check's memory with room to spare.
 pub const MAX_PHOTO_BYTES: usize = 4 * 1024 * 1024;
 
-fn bucket(env: &Env) -> Result<Bucket> {
+/// The bucket of the photos and of the identity reports (`super::reports`).
+pub(super) fn bucket(env: &Env) -> Result<Bucket> {
     env.bucket(BUCKET_BINDING)
 }
 

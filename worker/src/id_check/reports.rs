@@ -6,13 +6,9 @@
 
 use signgate_core::id_check::Shot;
 use signgate_core::id_check::report::{IdentityReport, KeptReport};
-use worker::{Bucket, Env, Result};
+use worker::{Env, Result};
 
-use super::photos;
-
-fn bucket(env: &Env) -> Result<Bucket> {
-    env.bucket(photos::BUCKET_BINDING)
-}
+use super::photos::{self, bucket, get_from};
 
 fn folder(agreement_id: &str, report_id: &str) -> String {
     format!("report/{agreement_id}/{report_id}")
@@ -32,7 +28,7 @@ pub async fn keep(env: &Env, report: &IdentityReport) -> Result<()> {
     let bucket = bucket(env)?;
     let (agreement, id) = (&report.agreement_id, &report.id);
     for shot in &report.photos {
-        if let Some(jpeg) = photos::get(env, &photos::key(id, *shot)).await? {
+        if let Some(jpeg) = get_from(&bucket, &photos::key(id, *shot)).await? {
             bucket
                 .put(photo_key(agreement, id, *shot), jpeg)
                 .execute()
@@ -53,17 +49,9 @@ pub async fn read(
     agreement_id: &str,
     report_id: &str,
 ) -> Result<Option<IdentityReport>> {
-    let Some(object) = bucket(env)?
-        .get(report_key(agreement_id, report_id))
-        .execute()
-        .await?
-    else {
+    let Some(bytes) = get_from(&bucket(env)?, &report_key(agreement_id, report_id)).await? else {
         return Ok(None);
     };
-    let Some(body) = object.body() else {
-        return Ok(None);
-    };
-    let bytes = body.bytes().await?;
     serde_json::from_slice(&bytes)
         .map(Some)
         .map_err(|e| worker::Error::RustError(format!("a stored identity report: {e}")))
@@ -76,7 +64,7 @@ pub async fn photo(
     report_id: &str,
     shot: Shot,
 ) -> Result<Option<Vec<u8>>> {
-    photos::get_from(&bucket(env)?, &photo_key(agreement_id, report_id, shot)).await
+    get_from(&bucket(env)?, &photo_key(agreement_id, report_id, shot)).await
 }
 
 /// Erases `reports` and their photos. Raised when R2 fails: the caller keeps them listed, to try
