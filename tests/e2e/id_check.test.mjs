@@ -26,10 +26,12 @@ async function noSidewaysScroll(page, where) {
 
 /// Reads the QR code on the screen as a phone's camera would: from a screenshot.
 async function readQr(locator) {
-  const shot = await locator.screenshot({ type: 'jpeg', quality: 95 });
+  const shot = await locator.screenshot({ type: 'jpeg', quality: 100 });
   const { data, width, height } = jpeg.decode(shot, { useTArray: true });
   const luminance = new Uint8ClampedArray(width * height);
-  for (let i = 0; i < luminance.length; i++) luminance[i] = data[i * 4];
+  for (let i = 0; i < luminance.length; i++) {
+    luminance[i] = (data[i * 4] + data[i * 4 + 1] + data[i * 4 + 2]) / 3;
+  }
   const bitmap = new zx.BinaryBitmap(new zx.HybridBinarizer(new zx.RGBLuminanceSource(luminance, width, height)));
   return new zx.QRCodeReader().decode(bitmap).getText();
 }

@@ -5,6 +5,9 @@ use qrcodegen::{QrCode, QrCodeEcc};
 /// The width of the quiet zone around the code, in modules (the standard's four).
 const QUIET: i32 = 4;
 
+/// CSS pixels per module on screen: about 200 px for a hand-off link, inside a 360 px phone.
+pub const MODULE_PX: i32 = 4;
+
 /// An SVG path of the dark modules of `text`'s QR code, and the side of its view box.
 pub fn path(text: &str) -> Option<(String, i32)> {
     let code = QrCode::encode_text(text, QrCodeEcc::Medium).ok()?;

@@ -75,6 +75,9 @@ pub fn Desktop(ctx: Ctx) -> impl IntoView {
                 }
             });
             let code = qr::path(&link.link).map(|(path, side)| {
+                // Whole pixels per module: a camera reads even modules more surely than
+                // a fixed width's blend of 3- and 4-pixel ones.
+                let px = side * qr::MODULE_PX;
                 view! {
                     <p>{tr(Key::OrScan)}</p>
                     <svg
@@ -82,6 +85,8 @@ pub fn Desktop(ctx: Ctx) -> impl IntoView {
                         role="img"
                         aria-label=tr(Key::QrLabel)
                         viewBox=format!("0 0 {side} {side}")
+                        width=px
+                        height=px
                         data-testid="handoff-qr"
                         data-link=link.link.clone()
                     >
