@@ -162,6 +162,12 @@ pub enum AuditKind {
     PasskeyCloneSuspected {
         device: String,
     },
+    /// The browser `device` was paired by the device `from`, which confirmed it with the code the
+    /// new one showed.
+    DevicePaired {
+        device: String,
+        from: String,
+    },
     /// Devices were revoked (their cookies and passkeys open nothing any more): by the signer
     /// from another of their devices (or the same), or through the admin API.
     DevicesRevoked {
@@ -175,6 +181,11 @@ pub enum AuditKind {
         tries_left: Option<u32>,
     },
     Verified {
+        method: Method,
+    },
+    /// Verified again, in a browser that was not one of the recipient's devices (the link was
+    /// verified elsewhere before): that browser becomes a device of its own.
+    VerifiedOnAnotherDevice {
         method: Method,
     },
     /// A verified link asked for a fresh grant (a reload, or back after the grant expired).

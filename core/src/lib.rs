@@ -19,6 +19,7 @@ pub mod login;
 pub mod method_setup;
 pub mod otp;
 pub mod outgoing;
+pub mod pairing;
 pub mod password;
 pub mod phone;
 pub mod policy;

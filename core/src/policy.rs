@@ -44,6 +44,15 @@ impl Method {
         Self::AVAILABLE.contains(&self)
     }
 
+    /// Whether a browser that is not one of a verified recipient's devices proves itself again
+    /// with this method. A password, a code and a login may be asked for again at no cost; a
+    /// set of knowledge questions and a document check are spent once (the questions would
+    /// repeat, the document's name is locked into the signature), so another browser joins
+    /// those by a passkey or by pairing.
+    pub fn verifies_again(self) -> bool {
+        !matches!(self, Method::Kba | Method::GovernmentId)
+    }
+
     /// The name on the wire (`"email_code"`).
     pub fn name(self) -> &'static str {
         match self {

@@ -230,6 +230,7 @@ pub struct Contact {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RecipientView {
+    /// As the asking browser finds it: verified elsewhere may be pending here.
     pub state: RecipientState,
     pub sender: Contact,
     /// Replaces the sender's address as the contact when the account sets one.
@@ -493,6 +494,43 @@ pub struct DeviceView {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Devices {
     pub devices: Vec<DeviceView>,
+}
+
+/// A pairing offered by a verified device (`POST /api/v1/recipient/pairing`): the one-time link
+/// for the other device, as a link and for a QR code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PairingOffer {
+    pub link: String,
+    pub expires_in_secs: u64,
+}
+
+/// A pairing as one side sees it (`GET /api/v1/recipient/pairing`): the offering device learns
+/// which browser claimed the link; the claiming browser gets the code to type on the other.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PairingStatus {
+    pub expires_in_secs: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_by: Option<crate::devices::DeviceLabel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// The other device opened the pairing link (`POST /api/v1/recipient/pairing/claim`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PairingClaim {
+    /// The `pair` part of the link.
+    pub secret: String,
+}
+
+/// The code the other device shows, typed on the offering one
+/// (`POST /api/v1/recipient/pairing/confirm`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PairingConfirmation {
+    pub code: String,
 }
 
 /// What a revocation removed.

@@ -296,6 +296,9 @@ fn describe(kind: &AuditKind) -> (String, Option<String>) {
             "Device {device}'s passkey refused: its signature counter went back (a cloned \
              authenticator?)"
         ),
+        AuditKind::DevicePaired { device, from } => {
+            format!("Device {device} paired from device {from}, confirmed there with its code")
+        }
         AuditKind::DevicesRevoked { devices, by } => format!(
             "Device{} {} revoked {}",
             if devices.len() == 1 { "" } else { "s" },
@@ -315,6 +318,9 @@ fn describe(kind: &AuditKind) -> (String, Option<String>) {
             tries_left.map_or(String::new(), |n| format!(", {n} tries left"))
         ),
         AuditKind::Verified { method: m } => format!("Verified by {}", method(*m)),
+        AuditKind::VerifiedOnAnotherDevice { method: m } => {
+            format!("Verified again by {}, in another browser", method(*m))
+        }
         AuditKind::GrantReissued { method: m } => {
             format!("A fresh grant for the verified link ({})", method(*m))
         }

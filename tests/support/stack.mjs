@@ -341,6 +341,20 @@ export function recipientApi(origin, token, { ip = randomIp() } = {}) {
       headers: { ...base(), 'content-type': 'application/json' },
       body: JSON.stringify(body),
     }),
+    /// Pairing: the offer (a verified browser), its status from either side, the claim (the
+    /// other browser, with the link's `pair` secret), the confirmation with the claimant's code.
+    pairingOffer: () => fetch(`${origin}/api/v1/recipient/pairing`, { method: 'POST', headers: base() }),
+    pairingStatus: () => fetch(`${origin}/api/v1/recipient/pairing`, { headers: base() }),
+    pairingClaim: (secret) => fetch(`${origin}/api/v1/recipient/pairing/claim`, {
+      method: 'POST',
+      headers: { ...base(), 'content-type': 'application/json' },
+      body: JSON.stringify({ secret }),
+    }),
+    pairingConfirm: (code) => fetch(`${origin}/api/v1/recipient/pairing/confirm`, {
+      method: 'POST',
+      headers: { ...base(), 'content-type': 'application/json' },
+      body: JSON.stringify({ code }),
+    }),
     /// The signer's devices, from one of them; revoking one.
     devices: () => fetch(`${origin}/api/v1/recipient/devices`, { headers: base() }),
     revokeDevice: (id) => fetch(`${origin}/api/v1/recipient/devices/${id}`, { method: 'DELETE', headers: base() }),

@@ -80,9 +80,14 @@ describe('login hand-offs under workerd', () => {
     return { token, agreementId: created.id, recipientId: created.recipients[0].id, api: recipientApi(stack.origin, token) };
   }
 
-  const finish = (token) => fetch(`${stack.origin}/api/v1/recipient/login/finish`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}` },
-  });
+  /// The app collecting the grant, in the browser `jar` (none: another browser with the link).
+  const finish = async (token, jar) => {
+    const res = await fetch(`${stack.origin}/api/v1/recipient/login/finish`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, ...(jar ? { cookie: jar.header() } : {}) },
+    });
+    jar?.take(res);
+    return res;
+  };
 
   async function failures(agreementId) {
     return (await admin.audit(agreementId)).filter((e) => e.type === 'login_failed').map((e) => e.failure === 'token' ? `token:${e.problem}` : e.failure);
@@ -94,21 +99,23 @@ describe('login hand-offs under workerd', () => {
     assert.deepEqual(view.providers, [
       { id: 'google', name: 'Google' }, { id: 'linkedin', name: 'LinkedIn' }, { id: 'facebook', name: 'Facebook' },
     ]);
-    const { outcome, authorizationUrl } = await login(stack.origin, token, 'linkedin');
+    const { outcome, authorizationUrl, jar } = await login(stack.origin, token, 'linkedin');
     const asked = new URL(authorizationUrl).searchParams;
     assert.equal(asked.get('code_challenge_method'), 'S256');
     assert.ok(asked.get('state').length >= 43 && asked.get('nonce').length >= 32);
     assert.equal(asked.get('redirect_uri'), `${stack.origin}/api/v1/oauth/callback`);
     assert.equal(outcome, 'done');
 
-    const res = await finish(token);
+    // The same link in another browser finds no grant to collect: it went back to this one.
+    assert.equal((await (await finish(token)).json()).code, 'no_login');
+    const res = await finish(token, jar);
     assert.equal(res.status, 200);
     const verified = await res.json();
     assert.equal(verified.signature_name, 'Ada Lovelace');
     const [header, payload, signature] = verified.grant.split('.');
     assert.equal(createHmac('sha256', stack.secrets.GRANT_SIGNING_KEY).update(`${header}.${payload}`).digest('base64url'), signature);
     assert.deepEqual(JSON.parse(Buffer.from(payload, 'base64url')).amr, ['fed']);
-    assert.equal((await (await finish(token)).json()).code, 'already_verified', 'the grant is collected once');
+    assert.equal((await (await finish(token, jar)).json()).code, 'already_verified', 'the grant is collected once');
 
     const events = await admin.audit(agreementId);
     const proven = events.find((e) => e.type === 'identity_proven');
@@ -121,6 +128,21 @@ describe('login hand-offs under workerd', () => {
     const status = await admin.agreement(agreementId);
     assert.equal(status.state, 'verified');
     assert.equal(status.recipients[0].signature_name, 'Ada Lovelace');
+  });
+
+  test('the link in a second browser signs in again there, and each browser collects only its own grant', async () => {
+    const { token, agreementId } = await recipient();
+    const desk = await login(stack.origin, token, 'linkedin');
+    await finish(token, desk.jar);
+    const phone = await login(stack.origin, token, 'linkedin');
+    assert.equal(phone.outcome, 'done', 'verified in the first browser is not verified here');
+    assert.equal((await (await finish(token, desk.jar)).json()).code, 'already_verified');
+    const res = await finish(token, phone.jar);
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).signature_name, 'Ada Lovelace');
+    const events = await admin.audit(agreementId);
+    assert.equal(count(events, 'verified'), 1);
+    assert.equal(count(events, 'verified_on_another_device'), 1);
   });
 
   test('a method change voids a hand-off under way: the provider\'s answer finds it gone', async () => {
@@ -279,13 +301,13 @@ describe('login hand-offs under workerd', () => {
 
   test('Facebook-style plain OAuth 2.0: the profile endpoint names the signer', async () => {
     const { token, agreementId } = await recipient();
-    const { outcome, authorizationUrl } = await login(stack.origin, token, 'facebook');
+    const { outcome, authorizationUrl, jar } = await login(stack.origin, token, 'facebook');
     assert.equal(new URL(authorizationUrl).searchParams.get('nonce'), null, 'no OpenID nonce without OpenID');
     assert.equal(outcome, 'done');
     const proven = (await admin.audit(agreementId)).find((e) => e.type === 'identity_proven');
     assert.deepEqual([proven.provider, proven.subject, proven.profile_url], ['facebook', 'fb-ada', 'https://social.example/ada']);
     // Facebook's display name is not one a signature may take.
-    assert.equal((await (await finish(token)).json()).signature_name, undefined);
+    assert.equal((await (await finish(token, jar)).json()).signature_name, undefined);
   });
 
   test('platform account: e-mail prefilled, and skipped at the provider when already signed in', async () => {

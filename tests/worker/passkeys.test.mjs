@@ -206,4 +206,120 @@ describe('passkeys under workerd', () => {
     const revoked = ofType(await admin.audit(agreementId), 'devices_revoked');
     assert.deepEqual(revoked.map((e) => [e.devices, e.by]), [[[phoneId], 'signer'], [[deskId], 'admin']]);
   });
+
+  test('a verification belongs to the browser that earned it: the link elsewhere verifies again, its wrong entries count', async () => {
+    const { desk, token, agreementId, recipientId, password } = await verified();
+    assert.equal((await json(await desk.view(), 200)).state, 'verified');
+
+    // The link forwarded to another browser: to be verified there, with the tries the link has left.
+    const elsewhere = recipientApi(stack.origin, token);
+    const view = await json(await elsewhere.view(), 200);
+    assert.deepEqual([view.state, view.method, view.tries_left], ['pending', 'password', 5]);
+    await refused(await elsewhere.freshGrant(), 409, 'conflict');
+    await refused(await elsewhere.password('Wrong1234'), 403, 'wrong_password');
+    assert.equal((await json(await desk.view(), 200)).tries_left, 4, 'one count for the link');
+
+    const again = await json(await elsewhere.password(password), 200);
+    assert.equal(again.signature_name, undefined);
+    await refused(await elsewhere.password(password), 409, 'already_verified');
+    await json(await elsewhere.freshGrant(), 200);
+    await json(await desk.freshGrant(), 200);
+    assert.equal((await json(await desk.devices(), 200)).devices.length, 2);
+
+    const events = await admin.audit(agreementId);
+    assert.equal(ofType(events, 'verified').length, 1, 'the agreement was verified once');
+    assert.deepEqual(ofType(events, 'verified_on_another_device').map((e) => e.method), ['password']);
+    assert.equal((await admin.agreement(agreementId)).recipients.find((r) => r.id === recipientId).state, 'verified');
+
+    // Its devices revoked, the first browser is a stranger too, and proves itself again.
+    await admin.revokeDevices(agreementId, recipientId);
+    assert.equal((await json(await desk.view(), 200)).state, 'pending');
+    await json(await desk.password(password), 200);
+  });
+
+  test('a code method sends a new code to a browser that was not verified, and only that browser gets the grant', async () => {
+    const created = await admin.codeAgreement({
+      method: 'email_code',
+      accountId: `pk-${Math.random().toString(36).slice(2)}`,
+      account: {
+        policy: {
+          methods: { allowed: ['email_code'], default: 'email_code' },
+          email_code: { resend: { cooldown_seconds: 1, max_per_hour: 20 } },
+        },
+      },
+    });
+    const desk = recipientApi(stack.origin, created.token);
+    await json(await desk.sendCode('email'), 200);
+    await json(await desk.code(await stack.latestCode(created.to)), 200);
+    await refused(await desk.sendCode('email'), 409, 'already_verified');
+
+    const phone = recipientApi(stack.origin, created.token);
+    assert.equal((await json(await phone.view(), 200)).state, 'pending');
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the resend cooldown
+    await json(await phone.sendCode('email'), 200);
+    const grant = await json(await phone.code(await stack.latestCode(created.to)), 200);
+    assert.deepEqual(JSON.parse(Buffer.from(grant.grant.split('.')[1], 'base64url')).amr, ['otp']);
+    await json(await phone.freshGrant(), 200);
+    await refused(await recipientApi(stack.origin, created.token).freshGrant(), 409, 'conflict');
+  });
+
+  test('pairing: the first browser confirms the code the second shows; the link works once and only for the browser that claimed it', async () => {
+    const { desk, token, agreementId } = await verified();
+    const stranger = recipientApi(stack.origin, token);
+    await refused(await stranger.pairingOffer(), 409, 'conflict');
+
+    const offer = await json(await desk.pairingOffer(), 200);
+    assert.equal(offer.expires_in_secs, 300);
+    const link = new URL(offer.link);
+    assert.equal(link.origin + link.pathname, `${stack.origin}/s`);
+    const [linkToken, pair] = link.hash.slice(1).split('&pair=');
+    assert.equal(linkToken, token);
+    assert.deepEqual(await json(await desk.pairingStatus(), 200), { expires_in_secs: 300 });
+    await refused(await desk.pairingConfirm('123456'), 409, 'conflict');
+
+    await refused(await stranger.pairingClaim(`${pair.slice(0, -1)}${pair.at(-1) === 'A' ? 'B' : 'A'}`), 404, 'invalid_link');
+    const phone = recipientApi(stack.origin, token);
+    const claimed = await json(await phone.pairingClaim(pair), 200);
+    assert.match(claimed.code, /^\d{6}$/);
+    await refused(await stranger.pairingClaim(pair), 404, 'invalid_link', 'claimed once');
+    assert.equal((await json(await phone.pairingStatus(), 200)).code, claimed.code);
+    await refused(await stranger.pairingStatus(), 409, 'conflict');
+    const waiting = await json(await desk.pairingStatus(), 200);
+    assert.equal(waiting.code, undefined, 'the code is only on the claiming screen');
+    assert.equal(typeof waiting.claimed_by.browser, 'string');
+
+    // Claimed is not paired: nothing until the first browser confirms.
+    assert.equal((await json(await phone.view(), 200)).state, 'pending');
+    await refused(await phone.freshGrant(), 409, 'conflict');
+    await refused(await phone.pairingConfirm(claimed.code), 409, 'conflict');
+    const wrong = claimed.code === '000000' ? '111111' : '000000';
+    assert.equal((await refused(await desk.pairingConfirm(wrong), 403, 'wrong_code')).tries_left, 2);
+
+    const devices = await json(await desk.pairingConfirm(claimed.code), 200);
+    assert.equal(devices.devices.length, 2);
+    assert.equal((await json(await phone.view(), 200)).state, 'verified');
+    await json(await phone.freshGrant(), 200);
+    await refused(await desk.pairingConfirm(claimed.code), 409, 'conflict', 'confirmed once');
+    await refused(await stranger.freshGrant(), 409, 'conflict');
+    const paired = ofType(await admin.audit(agreementId), 'device_paired');
+    assert.equal(paired.length, 1);
+    assert.equal(paired[0].device, devices.devices.find((d) => !d.current).id);
+  });
+
+  test('pairing: three wrong codes void it, and a new offer replaces the last', async () => {
+    const { desk, token } = await verified();
+    const first = new URL((await json(await desk.pairingOffer(), 200)).link).hash.split('&pair=')[1];
+    const second = new URL((await json(await desk.pairingOffer(), 200)).link).hash.split('&pair=')[1];
+    const phone = recipientApi(stack.origin, token);
+    await refused(await phone.pairingClaim(first), 404, 'invalid_link');
+    const { code } = await json(await phone.pairingClaim(second), 200);
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (const left of [2, 1, 0]) {
+      assert.equal((await refused(await desk.pairingConfirm(wrong), 403, 'wrong_code')).tries_left, left);
+    }
+    await refused(await desk.pairingConfirm(code), 409, 'conflict');
+    await refused(await phone.freshGrant(), 409, 'conflict');
+    await refused(await phone.pairingConfirm(code), 409, 'conflict');
+    await refused(await recipientApi(stack.origin, token).pairingClaim('x'.repeat(43)), 404, 'invalid_link');
+  });
 });

@@ -125,7 +125,7 @@ pub fn matches(presented: &[String], kept: &str) -> bool {
         .any(|d| constant_time_eq(d.as_bytes(), kept.as_bytes()))
 }
 
-fn digest(value: &str) -> String {
+pub fn digest(value: &str) -> String {
     use sha2::Digest;
     hex(&sha2::Sha256::digest(value.as_bytes()))
 }

@@ -15,9 +15,10 @@ use signgate_core::wire::{
     AgreementStatus, ApiError, AuditTrail, ChangeMethod, CodeAttempt, CodeSent, CreateAgreement,
     CreatePreview, CreatedAgreement, CreatedRecipient, Devices, DevicesRevoked, IdFinish,
     IdHandoffRequest, IdHandoffSent, IdStatus, KbaAnswered, KbaAnswers, KbaRound, LoginStarted,
-    PasskeyAssertion, PasskeyCreation, PasskeyRegistered, PasskeyRegistration, PasskeyRequest,
-    PasswordAttempt, PreviewCreated, RecipientStatus, RecipientView, ReplaceRecipient, SendCode,
-    StartLogin, VerificationsReset, VerifiedResponse, WebhookDeliveries, WebhookDelivery,
+    PairingClaim, PairingConfirmation, PairingOffer, PairingStatus, PasskeyAssertion,
+    PasskeyCreation, PasskeyRegistered, PasskeyRegistration, PasskeyRequest, PasswordAttempt,
+    PreviewCreated, RecipientStatus, RecipientView, ReplaceRecipient, SendCode, StartLogin,
+    VerificationsReset, VerifiedResponse, WebhookDeliveries, WebhookDelivery,
 };
 
 use crate::{Result, root};
@@ -115,7 +116,9 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             "get",
             "/api/v1/recipient",
             "recipientView",
-            "What the signer sees for their link.",
+            "What the signer sees for their link, in this browser: a link verified in another \
+             browser is `pending` here when its method may be asked again (a verification \
+             belongs to the devices that earned it).",
             Auth::Link,
             None,
             200,
@@ -200,6 +203,50 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             None,
             200,
             Body::Json(g.subschema_for::<DevicesRevoked>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/pairing",
+            "offerPairing",
+            "From a verified browser (its cookie): a one-time link, for five minutes, that pairs \
+             another browser once it is confirmed here with the code that browser shows.",
+            Auth::Link,
+            None,
+            200,
+            Body::Json(g.subschema_for::<PairingOffer>()),
+        ),
+        op(
+            "get",
+            "/api/v1/recipient/pairing",
+            "pairingStatus",
+            "The pairing as this browser sees it: the offering one, which browser claimed the \
+             link; the claiming one, the code to type on the other.",
+            Auth::Link,
+            None,
+            200,
+            Body::Json(g.subschema_for::<PairingStatus>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/pairing/claim",
+            "claimPairing",
+            "The browser that opened a pairing link claims it (once) and gets its code and a \
+             verification cookie that counts once the code is confirmed.",
+            Auth::Link,
+            Some(g.subschema_for::<PairingClaim>()),
+            200,
+            Body::Json(g.subschema_for::<PairingStatus>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/pairing/confirm",
+            "confirmPairing",
+            "The offering browser types the other's code: that browser is a device now. Three \
+             wrong codes void the pairing.",
+            Auth::Link,
+            Some(g.subschema_for::<PairingConfirmation>()),
+            200,
+            Body::Json(g.subschema_for::<Devices>()),
         ),
         op(
             "post",
@@ -913,7 +960,7 @@ mod tests {
                 assert!(operation["responses"]["5XX"].is_object());
             }
         }
-        assert_eq!(ids.len(), 58);
+        assert_eq!(ids.len(), 62);
         // Every $ref points at a schema that is there.
         let text = document.to_string();
         for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {

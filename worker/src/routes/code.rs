@@ -48,6 +48,7 @@ async fn send_code(req: &mut Request, env: &Env) -> Result<std::result::Result<R
             .map(Language::from_tag)
             .unwrap_or_default(),
         host,
+        presented: device::VERIFIED.presented(req),
     };
     Ok(Ok(http::answer(
         call::<_, CodeSent>(&recipient, &call_send).await?,

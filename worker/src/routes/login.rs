@@ -28,7 +28,11 @@ pub async fn finish(req: Request, env: &Env) -> Result<Response> {
         return http::error_response(&invalid_link());
     };
     let (cookie, device) = device::new_verification(env, &req)?;
-    let collect = RecipientCall::CollectLogin { token, device };
+    let collect = RecipientCall::CollectLogin {
+        token,
+        browser: flow::presented(&req),
+        device,
+    };
     let answer = http::answer(call::<_, VerifiedResponse>(&recipient, &collect).await?)?;
     device::with_verification(answer, &cookie)
 }
@@ -72,6 +76,7 @@ async fn start_login(
         key: flow_key(&secrets.state),
         expires_at: now_ms() + FLOW_LIFETIME_SECS * 1000,
         flow: flow.clone(),
+        presented: device::VERIFIED.presented(req),
     }));
     let plan: LoginPlan = match call(&recipient, &started).await? {
         Ok(plan) => plan,

@@ -10,6 +10,7 @@ mod id_check;
 mod kba;
 mod login;
 mod oauth_callback;
+mod pairing;
 mod passkey;
 mod password;
 mod preview;
@@ -83,6 +84,18 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
         ["api", "v1", "recipient", "devices", device] if method == Method::Delete => {
             let device = device.to_string();
             devices::revoke(req, env, &device).await
+        }
+        ["api", "v1", "recipient", "pairing"] if method == Method::Post => {
+            pairing::offer(req, env).await
+        }
+        ["api", "v1", "recipient", "pairing"] if method == Method::Get => {
+            pairing::status(req, env).await
+        }
+        ["api", "v1", "recipient", "pairing", "claim"] if method == Method::Post => {
+            pairing::claim(req, env).await
+        }
+        ["api", "v1", "recipient", "pairing", "confirm"] if method == Method::Post => {
+            pairing::confirm(req, env).await
         }
         ["api", "v1", "recipient", "passkey", "register", "options"] if method == Method::Post => {
             passkey::creation(req, env).await

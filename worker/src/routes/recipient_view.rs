@@ -6,6 +6,7 @@ use worker::{Env, Request, Response, Result};
 
 use crate::accounts;
 use crate::config::RECIPIENTS_BINDING;
+use crate::device;
 use crate::http::{self, Failure, bearer, invalid_link, respond};
 use crate::login::providers;
 use crate::objects::recipient::{RecipientCall, ViewReply};
@@ -19,7 +20,9 @@ async fn view(req: &Request, env: &Env) -> Result<std::result::Result<Response, 
     let Some((token, recipient)) = recipient_for(req, env) else {
         return Ok(Err(invalid_link()));
     };
-    let reply: ViewReply = match call(&recipient, &RecipientCall::View { token }).await? {
+    let presented = device::VERIFIED.presented(req);
+    let reply: ViewReply = match call(&recipient, &RecipientCall::View { token, presented }).await?
+    {
         Ok(reply) => reply,
         Err(error) => return Ok(Err(Box::new(error))),
     };

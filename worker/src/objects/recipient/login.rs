@@ -11,6 +11,7 @@ use worker::Result;
 
 use super::{Loaded, RecipientObject, already_verified};
 use crate::config::now_ms;
+use crate::device;
 use crate::http::{cancelled, fail};
 use crate::login::flow::{self, Flow};
 use crate::objects::Reply;
@@ -33,6 +34,9 @@ pub struct PendingLogin {
     /// A replay of its answer was audited (once is enough).
     #[serde(default)]
     replay_audited: bool,
+    /// The binding digest of the browser that claimed it: only that browser collects the grant.
+    #[serde(default)]
+    browser: Option<String>,
 }
 
 /// A grant waiting for the app to collect it after the hand-off.
@@ -40,6 +44,9 @@ pub struct PendingLogin {
 pub struct Collectable {
     response: VerifiedResponse,
     expires_at: u64,
+    /// The login binding digest of the browser the login came back to.
+    #[serde(default)]
+    browser: String,
 }
 
 /// What the route needs to send the signer to the provider.
@@ -61,6 +68,8 @@ pub struct StartLogin {
     pub key: String,
     pub expires_at: u64,
     pub flow: Flow,
+    /// The verification cookies the browser presented.
+    pub presented: Vec<String>,
 }
 
 /// Logins kept at once: a few tabs or retries, not an unbounded list.
@@ -94,7 +103,7 @@ impl RecipientObject {
                 "This link cannot be used with that sign-in service.",
             )));
         }
-        match loaded.progress.state {
+        match loaded.state_in(&start.presented) {
             RecipientState::Verified => return Ok(Err(*already_verified())),
             RecipientState::Cancelled => return Ok(Err(*cancelled())),
             RecipientState::Pending => {}
@@ -188,6 +197,7 @@ impl RecipientObject {
             completed: false,
             flow: Some(flow),
             replay_audited: false,
+            browser: None,
         });
         let events = if audit {
             vec![AuditKind::LoginStarted { provider }]
@@ -222,10 +232,10 @@ impl RecipientObject {
             }
             return Ok(Err(failure_error(LoginFailure::Replayed)));
         }
-        match loaded.progress.state {
-            RecipientState::Pending => {}
-            RecipientState::Cancelled => return Ok(Err(*cancelled())),
-            RecipientState::Verified => return Ok(Err(*already_verified())),
+        // Verified meanwhile (elsewhere: this browser's start was let through) is no reason to
+        // stop: this browser verifies too.
+        if loaded.progress.state == RecipientState::Cancelled {
+            return Ok(Err(*cancelled()));
         }
         let login = &mut loaded.progress.logins[index];
         let Some(secrets) = login.flow.take() else {
@@ -239,6 +249,7 @@ impl RecipientObject {
             return Ok(Err(failure_error(LoginFailure::Expired)));
         }
         login.claimed = true;
+        login.browser = Some(secrets.browser_digest.clone());
         self.save(loaded, Vec::new()).await?;
         Ok(Ok(secrets))
     }
@@ -265,6 +276,7 @@ impl RecipientObject {
         };
         login.completed = true;
         let provider = login.provider.clone();
+        let browser = login.browser.clone().unwrap_or_default();
         let identity = match result {
             Ok(identity) => identity,
             Err(failure) => {
@@ -310,6 +322,7 @@ impl RecipientObject {
         current.progress.collectable = Some(Collectable {
             expires_at: response.grant_expires_at * 1000,
             response,
+            browser,
         });
         self.save(current, Vec::new()).await?;
         Ok(Ok(LoginOutcome::Done))
@@ -329,8 +342,14 @@ impl RecipientObject {
         Ok(())
     }
 
-    /// The grant of a finished login, once.
-    pub(super) async fn collect_login(&self, token: &str) -> Result<Reply<VerifiedResponse>> {
+    /// The grant of a finished login, once, to the browser the login came back to (its login
+    /// binding `browser`): a forwarded link polling for it finds nothing.
+    pub(super) async fn collect_login(
+        &self,
+        token: &str,
+        browser: &[String],
+        presented: &[String],
+    ) -> Result<Reply<VerifiedResponse>> {
         let mut loaded = match self.authenticate(token).await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
@@ -338,17 +357,20 @@ impl RecipientObject {
         if loaded.progress.state == RecipientState::Cancelled {
             return Ok(Err(*cancelled()));
         }
-        match loaded.progress.collectable.take() {
-            Some(waiting) if now_ms() < waiting.expires_at => {
-                self.save(loaded, Vec::new()).await?;
-                Ok(Ok(waiting.response))
-            }
-            _ if loaded.progress.state == RecipientState::Verified => Ok(Err(*already_verified())),
-            _ => Ok(Err(*fail(
-                ErrorCode::NoLogin,
-                "No finished sign-in is waiting here. Please start again.",
-            ))),
+        let now = now_ms();
+        let mine = |w: &Collectable| now < w.expires_at && device::matches(browser, &w.browser);
+        if loaded.progress.collectable.as_ref().is_some_and(mine) {
+            let waiting = loaded.progress.collectable.take().expect("checked above");
+            self.save(loaded, Vec::new()).await?;
+            return Ok(Ok(waiting.response));
         }
+        if loaded.state_in(presented) == RecipientState::Verified {
+            return Ok(Err(*already_verified()));
+        }
+        Ok(Err(*fail(
+            ErrorCode::NoLogin,
+            "No finished sign-in is waiting here. Please start again.",
+        )))
     }
 }
 

@@ -45,6 +45,7 @@ mod id_check;
 mod kba;
 mod login;
 mod one_time_codes;
+mod pairing;
 mod passkeys;
 mod preview;
 mod sender_changes;
@@ -272,6 +273,9 @@ struct Progress {
     /// they may ask for a fresh grant.
     #[serde(default)]
     devices: DeviceBook,
+    /// A pairing offered by one of the devices, while it may be used.
+    #[serde(default)]
+    pairing: Option<signgate_core::pairing::Pairing>,
     /// Before devices were kept: the digest of the one browser the grant went to. Read once into
     /// `devices`, never written.
     #[serde(default, skip_serializing, rename = "device")]
@@ -302,6 +306,7 @@ impl Default for Progress {
             refusals: None,
             amr: None,
             devices: DeviceBook::default(),
+            pairing: None,
             legacy_device: None,
             reissues: Reissues::default(),
             kba: kba::KbaProgress::default(),
@@ -321,6 +326,23 @@ struct Loaded {
     last_opened_ms: u64,
 }
 
+impl Loaded {
+    /// The recipient's state as the browser that `presented` these verification cookies finds
+    /// it: a verification belongs to the devices that earned it, so a browser that is not one
+    /// of them (a forwarded link, a second computer) is still to verify, where the method may
+    /// be asked again ([`Method::verifies_again`]).
+    fn state_in(&self, presented: &[String]) -> RecipientState {
+        let state = self.progress.state;
+        let elsewhere = state == RecipientState::Verified
+            && self.progress.devices.by_cookie(presented).is_none();
+        if elsewhere && self.record.method.verifies_again() {
+            RecipientState::Pending
+        } else {
+            state
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum RecipientCall {
@@ -329,6 +351,8 @@ pub enum RecipientCall {
     },
     View {
         token: String,
+        /// The verification cookies the browser presented: verified elsewhere is not here.
+        presented: Vec<String>,
     },
     CheckPassword {
         token: String,
@@ -342,6 +366,7 @@ pub enum RecipientCall {
         language: Language,
         /// The app's host, for the SMS's WebOTP line.
         host: String,
+        presented: Vec<String>,
     },
     CheckCode {
         token: String,
@@ -366,6 +391,8 @@ pub enum RecipientCall {
     },
     CollectLogin {
         token: String,
+        /// The login binding digests the browser presented.
+        browser: Vec<String>,
         device: Seen,
     },
     /// The signer's data for KBA: the provider's first questions (passed through, never kept).
@@ -445,6 +472,26 @@ pub enum RecipientCall {
         token: String,
         presented: Vec<String>,
     },
+    /// A verified device offers a pairing whose link's secret has `digest`.
+    PairingOffer {
+        token: String,
+        presented: Vec<String>,
+        digest: String,
+    },
+    PairingClaim {
+        token: String,
+        digest: String,
+        browser: Seen,
+    },
+    PairingStatus {
+        token: String,
+        presented: Vec<String>,
+    },
+    PairingConfirm {
+        token: String,
+        presented: Vec<String>,
+        code: String,
+    },
     /// The recipient's devices (admin API).
     AdminDevices,
     RevokeDevices(Revocation),
@@ -516,6 +563,10 @@ impl std::fmt::Debug for RecipientCall {
             Self::PasskeyRequest { .. } => "PasskeyRequest",
             Self::PasskeySignIn { .. } => "PasskeySignIn",
             Self::Devices { .. } => "Devices",
+            Self::PairingOffer { .. } => "PairingOffer",
+            Self::PairingClaim { .. } => "PairingClaim",
+            Self::PairingStatus { .. } => "PairingStatus",
+            Self::PairingConfirm { .. } => "PairingConfirm",
             Self::AdminDevices => "AdminDevices",
             Self::RevokeDevices(_) => "RevokeDevices",
             Self::IdReports => "IdReports",
@@ -573,13 +624,17 @@ impl DurableObject for RecipientObject {
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         match req.json::<RecipientCall>().await? {
             RecipientCall::Init { record } => reply(&self.init(*record).await?),
-            RecipientCall::View { token } => reply(&self.view(&token).await?),
+            RecipientCall::View { token, presented } => {
+                reply(&self.view(&token, &presented).await?)
+            }
             RecipientCall::CheckPassword {
                 token,
                 password,
                 device,
             } => {
-                let verdict = self.check_password(&token, &password).await?;
+                let verdict = self
+                    .check_password(&token, &password, &device.presented)
+                    .await?;
                 reply(&self.bind_device(verdict, device).await?)
             }
             RecipientCall::SendCode {
@@ -587,13 +642,18 @@ impl DurableObject for RecipientObject {
                 channel,
                 language,
                 host,
-            } => reply(&self.send_code(&token, channel, language, &host).await?),
+                presented,
+            } => reply(
+                &self
+                    .send_code(&token, channel, language, &host, &presented)
+                    .await?,
+            ),
             RecipientCall::CheckCode {
                 token,
                 code,
                 device,
             } => {
-                let verdict = self.check_code(&token, &code).await?;
+                let verdict = self.check_code(&token, &code, &device.presented).await?;
                 reply(&self.bind_device(verdict, device).await?)
             }
             RecipientCall::StartLogin(start) => reply(&self.start_login(*start).await?),
@@ -609,8 +669,14 @@ impl DurableObject for RecipientObject {
             RecipientCall::CompleteLogin { key, result } => {
                 reply(&self.complete_login(&key, result).await?)
             }
-            RecipientCall::CollectLogin { token, device } => {
-                let grant = self.collect_login(&token).await?;
+            RecipientCall::CollectLogin {
+                token,
+                browser,
+                device,
+            } => {
+                let grant = self
+                    .collect_login(&token, &browser, &device.presented)
+                    .await?;
                 reply(&self.bind_device(grant, device).await?)
             }
             RecipientCall::StartKba { token, subject } => {
@@ -677,6 +743,24 @@ impl DurableObject for RecipientObject {
             RecipientCall::Devices { token, presented } => {
                 reply(&self.signer_devices(&token, &presented).await?)
             }
+            RecipientCall::PairingOffer {
+                token,
+                presented,
+                digest,
+            } => reply(&self.pairing_offer(&token, &presented, digest).await?),
+            RecipientCall::PairingClaim {
+                token,
+                digest,
+                browser,
+            } => reply(&self.pairing_claim(&token, &digest, browser).await?),
+            RecipientCall::PairingStatus { token, presented } => {
+                reply(&self.pairing_status(&token, &presented).await?)
+            }
+            RecipientCall::PairingConfirm {
+                token,
+                presented,
+                code,
+            } => reply(&self.pairing_confirm(&token, &presented, &code).await?),
             RecipientCall::AdminDevices => reply(&self.admin_devices().await?),
             RecipientCall::RevokeDevices(revocation) => {
                 reply(&self.revoke_devices(revocation).await?)
@@ -831,14 +915,14 @@ impl RecipientObject {
         Ok(Ok(()))
     }
 
-    async fn view(&self, token: &str) -> Result<Reply<ViewReply>> {
+    async fn view(&self, token: &str, presented: &[String]) -> Result<Reply<ViewReply>> {
         let mut loaded = match self.authenticate(token).await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
         let now = now_ms();
         loaded = self.renew_or_expire_verification(loaded, now).await?;
-        let state = loaded.progress.state;
+        let state = loaded.state_in(presented);
         if now >= loaded.last_opened_ms + REOPEN_WINDOW_MS {
             loaded.last_opened_ms = now;
             let method_shown = (state == RecipientState::Pending).then_some(loaded.record.method);
@@ -879,7 +963,12 @@ impl RecipientObject {
         }))
     }
 
-    async fn check_password(&self, token: &str, password: &str) -> Result<Reply<VerifiedResponse>> {
+    async fn check_password(
+        &self,
+        token: &str,
+        password: &str,
+        presented: &[String],
+    ) -> Result<Reply<VerifiedResponse>> {
         let _one_check_at_a_time = self.checking.lock().await;
         let loaded = match self.authenticate(token).await? {
             Ok(loaded) => loaded,
@@ -891,7 +980,7 @@ impl RecipientObject {
                 "This link does not use a password.",
             )));
         }
-        match loaded.progress.state {
+        match loaded.state_in(presented) {
             RecipientState::Verified => return Ok(Err(*already_verified())),
             RecipientState::Cancelled => {
                 return self.refuse(loaded, RefusalReason::Cancelled).await;
@@ -949,6 +1038,9 @@ impl RecipientObject {
         // Ready before anything changes: a verified signer always gets their grant.
         let mut response = self.grant(&loaded.record, amr)?;
         response.signature_name = signature_name.clone();
+        if loaded.progress.state == RecipientState::Verified {
+            return self.verified_again(loaded, amr, codes, response).await;
+        }
         let agreement = stub(&self.env, AGREEMENTS_BINDING, &loaded.record.agreement_id)?;
         let verified = AgreementCall::RecipientVerified {
             recipient_id: self.id(),
@@ -979,6 +1071,30 @@ impl RecipientObject {
             loaded.progress.verification = Some(Verification::new(now_ms()));
         }
         self.save(loaded, vec![AuditKind::Verified { method }])
+            .await?;
+        Ok(Ok(response))
+    }
+
+    /// A recipient verified before proves themselves again in another browser: the agreement
+    /// knows already, so only this recipient's trail (and, by the caller, its devices) change.
+    /// The name a check locked into the signature stays the one of the first verification.
+    async fn verified_again(
+        &self,
+        mut loaded: Loaded,
+        amr: &str,
+        codes: Option<CodeBook>,
+        mut response: VerifiedResponse,
+    ) -> Result<Reply<VerifiedResponse>> {
+        let method = loaded.record.method;
+        loaded.progress.amr = Some(amr.to_string());
+        if let Some(codes) = codes {
+            loaded.progress.codes = codes;
+        }
+        if loaded.record.verification_rules.is_some() {
+            loaded.progress.verification = Some(Verification::new(now_ms()));
+        }
+        response.signature_name = loaded.progress.signature_name.clone();
+        self.save(loaded, vec![AuditKind::VerifiedOnAnotherDevice { method }])
             .await?;
         Ok(Ok(response))
     }

@@ -23,6 +23,7 @@ impl RecipientObject {
         channel: Channel,
         language: Language,
         host: &str,
+        presented: &[String],
     ) -> Result<Reply<CodeSent>> {
         let _one_at_a_time = self.checking.lock().await;
         let loaded = match self.authenticate(token).await? {
@@ -33,7 +34,7 @@ impl RecipientObject {
             Ok(rules) => rules,
             Err(e) => return Ok(Err(*e)),
         };
-        match loaded.progress.state {
+        match loaded.state_in(presented) {
             RecipientState::Verified => return Ok(Err(*already_verified())),
             RecipientState::Cancelled => return Ok(Err(*cancelled())),
             RecipientState::Pending => {}
@@ -172,6 +173,7 @@ impl RecipientObject {
         &self,
         token: &str,
         entry: &str,
+        presented: &[String],
     ) -> Result<Reply<VerifiedResponse>> {
         let _one_at_a_time = self.checking.lock().await;
         let loaded = match self.authenticate(token).await? {
@@ -184,7 +186,7 @@ impl RecipientObject {
                 "This link does not use codes.",
             )));
         };
-        match loaded.progress.state {
+        match loaded.state_in(presented) {
             RecipientState::Verified => return Ok(Err(*already_verified())),
             RecipientState::Cancelled => {
                 return self.refuse(loaded, RefusalReason::Cancelled).await;
