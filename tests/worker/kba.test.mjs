@@ -59,7 +59,7 @@ describe('KBA under workerd with the IDology stand-in', () => {
       recipients: [{ name, email: 'ada@example.com', method: 'kba' }],
     });
     const token = created.recipients[0].signing_url.split('#')[1];
-    return { agreementId: created.id, accountId, api: recipientApi(stack.origin, token, ip ? { ip } : {}) };
+    return { agreementId: created.id, accountId, token, api: recipientApi(stack.origin, token, ip ? { ip } : {}) };
   }
 
   async function started(api, subject = SUBJECT) {
@@ -74,6 +74,24 @@ describe('KBA under workerd with the IDology stand-in', () => {
     assert.equal(body.code, code);
     return body;
   }
+
+  test('questions are asked once: another browser gets no new set, and joins by pairing with the first', async () => {
+    const { api: desk, token } = await recipient();
+    assert.equal((await desk.kbaAnswers(answersTo(await started(desk)))).status, 200);
+    const phone = recipientApi(stack.origin, token);
+    assert.equal((await (await phone.view()).json()).state, 'verified');
+    await expectError(await phone.kbaStart(SUBJECT), 409, 'already_verified');
+    await expectError(await phone.freshGrant(), 409, 'conflict');
+
+    const { link } = await (await desk.pairingOffer()).json();
+    const { code } = await (await phone.pairingClaim(link.split('&pair=')[1])).json();
+    assert.equal((await desk.pairingConfirm(code)).status, 200);
+    const fresh = await phone.freshGrant();
+    assert.equal(fresh.status, 200);
+    const { signature_name: name, grant } = await fresh.json();
+    assert.equal(name, 'Ada Lovelace', 'the name the questions locked');
+    assert.deepEqual(JSON.parse(Buffer.from(grant.split('.')[1], 'base64url')).amr, ['kba']);
+  });
 
   test('three right answers verify, the grant says kba, and the audit keeps the reference but no personal data', async () => {
     const { api, agreementId } = await recipient();

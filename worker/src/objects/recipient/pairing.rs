@@ -11,7 +11,7 @@ use worker::Result;
 
 use super::devices::device_of;
 use super::fresh_grant::amr_of;
-use super::{Loaded, RecipientObject, already_verified};
+use super::{RecipientObject, already_verified};
 use crate::config::now_ms;
 use crate::crypto;
 use crate::http::{Failure, fail, wrong_entry};
@@ -48,7 +48,14 @@ impl RecipientObject {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
-        if loaded.state_in(&browser.presented) == RecipientState::Verified {
+        // A device already (not `state_in`: a method that is not asked again shows every
+        // browser "verified", and pairing is exactly how those join).
+        if loaded
+            .progress
+            .devices
+            .by_cookie(&browser.presented)
+            .is_some()
+        {
             return Ok(Err(*already_verified()));
         }
         let now = now_ms();
@@ -146,25 +153,6 @@ impl RecipientObject {
         };
         self.save(loaded, vec![event]).await?;
         Ok(Ok(devices))
-    }
-
-    /// The recipient, verified, and the asking browser's device.
-    async fn verified_device(
-        &self,
-        token: &str,
-        presented: &[String],
-    ) -> Result<Reply<(Loaded, String)>> {
-        let loaded = match self.authenticate(token).await? {
-            Ok(loaded) => loaded,
-            Err(e) => return Ok(Err(e)),
-        };
-        if loaded.progress.state != RecipientState::Verified {
-            return Ok(Err(*fail(
-                ErrorCode::Conflict,
-                "This link is not verified (or no longer): please verify first.",
-            )));
-        }
-        Ok(device_of(&loaded, presented).map(|device| (loaded, device)))
     }
 }
 

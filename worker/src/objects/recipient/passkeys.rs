@@ -65,8 +65,9 @@ impl RecipientObject {
         }
     }
 
-    /// The recipient and the device of the browser presenting `presented`, for a registration.
-    async fn registering(
+    /// The recipient, verified, and the device of the browser presenting `presented`: for a
+    /// registration, or a pairing offered from it.
+    pub(super) async fn verified_device(
         &self,
         token: &str,
         presented: &[String],
@@ -87,8 +88,8 @@ impl RecipientObject {
         rp: Rp,
     ) -> Result<Reply<PasskeyCreation>> {
         let _one_check_at_a_time = self.checking.lock().await;
-        let (mut loaded, device) = match self.registering(token, presented).await? {
-            Ok(registering) => registering,
+        let (mut loaded, device) = match self.verified_device(token, presented).await? {
+            Ok(found) => found,
             Err(e) => return Ok(Err(e)),
         };
         let challenge = base64url(&crypto::random_bytes::<32>()?);
@@ -122,8 +123,8 @@ impl RecipientObject {
         registration: PasskeyRegistration,
     ) -> Result<Reply<PasskeyRegistered>> {
         let _one_check_at_a_time = self.checking.lock().await;
-        let (mut loaded, device) = match self.registering(token, presented).await? {
-            Ok(registering) => registering,
+        let (mut loaded, device) = match self.verified_device(token, presented).await? {
+            Ok(found) => found,
             Err(e) => return Ok(Err(e)),
         };
         let (Some(client_data), Some(object), Some(challenge)) = (
