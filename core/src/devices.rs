@@ -310,8 +310,9 @@ impl DeviceBook {
 
     /// The passkey `credential_id` signed in (its signature verified) in the browser `seen`: the
     /// passkey's counter kept, and the browser verified as the device it already is (a cookie it
-    /// presented) or as a new one (`id`): a synced passkey may sign in on another device. The
-    /// browser's device id.
+    /// presented); else, for a device-bound passkey, as the device holding it (the authenticator
+    /// is that device: its cookie was cleared or expired); else as a new one (`id`), since a
+    /// synced passkey may sign in on another device. The browser's device id.
     pub fn signed_in(
         &mut self,
         credential_id: &str,
@@ -325,8 +326,17 @@ impl DeviceBook {
             .ok_or(Refusal::UnknownCredential)?
             .id
             .clone();
+        let known = self.by_cookie(&seen.presented).is_some();
         let device = self.device_mut(&holder).expect("found above");
-        device.passkey.as_mut().expect("found above").sign_count = sign_count;
+        let passkey = device.passkey.as_mut().expect("found above");
+        passkey.sign_count = sign_count;
+        if !known && !passkey.backup_eligible {
+            device.cookie = Some(seen.cookie);
+            device.label = seen.label;
+            device.last_used = now;
+            device.amr = "hwk".into();
+            return Ok(holder);
+        }
         Ok(self.verified(id, seen, "hwk", now))
     }
 
@@ -475,10 +485,28 @@ mod tests {
             book.signed_in("k9", 1, "d5".into(), seen("c", &[]), MINUTE),
             Err(Refusal::UnknownCredential)
         );
+        // A device-bound passkey in a browser without a cookie: its own device, cookie renewed.
+        let bound = book.verified("d6".into(), seen("cookie-6", &[]), "pwd", 0);
+        book.register(
+            &bound,
+            NewCredential {
+                backup_eligible: false,
+                ..credential("k6")
+            },
+        )
+        .unwrap();
+        let again = book
+            .signed_in("k6", 1, "d7".into(), seen("cookie-6b", &[]), MINUTE)
+            .unwrap();
+        assert_eq!(again, bound);
+        assert_eq!(book.by_cookie(&["cookie-6b".into()]).unwrap().id, bound);
+        assert!(
+            book.by_cookie(&["cookie-6".into()]).is_none(),
+            "the old cookie is gone"
+        );
         book.revoke(&desk);
-        assert_eq!(
-            book.passkeys().count(),
-            0,
+        assert!(
+            book.passkeys().all(|p| p.credential_id != "k1"),
             "a revoked device's passkey opens nothing"
         );
     }

@@ -8,6 +8,9 @@ import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 const UP = 0x01;
 const UV = 0x04;
 const AT = 0x40;
+/// Backup eligible and backed up: a synced passkey (a password manager's, a phone's cloud).
+const BE = 0x08;
+const BS = 0x10;
 
 const b64url = (bytes) => Buffer.from(bytes).toString('base64url');
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest();
@@ -38,8 +41,10 @@ export function cbor(value) {
 }
 
 export class SoftAuthenticator {
-  /// `alg`: 'ES256' or 'RS256'; `verifyUser`: whether it checks the user (a PIN, a fingerprint).
-  constructor({ alg = 'ES256', verifyUser = true } = {}) {
+  /// `alg`: 'ES256' or 'RS256'; `verifyUser`: whether it checks the user (a PIN, a fingerprint);
+  /// `synced`: a multi-device passkey (else bound to this authenticator).
+  constructor({ alg = 'ES256', verifyUser = true, synced = false } = {}) {
+    this.synced = synced;
     this.alg = alg;
     this.verifyUser = verifyUser;
     this.counter = 0;
@@ -60,7 +65,7 @@ export class SoftAuthenticator {
   }
 
   flags(extra = 0) {
-    return UP | (this.verifyUser ? UV : 0) | extra;
+    return UP | (this.verifyUser ? UV : 0) | (this.synced ? BE | BS : 0) | extra;
   }
 
   authenticatorData(rpId, flags, extra = Buffer.alloc(0)) {

@@ -75,10 +75,21 @@ describe('passkeys under workerd', () => {
     assert.match(res.headers.get('set-cookie') ?? '', /signgate_verified=.*HttpOnly/);
     await json(await later.freshGrant(), 200);
 
+    // A passkey bound to its authenticator is its device: that device's cookie is renewed.
+    assert.equal((await json(await later.devices(), 200)).devices.length, 1);
+    await refused(await desk.freshGrant(), 409, 'conflict');
+
+    // A synced passkey may sign in anywhere: the browser is a device of its own.
+    const synced = new SoftAuthenticator({ synced: true });
+    const tablet = await verified();
+    await register(tablet.desk, synced);
+    const elsewhere = recipientApi(stack.origin, tablet.token);
+    await json(await signIn(elsewhere, synced), 200);
+    assert.equal((await json(await elsewhere.devices(), 200)).devices.length, 2);
+
     const events = await admin.audit(agreementId);
     assert.deepEqual(ofType(events, 'passkey_registered').map((e) => e.device), [device]);
-    const [signedIn] = ofType(events, 'passkey_signed_in');
-    assert.notEqual(signedIn.device, device, 'the browser it signed in is a device of its own');
+    assert.deepEqual(ofType(events, 'passkey_signed_in').map((e) => e.device), [device]);
   });
 
   test('only a verified browser may register one, once per device', async () => {
@@ -172,7 +183,7 @@ describe('passkeys under workerd', () => {
 
   test('the signer lists their devices from one of them and revokes one; the admin API lists and revokes them all', async () => {
     const { desk, token, agreementId, recipientId } = await verified();
-    const authenticator = new SoftAuthenticator();
+    const authenticator = new SoftAuthenticator({ synced: true });
     const { device_id: deskId } = await register(desk, authenticator);
     // A second browser, verified by the (synced) passkey: a device of its own.
     const phone = recipientApi(stack.origin, token);
@@ -271,7 +282,7 @@ describe('passkeys under workerd', () => {
     const offer = await json(await desk.pairingOffer(), 200);
     assert.equal(offer.expires_in_secs, 300);
     const link = new URL(offer.link);
-    assert.equal(link.origin + link.pathname, `${stack.origin}/s`);
+    assert.equal(link.origin + link.pathname, `${stack.origin}/device/`);
     const [linkToken, pair] = link.hash.slice(1).split('&pair=');
     assert.equal(linkToken, token);
     assert.deepEqual(await json(await desk.pairingStatus(), 200), { expires_in_secs: 300 });
