@@ -90,7 +90,7 @@ pub async fn answer_kba(token: &str, answers: &KbaAnswers) -> Result<KbaAnswered
 
 /// `{}`: the worker takes JSON bodies only, and some calls have nothing to say.
 #[derive(serde::Serialize)]
-struct Nothing {}
+pub(crate) struct Nothing {}
 
 /// A fresh grant for a link verified before (a reload, or back after the grant expired).
 pub async fn fresh_grant(token: &str) -> Result<VerifiedResponse, Failure> {
@@ -100,7 +100,7 @@ pub async fn fresh_grant(token: &str) -> Result<VerifiedResponse, Failure> {
 /// A JSON POST with the link token to the recipient API's `call` (`/password`), read as every
 /// answer is. Only the body's encoding and the answer's decoding depend on the types: the request
 /// itself is one function for every call, so each call adds little to the signer's download.
-async fn post<T: DeserializeOwned>(
+pub(crate) async fn post<T: DeserializeOwned>(
     call: &str,
     token: &str,
     body: &impl Serialize,
@@ -109,6 +109,18 @@ async fn post<T: DeserializeOwned>(
         return Err(Failure::Unreachable);
     };
     parse(send_json(api_path(token, call), token, body).await)
+}
+
+/// A GET of the recipient API's `call` with the link token, never from a cache.
+pub(crate) async fn get<T: DeserializeOwned>(call: &str, token: &str) -> Result<T, Failure> {
+    let request =
+        authorized(Request::get(&api_path(token, call)), token).cache(RequestCache::NoStore);
+    parse(exchange(request.build()).await)
+}
+
+pub(crate) async fn delete<T: DeserializeOwned>(call: &str, token: &str) -> Result<T, Failure> {
+    let request = authorized(Request::delete(&api_path(token, call)), token);
+    parse(exchange(request.build()).await)
 }
 
 async fn send_json(path: String, token: &str, body: String) -> Answer {

@@ -362,6 +362,11 @@ messages! {
         de: "Weiter zum Dokument",
         ru: "Перейти к документу",
     }
+    YourDevices {
+        en: "Your devices and passkeys",
+        de: "Ihre Geräte und Passkeys",
+        ru: "Ваши устройства и ключи доступа",
+    }
 
     CancelledHeading {
         en: "This agreement has been cancelled",

@@ -5,7 +5,9 @@
 mod api;
 pub mod capture;
 mod contact;
+pub mod device;
 mod i18n;
+mod qr;
 mod screens;
 mod token;
 
@@ -131,7 +133,10 @@ pub fn App() -> impl IntoView {
                     view! { <LoginFailed recipient failure provider reload=retry /> }.into_any()
                 }
                 Screen::Verified { continue_href, signature_name } => {
-                    view! { <Verified continue_href signature_name /> }.into_any()
+                    // The device page works on real links only (a preview has no devices).
+                    let devices_href = (!previewing.get_untracked())
+                        .then(|| ["/device/#", &token.get_value()].concat());
+                    view! { <Verified continue_href signature_name devices_href /> }.into_any()
                 }
                 Screen::Cancelled(contact) => view! { <Cancelled contact /> }.into_any(),
                 // The ID check's own page, a preview's too (its token calls the preview routes).

@@ -1,5 +1,7 @@
-//! The hand-off link as a QR code, drawn here: no outside service ever sees the link.
+//! A link (the ID hand-off's, a pairing's) as a QR code, drawn here: no outside service ever
+//! sees the link.
 
+use leptos::prelude::*;
 use qrcodegen::{QrCode, QrCodeEcc};
 
 /// The width of the quiet zone around the code, in modules (the standard's four).
@@ -21,6 +23,32 @@ pub fn path(text: &str) -> Option<(String, i32)> {
         }
     }
     Some((path, size + 2 * QUIET))
+}
+
+/// `link` as an SVG QR code named `label` for screen readers, whole pixels per module: a camera
+/// reads even modules more surely than a fixed width's blend of 3- and 4-pixel ones.
+pub fn svg<L: Fn() -> &'static str + Send + Sync + 'static>(
+    link: &str,
+    label: L,
+    test_id: &'static str,
+) -> Option<impl IntoView + use<L>> {
+    let (path, side) = path(link)?;
+    let px = side * MODULE_PX;
+    Some(view! {
+        <svg
+            class="qr"
+            role="img"
+            aria-label=label
+            viewBox=format!("0 0 {side} {side}")
+            width=px
+            height=px
+            data-testid=test_id
+            data-link=link.to_owned()
+        >
+            <rect width="100%" height="100%" fill="#fff"></rect>
+            <path d=path fill="#000"></path>
+        </svg>
+    })
 }
 
 #[cfg(test)]

@@ -43,6 +43,10 @@ console.log(`
 
   Password:     ${password.url}
                 password ${password.password}   (5 tries; a wrong one counts)
+  Passkeys:     ${password.url.replace('//127.0.0.1:', '//localhost:')}
+                the same link on localhost (a passkey needs a host name, not an IP): once verified,
+                "Your devices and passkeys" adds a passkey and pairs a second browser (open its
+                link in another browser or a private window, type the code it shows)
   SMS or call:  ${phone.url}
   E-mail code:  ${email.url}
                 codes are not sent: read them at ${origin}/dev/outbox

@@ -33,10 +33,16 @@ const ID_PAGE: Page = Page {
     public_url: "/id/",
     bin: "signgate-id",
 };
+const DEVICE_PAGE: Page = Page {
+    html: "app/device.html",
+    dist: "dist/device",
+    public_url: "/device/",
+    bin: "signgate-device",
+};
 
 fn app() -> Result {
-    // The app first: Trunk empties its dist, which holds the ID page's.
-    for page in [APP, ID_PAGE] {
+    // The app first: Trunk empties its dist, which holds the other pages'.
+    for page in [APP, ID_PAGE, DEVICE_PAGE] {
         eprintln!("xtask: building {} (Trunk)", page.html);
         run(Command::new(cargo_bin().join("trunk"))
             .args(["build", page.html, "--release", "--offline=true"])

@@ -19,7 +19,6 @@
 mod api;
 mod i18n;
 mod media;
-mod qr;
 mod screens;
 
 use std::time::Duration;

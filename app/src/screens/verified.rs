@@ -4,9 +4,14 @@ use super::Heading;
 use crate::i18n::{self, Key, tr};
 
 /// `signature_name`: the name a login's identity provider vouched for, which the platform offers
-/// for the signature; shown so the signer is not surprised by it there.
+/// for the signature; shown so the signer is not surprised by it there. `devices_href`: the device
+/// page (devices, passkeys, continuing on another device), for a real link.
 #[component]
-pub fn Verified(continue_href: Option<String>, signature_name: Option<String>) -> impl IntoView {
+pub fn Verified(
+    continue_href: Option<String>,
+    signature_name: Option<String>,
+    devices_href: Option<String>,
+) -> impl IntoView {
     let lang = i18n::use_lang();
     let name = signature_name.map(|name| {
         view! { <p id="signature-name">{move || i18n::signature_name(lang.get(), &name)}</p> }
@@ -31,6 +36,7 @@ pub fn Verified(continue_href: Option<String>, signature_name: Option<String>) -
             <p>{tr(thanks)}</p>
             {name}
             {go_on}
+            {devices_href.map(|href| view! { <p><a href=href>{tr(Key::YourDevices)}</a></p> })}
         </div>
     }
 }

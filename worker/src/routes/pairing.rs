@@ -1,7 +1,7 @@
 //! Continuing on another device, with the link token (the recipient's object checks and decides):
 //!
 //! - `POST /api/v1/recipient/pairing`: a verified browser (its verification cookie) offers a
-//!   one-time link, `/s#<link token>&pair=<secret>`, for a QR code;
+//!   one-time link, `/device/#<link token>&pair=<secret>`, for a QR code;
 //! - `POST /api/v1/recipient/pairing/claim` with `{secret}`: the browser that opened the link
 //!   claims it, gets the code to type on the first device, and a verification cookie that counts
 //!   only once that code is confirmed;
@@ -37,7 +37,7 @@ pub async fn offer(req: Request, env: &Env) -> Result<Response> {
     let offered = call::<_, u64>(&recipient, &offer).await?;
     let origin = config::origin(env, &req)?;
     http::answer(offered.map(|expires_in_secs| PairingOffer {
-        link: format!("{origin}/s#{token}&pair={secret}"),
+        link: format!("{origin}/device/#{token}&pair={secret}"),
         expires_in_secs,
     }))
 }

@@ -6,8 +6,9 @@ use signgate_core::wire::IdHandoffSent;
 use super::Heading;
 use crate::api::Failure;
 use crate::capture::i18n::{self, Key, tr};
-use crate::capture::{Ctx, Stage, api, qr};
+use crate::capture::{Ctx, Stage, api};
 use crate::i18n::Lang;
+use crate::qr;
 
 /// A desktop signer: the link goes to their phone by SMS and as a QR code, and this screen
 /// follows the phone (link opened, photos received) until the check moves on; or this device's
@@ -74,25 +75,10 @@ pub fn Desktop(ctx: Ctx) -> impl IntoView {
                     </p>
                 }
             });
-            let code = qr::path(&link.link).map(|(path, side)| {
-                // Whole pixels per module: a camera reads even modules more surely than
-                // a fixed width's blend of 3- and 4-pixel ones.
-                let px = side * qr::MODULE_PX;
+            let code = qr::svg(&link.link, tr(Key::QrLabel), "handoff-qr").map(|svg| {
                 view! {
                     <p>{tr(Key::OrScan)}</p>
-                    <svg
-                        class="qr"
-                        role="img"
-                        aria-label=tr(Key::QrLabel)
-                        viewBox=format!("0 0 {side} {side}")
-                        width=px
-                        height=px
-                        data-testid="handoff-qr"
-                        data-link=link.link.clone()
-                    >
-                        <rect width="100%" height="100%" fill="#fff"></rect>
-                        <path d=path fill="#000"></path>
-                    </svg>
+                    {svg}
                 }
             });
             view! { {told} {code} }

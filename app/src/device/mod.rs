@@ -1,0 +1,191 @@
+//! The device page (`/device/`), a build of its own so signers who never manage devices never
+//! download it. Opened two ways:
+//!
+//! - `/device/#<link token>`: from the signing page. A browser that is one of the recipient's
+//!   devices lists them (revoke any), adds a passkey, or offers a pairing to another device (a QR
+//!   code and a link, then the code that device shows). Any other browser may verify with a
+//!   passkey.
+//! - `/device/#<link token>&pair=<secret>`: a pairing link, on the other device. It claims the
+//!   pairing, shows its code, and goes on to the signing page once the first device confirmed.
+//!
+//! ```text
+//! Opening ──▶ Devices ──▶ Offer ──(the other device's code)──▶ Devices
+//!    ├──▶ SignIn ──(passkey)──▶ signing page
+//!    └──▶ Claimed ──(confirmed on the first device; followed by polling)──▶ signing page
+//! ```
+//!
+//! The worker decides everything; this page only shows it.
+
+mod api;
+mod i18n;
+mod screens;
+mod webauthn;
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use signgate_core::wire::{Devices, ErrorCode, PairingOffer};
+
+use crate::api::Failure;
+use i18n::{Key, tr};
+use screens::{Claimed, DeviceList, Offer, SignIn};
+
+/// How often a waiting screen asks again.
+const POLL_EVERY: Duration = Duration::from_secs(2);
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stage {
+    Opening,
+    Devices(Devices),
+    Offer(PairingOffer),
+    Claimed { code: String },
+    SignIn,
+    InvalidLink,
+    Unreachable,
+}
+
+/// What every screen of the page shares.
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx {
+    pub stage: RwSignal<Stage>,
+    /// The signing link's token.
+    pub token: StoredValue<String>,
+    /// A line about what just happened (a passkey added, a device paired).
+    pub notice: RwSignal<Option<Key>>,
+}
+
+impl Ctx {
+    /// The devices, from one of them; any other browser may sign in with a passkey.
+    pub fn load(self) {
+        self.stage.set(Stage::Opening);
+        let token = self.token.get_value();
+        spawn_local(async move {
+            match api::devices(&token).await {
+                Ok(devices) => self.stage.set(Stage::Devices(devices)),
+                // Not one of the devices: a pairing it claimed (a reload), or a passkey.
+                Err(Failure::Refused(e)) if e.code == ErrorCode::Conflict => {
+                    self.stage.set(match api::pairing(&token).await {
+                        Ok(status) if status.code.is_some() => Stage::Claimed {
+                            code: status.code.unwrap_or_default(),
+                        },
+                        _ => Stage::SignIn,
+                    })
+                }
+                Err(failure) => self.failed(failure),
+            }
+        });
+    }
+
+    /// A refusal about the link, or no answer.
+    pub fn failed(self, failure: Failure) {
+        self.stage.set(match failure {
+            Failure::Refused(_) => Stage::InvalidLink,
+            Failure::Unreachable => Stage::Unreachable,
+        });
+    }
+
+    /// Verified in this browser: the signing page takes it from here (a fresh grant).
+    pub fn to_signing_page(self) {
+        let _ = window()
+            .location()
+            .replace(&["/s#", &self.token.get_value()].concat());
+    }
+}
+
+#[component]
+pub fn DeviceApp() -> impl IntoView {
+    crate::i18n::provide_lang();
+    let ctx = Ctx {
+        stage: RwSignal::new(Stage::Opening),
+        token: StoredValue::new(String::new()),
+        notice: RwSignal::new(None),
+    };
+    match arrival() {
+        Some((token, None)) => {
+            ctx.token.set_value(token);
+            ctx.load();
+        }
+        Some((token, Some(secret))) => {
+            ctx.token.set_value(token.clone());
+            spawn_local(async move {
+                match api::claim(&token, &secret).await {
+                    Ok(status) => ctx.stage.set(Stage::Claimed {
+                        code: status.code.unwrap_or_default(),
+                    }),
+                    Err(Failure::Refused(e)) if e.code == ErrorCode::AlreadyVerified => {
+                        ctx.to_signing_page()
+                    }
+                    Err(failure) => ctx.failed(failure),
+                }
+            });
+        }
+        None => ctx.stage.set(Stage::InvalidLink),
+    }
+    view! {
+        <header class="site-header">
+            <p class="brand">"signgate"</p>
+            <crate::i18n::LanguageSwitcher label=|lang| i18n::text(lang, Key::Language) />
+        </header>
+        <main>
+            {move || match ctx.stage.get() {
+                Stage::Opening => {
+                    view! { <p class="screen" role="status">{tr(Key::Opening)}</p> }.into_any()
+                }
+                Stage::Devices(devices) => view! { <DeviceList ctx devices /> }.into_any(),
+                Stage::Offer(offer) => view! { <Offer ctx offer /> }.into_any(),
+                Stage::Claimed { code } => view! { <Claimed ctx code /> }.into_any(),
+                Stage::SignIn => view! { <SignIn ctx /> }.into_any(),
+                Stage::InvalidLink => {
+                    view! {
+                        <div class="screen" data-testid="screen-device-invalid">
+                            <h1>{tr(Key::Heading)}</h1>
+                            <p>{tr(Key::InvalidLink)}</p>
+                        </div>
+                    }
+                        .into_any()
+                }
+                Stage::Unreachable => {
+                    view! {
+                        <div class="screen" data-testid="screen-device-unreachable">
+                            <h1>{tr(Key::Heading)}</h1>
+                            <p role="alert">{tr(Key::Unreachable)}</p>
+                            <button class="button" on:click=move |_| ctx.load()>
+                                {tr(Key::TryAgain)}
+                            </button>
+                        </div>
+                    }
+                        .into_any()
+                }
+            }}
+        </main>
+    }
+}
+
+/// The link token, and a pairing's secret, from the address (which then forgets them: no token
+/// stays in history) or, on a reload, from this tab's storage.
+fn arrival() -> Option<(String, Option<String>)> {
+    let window = window();
+    let hash = window.location().hash().unwrap_or_default();
+    if let Some(fragment) = hash.strip_prefix('#').filter(|f| !f.is_empty()) {
+        let _ = window.history().and_then(|h| {
+            h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/device/"))
+        });
+        let (token, secret) = match fragment.split_once("&pair=") {
+            Some((token, secret)) => (token.to_owned(), Some(secret.to_owned())),
+            None => (fragment.to_owned(), None),
+        };
+        if let Some(storage) = window.session_storage().ok().flatten() {
+            let _ = storage.set_item(TOKEN_KEY, &token);
+        }
+        return Some((token, secret));
+    }
+    let stored = window
+        .session_storage()
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_item(TOKEN_KEY).ok().flatten())?;
+    Some((stored, None))
+}
+
+const TOKEN_KEY: &str = "signgate.device.link";

@@ -1,0 +1,41 @@
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::device::i18n::{Key, tr};
+use crate::device::{Ctx, POLL_EVERY, api};
+
+/// This browser claimed a pairing: the code to type on the other device, shown until that device
+/// confirmed it (this browser then gets fresh grants, and goes on to the signing page).
+#[component]
+pub fn Claimed(ctx: Ctx, code: String) -> impl IntoView {
+    let poll = set_interval_with_handle(
+        move || {
+            let token = ctx.token.get_value();
+            spawn_local(async move {
+                if api::fresh_grant(&token).await.is_ok() {
+                    ctx.to_signing_page();
+                }
+            });
+        },
+        POLL_EVERY,
+    )
+    .ok();
+    on_cleanup(move || {
+        if let Some(poll) = poll {
+            poll.clear();
+        }
+    });
+    // Read in two groups of three, as people compare codes.
+    let spaced = match code.split_at_checked(3) {
+        Some((a, b)) => [a, " ", b].concat(),
+        None => code,
+    };
+    view! {
+        <div class="screen" data-testid="screen-device-claimed">
+            <h1>{tr(Key::ClaimHeading)}</h1>
+            <p>{tr(Key::ShowCode)}</p>
+            <p class="pairing-code" data-testid="pairing-code">{spaced}</p>
+            <p role="status">{tr(Key::WaitingConfirm)}</p>
+        </div>
+    }
+}

@@ -1,0 +1,147 @@
+// Devices, passkeys and pairing in headless Chromium: two browser contexts stand for a desktop
+// and a phone, and a DevTools virtual authenticator (the WebAuthn domain) for the desktop's
+// screen lock. The pages are opened on `localhost`: an IP address cannot be a passkey's RP id.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { SigningPage, launch, phonePage } from '../support/browser.mjs';
+import { Stack } from '../support/stack.mjs';
+
+const onLocalhost = (url) => url.replace('//127.0.0.1:', '//localhost:');
+
+async function noSidewaysScroll(page, where) {
+  const { scroll, client } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    client: document.documentElement.clientWidth,
+  }));
+  assert.ok(scroll <= client, `${where} scrolls sideways at 360 px: ${scroll} > ${client}`);
+}
+
+/// A platform authenticator that verifies its user (as a fingerprint or PIN would) on its own.
+async function virtualAuthenticator(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true,
+      isUserVerified: true, automaticPresenceSimulation: true,
+    },
+  });
+  return { credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials };
+}
+
+describe('devices, passkeys and pairing in Chromium', () => {
+  const stack = new Stack();
+  let browser;
+  let admin;
+
+  before(async () => {
+    await stack.start();
+    admin = stack.admin();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await stack.dispose();
+  });
+
+  test('a desktop adds a passkey and pairs a phone by its code; the passkey verifies the desktop again; the desktop removes the phone', async () => {
+    const { url, password } = await admin.passwordAgreement({ accountId: `dev-${Math.random().toString(36).slice(2)}` });
+    const link = onLocalhost(url);
+    const token = link.split('#')[1];
+    const deskContext = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
+    const desk = new SigningPage(await deskContext.newPage());
+    const authenticator = await virtualAuthenticator(desk.page);
+    await desk.open(link);
+    await desk.waitFor('password');
+    await desk.submitPassword(password);
+    await desk.waitFor('verified');
+    await desk.page.getByRole('link', { name: 'Your devices and passkeys' }).click();
+    await desk.waitFor('device-list');
+    assert.equal(new URL(desk.page.url()).hash, '', 'the token left the address');
+    assert.match(await desk.page.locator('.devices').textContent(), /this device/);
+    assert.deepEqual(await desk.axeViolations(), [], 'axe on the device list');
+
+    await desk.page.getByRole('button', { name: 'Add a passkey for this device' }).click();
+    await desk.page.getByRole('status').filter({ hasText: 'Passkey added' }).waitFor();
+    assert.equal((await authenticator.credentials()).length, 1, 'the authenticator holds the passkey');
+    assert.match(await desk.page.locator('.devices').textContent(), /with a passkey/);
+
+    // Pairing: the phone opens the link and shows a code; the desktop confirms it.
+    await desk.page.getByRole('button', { name: 'Continue on another device' }).click();
+    await desk.waitFor('device-offer');
+    const qr = desk.page.getByRole('img', { name: 'QR code of the link for your other device' });
+    const pairing = await qr.getAttribute('data-link');
+    assert.ok(pairing.startsWith(`${new URL(link).origin}/device/#${token}&pair=`), pairing);
+    assert.deepEqual(await desk.axeViolations(), [], 'axe on the offer');
+    const phone = await phonePage(browser, 'en-US', { isMobile: true });
+    const p = new SigningPage(phone);
+    await phone.goto(pairing);
+    await p.waitFor('device-claimed');
+    const code = (await phone.getByTestId('pairing-code').textContent()).replace(/\s/g, '');
+    assert.match(code, /^\d{6}$/);
+    await noSidewaysScroll(phone, 'the claimed pairing');
+    assert.deepEqual(await p.axeViolations(), [], 'axe on the code screen');
+
+    const field = desk.page.getByLabel('Type the code your other device shows:');
+    await field.fill(code === '000000' ? '111111' : '000000');
+    await desk.page.getByRole('button', { name: 'Confirm' }).click();
+    await desk.alert().filter({ hasText: 'That code is not right' }).waitFor();
+    await field.fill(code);
+    await desk.page.getByRole('button', { name: 'Confirm' }).click();
+    await desk.page.getByRole('status').filter({ hasText: 'your other device can continue now' }).waitFor();
+    assert.equal(await desk.page.locator('.devices li').count(), 2);
+    // The phone goes on to the signing page, verified there (not paired, it would be asked for
+    // the password: the link is verified only on its devices).
+    await p.waitFor('verified');
+
+    // The desktop's cookie is gone (cleared, or expired): the passkey alone verifies it again.
+    await deskContext.clearCookies();
+    await desk.open(link);
+    await desk.waitFor('password');
+    await desk.open(`${new URL(link).origin}/device/#${token}`);
+    await desk.waitFor('device-sign-in');
+    assert.deepEqual(await desk.axeViolations(), [], 'axe on the passkey sign-in');
+    await desk.page.getByRole('button', { name: 'Use my passkey' }).click();
+    await desk.waitFor('verified');
+
+    // The phone is lost: the desktop removes it, and the phone is a stranger again. (The passkey
+    // is bound to this authenticator, so the desktop is still the one device that holds it.)
+    await desk.page.getByRole('link', { name: 'Your devices and passkeys' }).click();
+    await desk.waitFor('device-list');
+    assert.equal(await desk.page.locator('.devices li').count(), 2);
+    const phoneRow = desk.page.locator('.devices li').filter({ hasNotText: 'this device' });
+    await phoneRow.getByRole('button', { name: /^Remove/ }).click();
+    await desk.page.locator('.devices li').nth(1).waitFor({ state: 'detached' });
+    await phone.goto(link);
+    await p.waitFor('password');
+    assert.deepEqual(desk.page.consoleErrors ?? [], []);
+    await deskContext.close();
+    await phone.context().close();
+  });
+
+  for (const [locale, heading, another] of [
+    ['de-DE', 'Ihre Geräte', 'Auf einem anderen Gerät weitermachen'],
+    ['ru-RU', 'Ваши устройства', 'Продолжить на другом устройстве'],
+  ]) {
+    test(`the device page in ${locale} at 360 px`, async () => {
+      const { url, password } = await admin.passwordAgreement({ accountId: `dev-${locale}` });
+      const page = await phonePage(browser, locale);
+      const s = new SigningPage(page);
+      await s.open(onLocalhost(url));
+      await s.waitFor('password');
+      await page.locator('input[type=password]').fill(password);
+      await page.locator('form button[type=submit]').click();
+      await s.waitFor('verified');
+      await page.locator('[data-testid=screen-verified] a[href^="/device/"]').click();
+      await s.waitFor('device-list');
+      assert.equal(await s.heading().textContent(), heading);
+      await noSidewaysScroll(page, 'the device list');
+      assert.deepEqual(await s.axeViolations(), []);
+      await page.getByRole('button', { name: another }).click();
+      await s.waitFor('device-offer');
+      await noSidewaysScroll(page, 'the offer');
+      assert.deepEqual(await s.axeViolations(), []);
+      await page.context().close();
+    });
+  }
+});
