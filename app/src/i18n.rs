@@ -78,6 +78,12 @@ macro_rules! messages {
                 },)*
             }
         }
+
+        /// A fixed text that follows the language switcher, for use in `view!`.
+        pub fn tr(key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+            let lang = crate::i18n::use_lang();
+            move || text(lang.get(), key)
+        }
     };
 }
 /// For the ID check's page, which has a table of its own.
@@ -991,12 +997,6 @@ pub fn LanguageSwitcher(label: fn(Lang) -> &'static str) -> impl IntoView {
             </select>
         </div>
     }
-}
-
-/// A fixed text that follows the language switcher, for use in `view!`.
-pub fn tr(key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
-    let lang = use_lang();
-    move || text(lang.get(), key)
 }
 
 /// Remembers the signer's choice on this device, for their next link.

@@ -3,18 +3,10 @@
 // screen lock. The pages are opened on `localhost`: an IP address cannot be a passkey's RP id.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { SigningPage, launch, phonePage } from '../support/browser.mjs';
+import { launch, noSidewaysScroll, phonePage, SigningPage } from '../support/browser.mjs';
 import { Stack } from '../support/stack.mjs';
 
 const onLocalhost = (url) => url.replace('//127.0.0.1:', '//localhost:');
-
-async function noSidewaysScroll(page, where) {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }));
-  assert.ok(scroll <= client, `${where} scrolls sideways at 360 px: ${scroll} > ${client}`);
-}
 
 /// A platform authenticator that verifies its user (as a fingerprint or PIN would) on its own.
 async function virtualAuthenticator(page) {

@@ -10,19 +10,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import zx from '@zxing/library';
 import jpeg from 'jpeg-js';
-import { SigningPage, launch, phonePage } from '../support/browser.mjs';
+import { launch, noSidewaysScroll, phonePage, SigningPage } from '../support/browser.mjs';
 import { licenceBackPixels, plainJpeg } from '../support/id_images.mjs';
 import { Stack } from '../support/stack.mjs';
 import { startVeriff } from '../support/veriff.mjs';
 import { writeY4m } from '../support/y4m.mjs';
-
-async function noSidewaysScroll(page, where) {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }));
-  assert.ok(scroll <= client, `${where} scrolls sideways at 360 px: ${scroll} > ${client}`);
-}
 
 /// Reads the QR code on the screen as a phone's camera would: from a screenshot.
 async function readQr(locator) {

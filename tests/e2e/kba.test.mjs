@@ -2,7 +2,7 @@
 // on a phone-sized screen, the signer using the keyboard only where it matters most.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { SigningPage, launch, phonePage } from '../support/browser.mjs';
+import { launch, noSidewaysScroll, phonePage, SigningPage } from '../support/browser.mjs';
 import { IDENTITIES, startIdology } from '../support/idology.mjs';
 import { Stack } from '../support/stack.mjs';
 
@@ -18,14 +18,6 @@ const LABELS = {
 /// Focus moves to the new screen's heading as it appears.
 const headingFocused = (page) => page.waitForFunction(() => document.activeElement?.tagName === 'H1');
 const focusedId = (page) => page.evaluate(() => document.activeElement?.id);
-
-async function noSidewaysScroll(page, where) {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }));
-  assert.ok(scroll <= client, `${where} scrolls sideways at 360 px: ${scroll} > ${client}`);
-}
 
 /// What the page keeps in the browser's storage: the signer's details must never be there.
 async function assertNothingStored(page) {

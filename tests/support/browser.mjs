@@ -29,6 +29,15 @@ export async function phonePage(browser, locale = 'en-US', { isMobile = false } 
   return page;
 }
 
+/// Asserts the page fits its width (360 px for a phone): nothing to scroll sideways to.
+export async function noSidewaysScroll(page, where) {
+  const { scroll, client } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    client: document.documentElement.clientWidth,
+  }));
+  if (scroll > client) throw new Error(`${where} scrolls sideways at 360 px: ${scroll} > ${client}`);
+}
+
 /// The recipient's screens, found the way a person (or a screen reader) finds them.
 export class SigningPage {
   constructor(page) {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use signgate_core::id_check::{Document, Failure, Shot};
 
-use crate::i18n::{Lang, messages, use_lang};
+use crate::i18n::{Lang, messages};
 
 messages! {
     Language { en: "Language", de: "Sprache", ru: "Язык" }
@@ -115,12 +115,6 @@ messages! {
         ru: "signgate недоступен. Проверьте подключение и попробуйте ещё раз.",
     }
     LastTry { en: "This is your last try.", de: "Dies ist Ihr letzter Versuch.", ru: "Это последняя попытка." }
-}
-
-/// A fixed text that follows the language switcher.
-pub fn tr(key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
-    let lang = use_lang();
-    move || text(lang.get(), key)
 }
 
 pub fn document(key_of: Document) -> Key {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use signgate_core::devices::DeviceLabel;
 
-use crate::i18n::{Lang, messages, use_lang};
+use crate::i18n::{Lang, messages};
 
 messages! {
     Language { en: "Language", de: "Sprache", ru: "Язык" }
@@ -110,12 +110,6 @@ messages! {
         ru: "Не удаётся связаться с signgate. Проверьте подключение и попробуйте ещё раз.",
     }
     TryAgain { en: "Try again", de: "Erneut versuchen", ru: "Попробовать ещё раз" }
-}
-
-/// A fixed text that follows the language switcher, for use in `view!`.
-pub fn tr(key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
-    let lang = use_lang();
-    move || text(lang.get(), key)
 }
 
 /// "Chrome on Android (Berlin, DE)".

@@ -35,7 +35,7 @@ pub async fn create(options: &PasskeyCreation) -> Option<PasskeyRegistration> {
             ])
         })
         .collect();
-    let exclude = credentials(&options.exclude_credentials)?;
+    let exclude = descriptors(&options.exclude_credentials)?;
     let selection = object(&[
         ("residentKey", "preferred".into()),
         ("userVerification", "required".into()),
@@ -49,12 +49,8 @@ pub async fn create(options: &PasskeyCreation) -> Option<PasskeyRegistration> {
         ("authenticatorSelection", selection.into()),
         ("timeout", JsValue::from_f64(options.timeout_ms as f64)),
     ]);
-    let container = leptos::prelude::window().navigator().credentials();
-    let made = container
-        .create_with_options(&object(&[("publicKey", public_key.into())]).unchecked_into())
-        .ok()?;
-    let credential = JsFuture::from(made).await.ok()?;
-    let response = Reflect::get(&credential, &"response".into()).ok()?;
+    let request = object(&[("publicKey", public_key.into())]).unchecked_into();
+    let (_, response) = answer(credentials().create_with_options(&request)).await?;
     Some(PasskeyRegistration {
         challenge: options.challenge.clone(),
         client_data_json: field(&response, "clientDataJSON")?,
@@ -69,17 +65,13 @@ pub async fn get(options: &PasskeyRequest) -> Option<PasskeyAssertion> {
         ("rpId", options.rp_id.as_str().into()),
         (
             "allowCredentials",
-            credentials(&options.allow_credentials)?.into(),
+            descriptors(&options.allow_credentials)?.into(),
         ),
         ("userVerification", "required".into()),
         ("timeout", JsValue::from_f64(options.timeout_ms as f64)),
     ]);
-    let container = leptos::prelude::window().navigator().credentials();
-    let asked = container
-        .get_with_options(&object(&[("publicKey", public_key.into())]).unchecked_into())
-        .ok()?;
-    let credential = JsFuture::from(asked).await.ok()?;
-    let response = Reflect::get(&credential, &"response".into()).ok()?;
+    let request = object(&[("publicKey", public_key.into())]).unchecked_into();
+    let (credential, response) = answer(credentials().get_with_options(&request)).await?;
     Some(PasskeyAssertion {
         challenge: options.challenge.clone(),
         credential_id: field(&credential, "rawId")?,
@@ -87,6 +79,18 @@ pub async fn get(options: &PasskeyRequest) -> Option<PasskeyAssertion> {
         authenticator_data: field(&response, "authenticatorData")?,
         signature: field(&response, "signature")?,
     })
+}
+
+fn credentials() -> web_sys::CredentialsContainer {
+    leptos::prelude::window().navigator().credentials()
+}
+
+/// The credential a WebAuthn call's promise gives, and its `response`; `None` if the signer
+/// cancelled or the browser refused.
+async fn answer(call: Result<js_sys::Promise, JsValue>) -> Option<(JsValue, JsValue)> {
+    let credential = JsFuture::from(call.ok()?).await.ok()?;
+    let response = Reflect::get(&credential, &"response".into()).ok()?;
+    Some((credential, response))
 }
 
 fn object(fields: &[(&str, JsValue)]) -> Object {
@@ -102,7 +106,7 @@ fn bytes(text: &str) -> Option<JsValue> {
     Some(Uint8Array::from(from_base64url(text)?.as_slice()).into())
 }
 
-fn credentials(ids: &[String]) -> Option<Array> {
+fn descriptors(ids: &[String]) -> Option<Array> {
     ids.iter()
         .map(|id| Some(object(&[("type", "public-key".into()), ("id", bytes(id)?)]).into()))
         .collect::<Option<Vec<JsValue>>>()
