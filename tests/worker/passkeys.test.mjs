@@ -292,6 +292,7 @@ describe('passkeys under workerd', () => {
     const phone = recipientApi(stack.origin, token);
     const claimed = await json(await phone.pairingClaim(pair), 200);
     assert.match(claimed.code, /^\d{6}$/);
+    assert.ok(claimed.expires_in_secs > 280 && claimed.expires_in_secs <= 300, 'what is left of the offer\'s five minutes');
     await refused(await stranger.pairingClaim(pair), 404, 'invalid_link', 'claimed once');
     assert.equal((await json(await phone.pairingStatus(), 200)).code, claimed.code);
     await refused(await stranger.pairingStatus(), 409, 'conflict');

@@ -39,7 +39,11 @@ pub enum Stage {
     Opening,
     Devices(Devices),
     Offer(PairingOffer),
-    Claimed { code: String },
+    /// This browser claimed a pairing: its code, shown for the seconds the pairing has left.
+    Claimed {
+        code: String,
+        expires_in_secs: u64,
+    },
     SignIn,
     InvalidLink,
     Unreachable,
@@ -68,6 +72,7 @@ impl Ctx {
                     self.stage.set(match api::pairing(&token).await {
                         Ok(status) if status.code.is_some() => Stage::Claimed {
                             code: status.code.unwrap_or_default(),
+                            expires_in_secs: status.expires_in_secs,
                         },
                         _ => Stage::SignIn,
                     })
@@ -112,6 +117,7 @@ pub fn DeviceApp() -> impl IntoView {
                 match api::claim(&token, &secret).await {
                     Ok(status) => ctx.stage.set(Stage::Claimed {
                         code: status.code.unwrap_or_default(),
+                        expires_in_secs: status.expires_in_secs,
                     }),
                     Err(Failure::Refused(e)) if e.code == ErrorCode::AlreadyVerified => {
                         ctx.to_signing_page()
@@ -134,7 +140,9 @@ pub fn DeviceApp() -> impl IntoView {
                 }
                 Stage::Devices(devices) => view! { <DeviceList ctx devices /> }.into_any(),
                 Stage::Offer(offer) => view! { <Offer ctx offer /> }.into_any(),
-                Stage::Claimed { code } => view! { <Claimed ctx code /> }.into_any(),
+                Stage::Claimed { code, expires_in_secs } => {
+                    view! { <Claimed ctx code expires_in_secs /> }.into_any()
+                }
                 Stage::SignIn => view! { <SignIn ctx /> }.into_any(),
                 Stage::InvalidLink => {
                     view! {

@@ -69,8 +69,11 @@ impl RecipientObject {
         if let Err(refusal) = claimed {
             return Ok(Err(*refused(refusal)));
         }
+        let left_ms = (loaded.progress.pairing.as_ref())
+            .and_then(|p| p.offered(now))
+            .map_or(0, |offered| offered.expires_in_ms);
         let status = PairingStatus {
-            expires_in_secs: (pairing::PAIRING_MS / 1000),
+            expires_in_secs: left_ms.div_ceil(1000),
             claimed_by: None,
             code: Some(code),
         };
