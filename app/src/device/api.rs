@@ -17,10 +17,6 @@ pub async fn revoke(token: &str, device: &str) -> Result<DevicesRevoked, Failure
     crate::api::delete(&format!("/devices/{device}"), token).await
 }
 
-pub async fn fresh_grant(token: &str) -> Result<VerifiedResponse, Failure> {
-    crate::api::fresh_grant(token).await
-}
-
 pub async fn offer(token: &str) -> Result<PairingOffer, Failure> {
     post("/pairing", token, &Nothing {}).await
 }

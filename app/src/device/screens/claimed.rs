@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::device::i18n::{Key, tr};
-use crate::device::{Ctx, POLL_EVERY, Stage, api};
+use crate::device::{Ctx, POLL_EVERY, Stage};
 
 /// This browser claimed a pairing: the code to type on the other device, shown until that device
 /// confirmed it (this browser then gets fresh grants, and goes on to the signing page), or until
@@ -20,7 +20,7 @@ pub fn Claimed(ctx: Ctx, code: String, expires_in_secs: u64) -> impl IntoView {
             polls_left.set_value(left - 1);
             let token = ctx.token.get_value();
             spawn_local(async move {
-                if api::fresh_grant(&token).await.is_ok() {
+                if crate::api::fresh_grant(&token).await.is_ok() {
                     ctx.to_signing_page();
                 }
             });

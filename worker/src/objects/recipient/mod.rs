@@ -327,6 +327,18 @@ struct Loaded {
 }
 
 impl Loaded {
+    /// What every verification (first, or again in another browser) keeps: how (`amr`), the
+    /// code book after the right code, and a new validity period where the method has one.
+    fn note_verification(&mut self, amr: &str, codes: Option<CodeBook>) {
+        self.progress.amr = Some(amr.to_string());
+        if let Some(codes) = codes {
+            self.progress.codes = codes;
+        }
+        if self.record.verification_rules.is_some() {
+            self.progress.verification = Some(Verification::new(now_ms()));
+        }
+    }
+
     /// The recipient's state as the browser that `presented` these verification cookies finds
     /// it: a verification belongs to the devices that earned it, so a browser that is not one
     /// of them (a forwarded link, a second computer) is still to verify, where the method may
@@ -1062,14 +1074,8 @@ impl RecipientObject {
             return self.refuse(loaded, RefusalReason::Cancelled).await;
         }
         loaded.progress.state = RecipientState::Verified;
-        loaded.progress.amr = Some(amr.to_string());
-        if let Some(codes) = codes {
-            loaded.progress.codes = codes;
-        }
         loaded.progress.signature_name = signature_name;
-        if loaded.record.verification_rules.is_some() {
-            loaded.progress.verification = Some(Verification::new(now_ms()));
-        }
+        loaded.note_verification(amr, codes);
         self.save(loaded, vec![AuditKind::Verified { method }])
             .await?;
         Ok(Ok(response))
@@ -1086,13 +1092,7 @@ impl RecipientObject {
         mut response: VerifiedResponse,
     ) -> Result<Reply<VerifiedResponse>> {
         let method = loaded.record.method;
-        loaded.progress.amr = Some(amr.to_string());
-        if let Some(codes) = codes {
-            loaded.progress.codes = codes;
-        }
-        if loaded.record.verification_rules.is_some() {
-            loaded.progress.verification = Some(Verification::new(now_ms()));
-        }
+        loaded.note_verification(amr, codes);
         response.signature_name = loaded.progress.signature_name.clone();
         self.save(loaded, vec![AuditKind::VerifiedOnAnotherDevice { method }])
             .await?;
