@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use signgate_core::kba::Subject;
 use signgate_core::otp::Channel;
 use signgate_core::wire::{
-    ApiError, CodeAttempt, CodeSent, KbaAnswered, KbaAnswers, KbaRound, LoginStarted,
+    ApiError, CodeAttempt, CodeSent, ErrorCode, KbaAnswered, KbaAnswers, KbaRound, LoginStarted,
     PasswordAttempt, RecipientView, SendCode, StartLogin, VerifiedResponse,
 };
 use web_sys::RequestCache;
@@ -105,10 +105,26 @@ pub(crate) async fn post<T: DeserializeOwned>(
     token: &str,
     body: &impl Serialize,
 ) -> Result<T, Failure> {
-    let Ok(body) = serde_json::to_string(body) else {
+    let Some(body) = json(body) else {
         return Err(Failure::Unreachable);
     };
-    parse(send_json(api_path(token, call), token, body).await)
+    passkey_first(
+        parse(send_json(api_path(token, call), token, body).await),
+        token,
+    )
+}
+
+/// The account wants a passkey on this device before the document: the device page (which
+/// holds the passkey code) adds one and sends the signer back. Every grant's answer passes here.
+pub(crate) fn passkey_first<T>(answer: Result<T, Failure>, token: &str) -> Result<T, Failure> {
+    if let Err(Failure::Refused(e)) = &answer
+        && e.code == ErrorCode::PasskeyRequired
+    {
+        let _ = leptos::prelude::window()
+            .location()
+            .replace(&["/device/#", token].concat());
+    }
+    answer
 }
 
 /// A GET of the recipient API's `call` with the link token, never from a cache.
@@ -148,12 +164,23 @@ async fn exchange(request: Result<Request, gloo_net::Error>) -> Answer {
 pub(crate) fn parse<T: DeserializeOwned>(answer: Answer) -> Result<T, Failure> {
     let (ok, text) = answer.ok_or(Failure::Unreachable)?;
     if ok {
-        return serde_json::from_str(&text).map_err(|_| Failure::Unreachable);
+        return read(&text).ok_or(Failure::Unreachable);
     }
-    match serde_json::from_str::<ApiError>(&text) {
-        Ok(error) => Err(Failure::Refused(error)),
-        Err(_) => Err(Failure::Unreachable),
-    }
+    Err(read::<ApiError>(&text).map_or(Failure::Unreachable, Failure::Refused))
+}
+
+/// JSON text through the browser's own parser (`JSON.parse`), which the signer already has: a
+/// JSON parser of our own in the download would weigh more.
+pub(crate) fn read<T: DeserializeOwned>(text: &str) -> Option<T> {
+    serde_wasm_bindgen::from_value(js_sys::JSON::parse(text).ok()?).ok()
+}
+
+/// `body` as JSON text, by the browser's `JSON.stringify`.
+pub(crate) fn json(body: &impl Serialize) -> Option<String> {
+    let value = body
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .ok()?;
+    js_sys::JSON::stringify(&value).ok()?.as_string()
 }
 
 #[cfg(test)]

@@ -65,6 +65,7 @@ mod tests {
             codes: None,
             providers: Vec::new(),
             preview: false,
+            new_devices: false,
         }
     }
 

@@ -368,6 +368,16 @@ messages! {
         de: "Weiter zum Dokument",
         ru: "Перейти к документу",
     }
+    KeepRecoveryCode {
+        en: "Your recovery code, shown only now. Keep it safe: with it and a code sent to your e-mail you get back in if you lose your devices.",
+        de: "Ihr Wiederherstellungscode, nur jetzt angezeigt. Bewahren Sie ihn sicher auf: Mit ihm und einem Code per E-Mail kommen Sie wieder hinein, wenn Sie Ihre Geräte verlieren.",
+        ru: "Ваш код восстановления, показан только сейчас. Сохраните его: с ним и кодом из письма вы снова войдёте, если потеряете устройства.",
+    }
+    NewDevice {
+        en: "A new device was added to your verification. Was it you? Check: ",
+        de: "Ein neues Gerät wurde Ihrer Bestätigung hinzugefügt. Waren Sie das? Prüfen Sie: ",
+        ru: "К вашему подтверждению добавлено новое устройство. Это были вы? Проверьте: ",
+    }
     YourDevices {
         en: "Your devices and passkeys",
         de: "Ihre Geräte und Passkeys",

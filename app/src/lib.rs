@@ -30,6 +30,8 @@ pub fn App() -> impl IntoView {
     let token = StoredValue::new(arrival.token.unwrap_or_default());
     // A sender's preview: the real screens under a banner that says nothing is sent or counted.
     let previewing = RwSignal::new(signgate_core::preview::is_preview_token(&token.get_value()));
+    // A device was added to the verification elsewhere since this one last looked.
+    let new_devices = RwSignal::new(false);
 
     // `login`: how a hand-off to a provider ended, when the signer is just back from one. A
     // finished login is collected first; any other outcome is told once the link is loaded,
@@ -44,6 +46,7 @@ pub fn App() -> impl IntoView {
         previewing.set(signgate_core::preview::is_preview_token(&token));
         spawn_local(async move {
             let loaded = api::recipient(&token).await;
+            new_devices.set(matches!(&loaded, Ok(view) if view.new_devices));
             let screen = match login {
                 Some(outcome) => {
                     Screen::after_return(loaded, outcome, token::remembered_provider().as_deref())
@@ -132,11 +135,15 @@ pub fn App() -> impl IntoView {
                 Screen::LoginFailed { recipient, failure, provider } => {
                     view! { <LoginFailed recipient failure provider reload=retry /> }.into_any()
                 }
-                Screen::Verified { continue_href, signature_name } => {
+                Screen::Verified { continue_href, signature_name, recovery_code } => {
                     // The device page works on real links only (a preview has no devices).
                     let devices_href = (!previewing.get_untracked())
                         .then(|| ["/device/#", &token.get_value()].concat());
-                    view! { <Verified continue_href signature_name devices_href /> }.into_any()
+                    let new_devices = new_devices.get_untracked();
+                    view! {
+                        <Verified continue_href signature_name devices_href new_devices recovery_code />
+                    }
+                        .into_any()
                 }
                 Screen::Cancelled(contact) => view! { <Cancelled contact /> }.into_any(),
                 // The ID check's own page, a preview's too (its token calls the preview routes).

@@ -174,6 +174,30 @@ pub enum AuditKind {
         devices: Vec<String>,
         by: Revoker,
     },
+    /// The verification lapsed on `device` (maximum age, inactivity, an account reset): it must
+    /// verify again. The recipient stays verified while another device's holds.
+    DeviceExpired {
+        device: String,
+        reason: crate::verification::ExpiryReason,
+    },
+    /// A wrong recovery factor (the recovery code, or recovery's e-mail code); `tries_left` 0:
+    /// recovery is closed for this recipient.
+    RecoveryFailed {
+        factor: RecoveryFactor,
+        tries_left: u32,
+    },
+    /// A signer who lost their devices recovered on `device` with both factors; `revoked`: the
+    /// devices the policy then revoked.
+    DeviceRecovered {
+        device: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        revoked: Vec<String>,
+    },
+    /// The signer, from another of their devices, said `device` was not theirs: it was revoked
+    /// and the sender told.
+    DeviceDisowned {
+        device: String,
+    },
     /// A wrong entry that counted.
     VerificationFailed {
         method: Method,
@@ -251,6 +275,15 @@ pub enum AuditKind {
     },
 }
 
+/// A factor of a recovery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RecoveryFactor {
+    RecoveryCode,
+    EmailCode,
+}
+
 /// Who revoked a device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -258,6 +291,8 @@ pub enum AuditKind {
 pub enum Revoker {
     Signer,
     Admin,
+    /// A recovery, where the policy revokes every other device.
+    Recovery,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::encoding::constant_time_eq;
+use crate::verification::{ExpiryReason, Verification, VerificationRules};
 use crate::webauthn::{NewCredential, PublicKey};
 
 /// How long a passkey challenge may be answered.
@@ -101,8 +102,16 @@ pub struct Device {
     pub label: DeviceLabel,
     pub first_used: u64,
     pub last_used: u64,
+    /// When it last proved itself (a method, a passkey) or was paired; before this was kept,
+    /// its first use. How long that holds is [`VerificationRules`]' for each device alone.
+    #[serde(default)]
+    verified_at: Option<u64>,
     /// How it last verified (the grant's `amr`).
     pub amr: String,
+    /// Devices added since this one was last shown the list: announced to it until the signer
+    /// says whether they were theirs.
+    #[serde(default)]
+    unseen: Vec<String>,
 }
 
 /// What a challenge is for.
@@ -139,6 +148,31 @@ pub enum Refusal {
 pub struct DeviceBook {
     devices: Vec<Device>,
     challenges: Vec<Challenge>,
+    /// Devices added beside others, the sender not yet told (a webhook each).
+    #[serde(default)]
+    untold: Vec<String>,
+}
+
+impl Device {
+    /// When its verification was made.
+    fn since(&self) -> u64 {
+        self.verified_at.unwrap_or(self.first_used)
+    }
+
+    /// As lists and webhooks show it (for nobody's list in particular).
+    pub fn view(&self) -> crate::wire::DeviceView {
+        crate::wire::DeviceView {
+            id: self.id.clone(),
+            browser: self.label.browser.clone(),
+            platform: self.label.platform.clone(),
+            place: self.label.place.clone(),
+            first_used: self.first_used,
+            last_used: self.last_used,
+            passkey: self.passkey.is_some(),
+            current: false,
+            new: false,
+        }
+    }
 }
 
 impl DeviceBook {
@@ -146,24 +180,48 @@ impl DeviceBook {
         &self.devices
     }
 
-    /// The devices as lists show them, newest use first; `current` marks the asking browser's.
+    /// The devices as lists show them, newest use first; `current` marks the asking browser's,
+    /// and the ones announced to it as new.
     pub fn views(&self, current: Option<&str>) -> crate::wire::Devices {
+        let unseen = self.unseen_by(current);
         let mut devices: Vec<_> = self
             .devices
             .iter()
             .map(|d| crate::wire::DeviceView {
-                id: d.id.clone(),
-                browser: d.label.browser.clone(),
-                platform: d.label.platform.clone(),
-                place: d.label.place.clone(),
-                first_used: d.first_used,
-                last_used: d.last_used,
-                passkey: d.passkey.is_some(),
                 current: current == Some(d.id.as_str()),
+                new: unseen.contains(&d.id),
+                ..d.view()
             })
             .collect();
         devices.sort_by_key(|d| std::cmp::Reverse(d.last_used));
-        crate::wire::Devices { devices }
+        crate::wire::Devices {
+            devices,
+            policy: None,
+        }
+    }
+
+    /// The devices added since `device` (an id) last saw the list, still there.
+    pub fn unseen_by(&self, device: Option<&str>) -> Vec<String> {
+        let asking = device.and_then(|id| self.devices.iter().find(|d| d.id == id));
+        asking.map_or_else(Vec::new, |d| d.unseen.clone())
+    }
+
+    /// The signer, on `device`, says the devices announced to it were theirs (or has removed
+    /// the ones that were not): announced no more there.
+    pub fn seen(&mut self, device: &str) {
+        if let Some(device) = self.device_mut(device) {
+            device.unseen.clear();
+        }
+    }
+
+    /// New devices the sender is to be told of, each once: taken, the caller tells.
+    pub fn take_untold(&mut self) -> Vec<Device> {
+        let untold = std::mem::take(&mut self.untold);
+        self.devices
+            .iter()
+            .filter(|d| untold.contains(&d.id))
+            .cloned()
+            .collect()
     }
 
     /// The device whose verification cookie is among `presented` (digests).
@@ -190,6 +248,7 @@ impl DeviceBook {
             let device = self.device_mut(&known).expect("found above");
             device.cookie = Some(cookie);
             device.last_used = now;
+            device.verified_at = Some(now);
             device.amr = amr.to_owned();
             device.label = label;
             return known;
@@ -202,7 +261,16 @@ impl DeviceBook {
                 .min_by_key(|(_, d)| d.last_used)
                 .map(|(i, _)| i)
                 .expect("a full book");
-            self.devices.remove(oldest);
+            let removed = self.devices.remove(oldest);
+            self.forget(&removed.id);
+        }
+        // Beside others, a new device is announced to each of them and to the sender: a
+        // verification used somewhere new may not be the signer's.
+        if !self.devices.is_empty() {
+            for other in &mut self.devices {
+                other.unseen.push(id.clone());
+            }
+            self.untold.push(id.clone());
         }
         self.devices.push(Device {
             id: id.clone(),
@@ -211,9 +279,51 @@ impl DeviceBook {
             label,
             first_used: now,
             last_used: now,
+            verified_at: Some(now),
             amr: amr.to_owned(),
+            unseen: Vec::new(),
         });
         id
+    }
+
+    /// The device `id` was paired by the device `from`: its verification is `from`'s, as old,
+    /// so pairing never makes a verification last longer; and `from`, which confirmed it, needs
+    /// no announcement of it.
+    pub fn verified_as(&mut self, id: &str, from: &str) {
+        let Some(pairing) = self.device_mut(from) else {
+            return;
+        };
+        pairing.unseen.retain(|d| d != id);
+        let since = pairing.since();
+        if let Some(device) = self.device_mut(id) {
+            device.verified_at = Some(since);
+        }
+    }
+
+    /// Removes the devices whose verification no longer holds under `rules` at `now` (an
+    /// account reset at `reset_at` voids those made before it): each with why.
+    pub fn expire(
+        &mut self,
+        rules: &VerificationRules,
+        reset_at: Option<u64>,
+        now: u64,
+    ) -> Vec<(String, ExpiryReason)> {
+        let expired: Vec<_> = self
+            .devices
+            .iter()
+            .filter_map(|d| {
+                let verification = Verification {
+                    verified_at: d.since(),
+                    last_used_at: d.last_used,
+                };
+                let reason = verification.expired(rules, reset_at, now)?;
+                Some((d.id.clone(), reason))
+            })
+            .collect();
+        for (id, _) in &expired {
+            self.revoke(id);
+        }
+        expired
     }
 
     /// The device `id` was used now (a fresh grant).
@@ -227,16 +337,26 @@ impl DeviceBook {
     pub fn revoke(&mut self, id: &str) -> Option<Device> {
         let at = self.devices.iter().position(|d| d.id == id)?;
         let device = self.devices.remove(at);
+        self.forget(&device.id);
+        Some(device)
+    }
+
+    /// Nothing refers to the device `id` any more: its challenges, its announcements.
+    fn forget(&mut self, id: &str) {
         self.challenges.retain(|c| match &c.purpose {
-            Purpose::Register { device: d } => *d != device.id,
+            Purpose::Register { device } => device != id,
             Purpose::Assert => true,
         });
-        Some(device)
+        for other in &mut self.devices {
+            other.unseen.retain(|d| d != id);
+        }
+        self.untold.retain(|d| d != id);
     }
 
     /// Revokes every device: their ids.
     pub fn revoke_all(&mut self) -> Vec<String> {
         self.challenges.clear();
+        self.untold.clear();
         std::mem::take(&mut self.devices)
             .into_iter()
             .map(|d| d.id)
@@ -334,6 +454,7 @@ impl DeviceBook {
             device.cookie = Some(seen.cookie);
             device.label = seen.label;
             device.last_used = now;
+            device.verified_at = Some(now);
             device.amr = "hwk".into();
             return Ok(holder);
         }
@@ -402,6 +523,84 @@ mod tests {
         assert!(book.revoke(&phone).is_some());
         assert!(book.by_cookie(&["cookie-2".into()]).is_none(), "revoked");
         assert!(book.revoke(&phone).is_none());
+    }
+
+    #[test]
+    fn a_device_added_beside_others_is_announced_to_each_and_told_once() {
+        let mut book = DeviceBook::default();
+        let desk = book.verified("d1".into(), seen("c1", &[]), "pwd", 0);
+        assert!(
+            book.take_untold().is_empty(),
+            "the first device is the verification itself"
+        );
+        let phone = book.verified("d2".into(), seen("c2", &[]), "pwd", MINUTE);
+        assert_eq!(book.unseen_by(Some(&desk)), vec![phone.clone()]);
+        assert!(book.unseen_by(Some(&phone)).is_empty(), "not to itself");
+        let list = book.views(Some(&desk)).devices;
+        assert!(list.iter().any(|d| d.id == phone && d.new));
+        assert!(list.iter().all(|d| d.id == phone || !d.new));
+        let told: Vec<_> = book.take_untold().into_iter().map(|d| d.id).collect();
+        assert_eq!(told, vec![phone.clone()]);
+        assert!(book.take_untold().is_empty(), "told once");
+
+        // The same browser verifying again is no news.
+        book.verified("d9".into(), seen("c2b", &["c2"]), "otp", 2 * MINUTE);
+        assert!(book.take_untold().is_empty());
+        assert_eq!(book.unseen_by(Some(&desk)), vec![phone.clone()]);
+        book.seen(&desk);
+        assert!(book.unseen_by(Some(&desk)).is_empty());
+
+        // A device removed before anyone looked is announced and told no more.
+        let tablet = book.verified("d3".into(), seen("c3", &[]), "pwd", 3 * MINUTE);
+        assert_eq!(book.unseen_by(Some(&phone)), vec![tablet.clone()]);
+        book.revoke(&tablet);
+        assert!(book.unseen_by(Some(&desk)).is_empty());
+        assert!(book.unseen_by(Some(&phone)).is_empty());
+        assert!(book.take_untold().is_empty());
+    }
+
+    #[test]
+    fn each_device_holds_its_verification_for_its_own_period() {
+        let rules = VerificationRules {
+            max_age_ms: Some(60 * MINUTE),
+            idle_ms: Some(10 * MINUTE),
+        };
+        let mut book = DeviceBook::default();
+        let desk = book.verified("d1".into(), seen("c1", &[]), "otp", 0);
+        let phone = book.verified("d2".into(), seen("c2", &[]), "otp", 30 * MINUTE);
+        let paired = book.verified("d3".into(), seen("c3", &[]), "otp", 30 * MINUTE);
+        book.verified_as(&paired, &desk);
+        assert_eq!(
+            book.unseen_by(Some(&desk)),
+            vec![phone.clone()],
+            "it paired it"
+        );
+        for at in [5, 14, 23, 32, 41, 50] {
+            book.touch(&desk, at * MINUTE);
+            book.touch(&paired, at * MINUTE);
+        }
+        book.touch(&phone, 55 * MINUTE);
+        // The desk and the device it paired reach their maximum together; the phone, verified
+        // later, holds on.
+        assert_eq!(
+            book.expire(&rules, None, 60 * MINUTE),
+            vec![(desk, ExpiryReason::MaxAge), (paired, ExpiryReason::MaxAge)]
+        );
+        assert_eq!(book.devices().len(), 1);
+        assert_eq!(
+            book.expire(&rules, None, 60 * MINUTE + 10 * MINUTE),
+            vec![(phone.clone(), ExpiryReason::Inactivity)]
+        );
+        // A reset voids every verification made before it.
+        let again = book.verified("d4".into(), seen("c4", &[]), "otp", 100 * MINUTE);
+        assert_eq!(
+            book.expire(
+                &VerificationRules::default(),
+                Some(100 * MINUTE),
+                101 * MINUTE
+            ),
+            vec![(again, ExpiryReason::Reset)]
+        );
     }
 
     #[test]

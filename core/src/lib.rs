@@ -24,6 +24,7 @@ pub mod password;
 pub mod phone;
 pub mod policy;
 pub mod preview;
+pub mod recovery;
 pub mod token;
 pub mod validate;
 pub mod verification;

@@ -88,6 +88,7 @@ pub struct Policy {
     pub social: SocialPolicy,
     pub kba: KbaPolicy,
     pub government_id: GovernmentIdPolicy,
+    pub devices: DevicePolicy,
     /// Shown to signers instead of the sender's address when set (an e-mail address or phone).
     pub support_contact: Option<String>,
     /// Accounts saved before internal recipients had settings of their own carry one switch for
@@ -110,6 +111,7 @@ impl Default for Policy {
             social: SocialPolicy::default(),
             kba: KbaPolicy::default(),
             government_id: GovernmentIdPolicy::default(),
+            devices: DevicePolicy::default(),
             support_contact: None,
             legacy_senders_may_change: None,
         }
@@ -322,6 +324,49 @@ impl Default for GovernmentIdPolicy {
             name_match: crate::id_document::NameRule::Lenient,
         }
     }
+}
+
+/// What a verified signer may do with their devices (SecSign's continuing on another device):
+/// snapshotted into each recipient when the agreement is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct DevicePolicy {
+    pub passkeys: PasskeyUse,
+    /// A verified device may pair another (a QR code or a one-time link, confirmed with the code
+    /// the new device shows). Off: every further device proves itself, by the method again or
+    /// by a passkey; a signer whose method is spent once (questions, a document) then has only
+    /// passkeys.
+    pub pairing: bool,
+    /// A recovery code is shown once at the first verification; with it and an e-mail code a
+    /// signer who lost every device makes a new one ([`crate::recovery`]).
+    pub recovery: bool,
+    /// A recovery revokes every other device (whoever else had one is out).
+    pub recovery_revokes_others: bool,
+}
+
+impl Default for DevicePolicy {
+    fn default() -> Self {
+        Self {
+            passkeys: PasskeyUse::Offered,
+            pairing: true,
+            recovery: false,
+            recovery_revokes_others: false,
+        }
+    }
+}
+
+/// Whether a verified signer registers a passkey for their device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PasskeyUse {
+    /// Offered on the device page; a cookie keeps the device where the signer declines.
+    Offered,
+    /// The document waits: a device gets no grant until it has a passkey of its own.
+    Required,
+    /// No passkeys for this account's signers.
+    Off,
 }
 
 /// An account: its policy, its groups' policies, and what makes a recipient internal.
@@ -555,6 +600,17 @@ impl Policy {
     /// Any code method locks after its try limit, and never later than NIST's 100 consecutive
     /// failures: an "unlimited" phone limit and the e-mail code (which voids codes every
     /// `max_wrong_entries` instead) both stop there.
+    /// Recovery's e-mail codes, where the policy has recovery: the e-mail code's rules, with
+    /// recovery's own limit of wrong entries.
+    pub fn recovery_code_rules(&self) -> Option<CodeRules> {
+        let rules = self.code_rules(Method::EmailCode)?;
+        self.devices.recovery.then_some(CodeRules {
+            lock_after: crate::recovery::MAX_WRONG_EMAIL_CODES,
+            void_after: None,
+            ..rules
+        })
+    }
+
     pub fn code_rules(&self, method: Method) -> Option<CodeRules> {
         let minutes = |m: u32| u64::from(m) * 60_000;
         let lock_after = match self.try_limit(method) {

@@ -135,6 +135,7 @@ impl PreviewSpec {
                 })
                 .collect(),
             preview: true,
+            new_devices: false,
         }
     }
 }

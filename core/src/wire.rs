@@ -82,11 +82,16 @@ pub enum ErrorCode {
     PhotosNotReady,
     /// A passkey's answer did not hold (challenge, origin, signature, or a cloned authenticator).
     PasskeyRefused,
+    /// The account's policy wants a passkey on this device before the document: register one
+    /// (the device page), then go on.
+    PasskeyRequired,
+    /// The account's policy does not allow this (pairing, passkeys).
+    NotAllowed,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 32] = [
+    pub const ALL: [ErrorCode; 34] = [
         Self::MalformedJson,
         Self::InvalidRequest,
         Self::BodyTooLarge,
@@ -118,6 +123,8 @@ impl ErrorCode {
         Self::NoIdSession,
         Self::PhotosNotReady,
         Self::PasskeyRefused,
+        Self::PasskeyRequired,
+        Self::NotAllowed,
         Self::Internal,
     ];
 
@@ -155,6 +162,8 @@ impl ErrorCode {
             Self::NoIdSession => "no_id_session",
             Self::PhotosNotReady => "photos_not_ready",
             Self::PasskeyRefused => "passkey_refused",
+            Self::PasskeyRequired => "passkey_required",
+            Self::NotAllowed => "not_allowed",
             Self::Internal => "internal",
         }
     }
@@ -167,7 +176,9 @@ impl ErrorCode {
             | Self::WrongCode
             | Self::CodesVoided
             | Self::WrongAnswers
-            | Self::PasskeyRefused => 403,
+            | Self::PasskeyRefused
+            | Self::PasskeyRequired
+            | Self::NotAllowed => 403,
             Self::NotFound | Self::InvalidLink => 404,
             Self::MethodNotAllowed => 405,
             Self::Cancelled
@@ -258,6 +269,10 @@ pub struct RecipientView {
     /// A sender's preview: nothing is sent, nothing counts (see `crate::preview`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub preview: bool,
+    /// Devices added to the verification since this device last saw its list: the signer
+    /// should check them on the device page.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub new_devices: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -406,6 +421,35 @@ pub struct VerifiedResponse {
     /// A name the identity provider vouches for, offered for the signature field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_name: Option<String>,
+    /// The recovery code, shown this once (at the first verification, where the policy has
+    /// recovery): with it and an e-mail code the signer gets back in on a new device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
+}
+
+/// The first factor of a recovery (`POST /api/v1/recipient/recovery`): the recovery code, and the
+/// language of the e-mail code's message (a BCP 47 tag; English otherwise).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryStart {
+    pub recovery_code: String,
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+impl std::fmt::Debug for RecoveryStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecoveryStart").finish_non_exhaustive()
+    }
+}
+
+/// A recovery completed (`POST /api/v1/recipient/recovery/code`): this browser is a device now;
+/// the new recovery code, shown this once, replaces the spent one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Recovered {
+    pub recovery_code: String,
 }
 
 /// What the browser's `navigator.credentials.create` needs to make a passkey for this recipient
@@ -487,6 +531,10 @@ pub struct DeviceView {
     /// The device asking (the signer's list only).
     #[serde(default)]
     pub current: bool,
+    /// Added since the asking device last saw the list: was it the signer? (The signer's list
+    /// only.)
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub new: bool,
 }
 
 /// A recipient's devices (`GET /api/v1/recipient/devices`, and the admin API's).
@@ -494,6 +542,9 @@ pub struct DeviceView {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Devices {
     pub devices: Vec<DeviceView>,
+    /// What the account's policy lets the signer do with them (the signer's list only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<crate::policy::DevicePolicy>,
 }
 
 /// A pairing offered by a verified device (`POST /api/v1/recipient/pairing`): the one-time link
@@ -908,6 +959,9 @@ pub struct WebhookPayload {
     pub method: Option<Method>,
     #[serde(default)]
     pub reason: Option<CancelReason>,
+    /// The device a `recipient.device_*` event is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceView>,
 }
 
 /// `GET /admin/v1/agreements/{id}/webhooks`: the agreement's events not delivered (yet).
@@ -955,6 +1009,14 @@ pub enum WebhookKind {
     /// them): the sender should choose another.
     #[serde(rename = "recipient.method_unavailable")]
     RecipientMethodUnavailable,
+    /// The recipient's verification is now active on another device too (`device`): a second
+    /// browser verified, was paired, or signed in with a synced passkey.
+    #[serde(rename = "recipient.device_added")]
+    RecipientDeviceAdded,
+    /// The signer said a device (`device`) was not theirs, from another of their devices: it was
+    /// removed. Someone else may hold the signing link.
+    #[serde(rename = "recipient.device_disowned")]
+    RecipientDeviceDisowned,
 }
 
 impl WebhookKind {
@@ -963,6 +1025,8 @@ impl WebhookKind {
             Self::AgreementCancelled => "agreement.cancelled",
             Self::RecipientVerified => "recipient.verified",
             Self::RecipientMethodUnavailable => "recipient.method_unavailable",
+            Self::RecipientDeviceAdded => "recipient.device_added",
+            Self::RecipientDeviceDisowned => "recipient.device_disowned",
         }
     }
 }

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use signgate_core::audit::{AuditEvent, AuditKind, CancelReason, RefusalReason, Revoker};
+use signgate_core::audit::{
+    AuditEvent, AuditKind, CancelReason, RecoveryFactor, RefusalReason, Revoker,
+};
 use signgate_core::id_check::report::Erasure;
 use signgate_core::login::LoginFailure;
 use signgate_core::otp::Channel;
@@ -171,11 +173,7 @@ fn describe(kind: &AuditKind) -> (String, Option<String>) {
         AuditKind::VerificationExpired { method: m, reason } => format!(
             "Verification by {} expired: {}",
             method(*m),
-            match reason {
-                ExpiryReason::MaxAge => "its maximum age passed",
-                ExpiryReason::Inactivity => "unused for too long",
-                ExpiryReason::Reset => "the account reset verifications",
-            }
+            expiry(*reason)
         ),
         AuditKind::LoginStarted { provider } => format!("Sent to {provider} to sign in"),
         AuditKind::LoginFailed { provider, failure } => {
@@ -299,6 +297,34 @@ fn describe(kind: &AuditKind) -> (String, Option<String>) {
         AuditKind::DevicePaired { device, from } => {
             format!("Device {device} paired from device {from}, confirmed there with its code")
         }
+        AuditKind::RecoveryFailed { factor, tries_left } => format!(
+            "Recovery failed: a wrong {}; {}",
+            match factor {
+                RecoveryFactor::RecoveryCode => "recovery code",
+                RecoveryFactor::EmailCode => "e-mail code",
+            },
+            if *tries_left == 0 {
+                "recovery is closed".to_string()
+            } else {
+                format!("{tries_left} tries left")
+            }
+        ),
+        AuditKind::DeviceRecovered { device, revoked } => format!(
+            "Device {device} recovered with the recovery code and an e-mail code{}",
+            if revoked.is_empty() {
+                String::new()
+            } else {
+                format!("; the other devices revoked: {}", revoked.join(", "))
+            }
+        ),
+        AuditKind::DeviceExpired { device, reason } => format!(
+            "Verification lapsed on device {device}: {}; it verifies again",
+            expiry(*reason)
+        ),
+        AuditKind::DeviceDisowned { device } => format!(
+            "Device {device} revoked: the signer said, from another of their devices, it was not \
+             theirs; the sender was told"
+        ),
         AuditKind::DevicesRevoked { devices, by } => format!(
             "Device{} {} revoked {}",
             if devices.len() == 1 { "" } else { "s" },
@@ -306,6 +332,7 @@ fn describe(kind: &AuditKind) -> (String, Option<String>) {
             match by {
                 Revoker::Signer => "by the signer",
                 Revoker::Admin => "through the admin API",
+                Revoker::Recovery => "by a recovery, as the policy says",
             }
         ),
         AuditKind::VerificationFailed {
@@ -445,6 +472,15 @@ fn login_failure(failure: &LoginFailure) -> String {
         }
         LoginFailure::Mismatch => "the account is not the recipient's".into(),
         LoginFailure::Cancelled => "the agreement was cancelled".into(),
+    }
+}
+
+/// Why a verification lapsed.
+fn expiry(reason: ExpiryReason) -> &'static str {
+    match reason {
+        ExpiryReason::MaxAge => "its maximum age passed",
+        ExpiryReason::Inactivity => "unused for too long",
+        ExpiryReason::Reset => "the account reset verifications",
     }
 }
 

@@ -85,6 +85,31 @@ describe('devices, passkeys and pairing in Chromium', () => {
     // The phone goes on to the signing page, verified there (not paired, it would be asked for
     // the password: the link is verified only on its devices).
     await p.waitFor('verified');
+    assert.equal(await desk.page.getByTestId('new-devices').count(), 0, 'the desktop paired it itself');
+
+    // Someone else verifies with the link and the password: the open list announces it, and
+    // "This was not me" removes it.
+    const stranger = new SigningPage(await (await browser.newContext({ locale: 'en-US' })).newPage());
+    await stranger.open(link);
+    await stranger.waitFor('password');
+    await stranger.submitPassword(password);
+    await stranger.waitFor('verified');
+    await desk.page.getByTestId('new-devices').waitFor({ timeout: 20000 });
+    assert.deepEqual(await desk.axeViolations(), [], 'axe on the announcement');
+    // The signing page says so too, until the signer answers on the device page.
+    await desk.open(link);
+    await desk.waitFor('verified');
+    await desk.page.getByText('A new device was added to your verification').waitFor();
+    await desk.page.getByRole('link', { name: 'Your devices and passkeys' }).click();
+    await desk.waitFor('device-list');
+    const newRow = desk.page.locator('.devices li').filter({ hasText: 'new' });
+    assert.equal(await newRow.count(), 1);
+    await newRow.getByRole('button', { name: /^This was not me/ }).click();
+    await desk.page.getByRole('status').filter({ hasText: 'your sender was told' }).waitFor();
+    assert.equal(await desk.page.locator('.devices li').count(), 2);
+    await stranger.open(link);
+    await stranger.waitFor('password');
+    await stranger.page.context().close();
 
     // The desktop's cookie is gone (cleared, or expired): the passkey alone verifies it again.
     await deskContext.clearCookies();
@@ -108,6 +133,72 @@ describe('devices, passkeys and pairing in Chromium', () => {
     await p.waitFor('password');
     assert.deepEqual(desk.page.consoleErrors ?? [], []);
     await deskContext.close();
+    await phone.context().close();
+  });
+
+  test('an account that requires passkeys: the signer, verified, adds one on the device page before the document', async () => {
+    const accountId = `dev-req-${Math.random().toString(36).slice(2)}`;
+    const { url, password } = await admin.passwordAgreement({ accountId, account: { policy: { devices: { passkeys: 'required' } } } });
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+    const s = new SigningPage(await context.newPage());
+    await virtualAuthenticator(s.page);
+    await s.open(onLocalhost(url));
+    await s.waitFor('password');
+    await s.submitPassword(password);
+    await s.waitFor('device-list');
+    await s.page.getByText('Your sender asks for a passkey on this device').waitFor();
+    assert.equal(await s.page.getByRole('link', { name: 'Continue to the document' }).count(), 0);
+    assert.deepEqual(await s.axeViolations(), [], 'axe on the passkey demand');
+    await noSidewaysScroll(s.page, 'the passkey demand');
+    await s.page.getByRole('button', { name: 'Add a passkey for this device' }).click();
+    await s.page.getByRole('status').filter({ hasText: 'Passkey added' }).waitFor();
+    await s.page.getByRole('link', { name: 'Continue to the document' }).click();
+    await s.waitFor('verified');
+    await context.close();
+  });
+
+  test('a signer who lost their devices recovers on a new one with the recovery code and an e-mail code', async () => {
+    const accountId = `dev-rec-${Math.random().toString(36).slice(2)}`;
+    const email = `${accountId}@example.com`;
+    const { url, password } = await admin.passwordAgreement({
+      accountId, account: { policy: { devices: { recovery: true } } }, recipient: { email },
+    });
+    const link = onLocalhost(url);
+    const first = await browser.newContext({ locale: 'en-US' });
+    const desk = new SigningPage(await first.newPage());
+    await desk.open(link);
+    await desk.waitFor('password');
+    await desk.submitPassword(password);
+    await desk.waitFor('verified');
+    const shown = (await desk.page.getByTestId('recovery-code').locator('strong').textContent()).trim();
+    assert.match(shown, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+    assert.deepEqual(await desk.axeViolations(), [], 'axe on the verified screen with its recovery code');
+    await first.close();
+
+    // Every device lost: a new phone.
+    const phone = await phonePage(browser, 'en-US', { isMobile: true });
+    const p = new SigningPage(phone);
+    await phone.goto(`${new URL(link).origin}/device/#${link.split('#')[1]}`);
+    await p.waitFor('device-sign-in');
+    await phone.getByRole('button', { name: 'Lost your devices? Use your recovery code' }).click();
+    await p.waitFor('device-recover');
+    assert.deepEqual(await p.axeViolations(), [], 'axe on the recovery code step');
+    await noSidewaysScroll(phone, 'the recovery');
+    const field = phone.getByLabel('Recovery code');
+    await field.fill('0000-0000-0000-0000');
+    await phone.getByRole('button', { name: 'Confirm' }).click();
+    await p.alert().filter({ hasText: 'not right' }).waitFor();
+    await field.fill(shown.toLowerCase());
+    await phone.getByRole('button', { name: 'Confirm' }).click();
+    await phone.getByRole('status').filter({ hasText: 'We sent a code to' }).waitFor();
+    await phone.getByLabel('Code from the e-mail').fill(await stack.latestCode(email));
+    await phone.getByRole('button', { name: 'Confirm' }).click();
+    await phone.getByRole('status').filter({ hasText: 'this device is verified now' }).waitFor();
+    const renewed = (await phone.getByTestId('recovery-code').locator('strong').textContent()).trim();
+    assert.notEqual(renewed, shown);
+    assert.deepEqual(await p.axeViolations(), [], 'axe on the new recovery code');
+    await phone.getByRole('link', { name: 'Continue to the document' }).click();
+    await p.waitFor('verified');
     await phone.context().close();
   });
 

@@ -358,6 +358,20 @@ export function recipientApi(origin, token, { ip = randomIp() } = {}) {
     /// The signer's devices, from one of them; revoking one.
     devices: () => fetch(`${origin}/api/v1/recipient/devices`, { headers: base() }),
     revokeDevice: (id) => fetch(`${origin}/api/v1/recipient/devices/${id}`, { method: 'DELETE', headers: base() }),
+    /// "This was not me" about a device announced as new; the announced ones were the signer's.
+    disownDevice: (id) => fetch(`${origin}/api/v1/recipient/devices/${id}/not-mine`, { method: 'POST', headers: base() }),
+    devicesSeen: () => fetch(`${origin}/api/v1/recipient/devices/seen`, { method: 'POST', headers: base() }),
+    /// Recovery: the recovery code (an e-mail code is sent), then that e-mail code.
+    recoveryStart: (recoveryCode, language) => fetch(`${origin}/api/v1/recipient/recovery`, {
+      method: 'POST',
+      headers: { ...base(), 'content-type': 'application/json' },
+      body: JSON.stringify(language ? { recovery_code: recoveryCode, language } : { recovery_code: recoveryCode }),
+    }),
+    recoveryFinish: (code) => fetch(`${origin}/api/v1/recipient/recovery/code`, {
+      method: 'POST',
+      headers: { ...base(), 'content-type': 'application/json' },
+      body: JSON.stringify({ code }),
+    }),
     passkeyRequest: () => fetch(`${origin}/api/v1/recipient/passkey/options`, { method: 'POST', headers: base() }),
     passkeySignIn: (body) => fetch(`${origin}/api/v1/recipient/passkey`, {
       method: 'POST',

@@ -5,6 +5,7 @@
 
 use signgate_core::devices::{DeviceLabel, Seen};
 use signgate_core::encoding::{base64url, constant_time_eq, hex};
+use signgate_core::wire::{ApiError, ErrorCode};
 use worker::{Env, Request, Response, Result};
 
 use crate::{config, crypto};
@@ -110,9 +111,28 @@ fn label(req: &Request) -> DeviceLabel {
     DeviceLabel::from_user_agent(&user_agent, place)
 }
 
-/// `response` with the verification cookie set, if it carries a grant.
-pub fn with_verification(mut response: Response, cookie: &str) -> Result<Response> {
-    if response.status_code() == 200 {
+/// The answer to a call that may make the asking browser one of the recipient's devices, with
+/// its verification cookie set when it did ([`binds`]).
+pub fn verification_answer<T: serde::Serialize>(
+    reply: std::result::Result<T, ApiError>,
+    cookie: &str,
+) -> Result<Response> {
+    let binds = binds(&reply);
+    with_cookie(crate::http::answer(reply)?, cookie, binds)
+}
+
+/// Whether an answer made the browser a device: a grant, or a grant withheld until the device
+/// has a passkey (it keeps the cookie, which is what lets it add one).
+pub fn binds<T>(reply: &std::result::Result<T, ApiError>) -> bool {
+    match reply {
+        Ok(_) => true,
+        Err(e) => e.code == ErrorCode::PasskeyRequired,
+    }
+}
+
+/// `response`, with the verification cookie set if `binds`.
+pub fn with_cookie(mut response: Response, cookie: &str, binds: bool) -> Result<Response> {
+    if binds {
         response.headers_mut().set("set-cookie", cookie)?;
     }
     Ok(response)

@@ -17,8 +17,8 @@ use signgate_core::wire::{
     IdHandoffRequest, IdHandoffSent, IdStatus, KbaAnswered, KbaAnswers, KbaRound, LoginStarted,
     PairingClaim, PairingConfirmation, PairingOffer, PairingStatus, PasskeyAssertion,
     PasskeyCreation, PasskeyRegistered, PasskeyRegistration, PasskeyRequest, PasswordAttempt,
-    PreviewCreated, RecipientStatus, RecipientView, ReplaceRecipient, SendCode, StartLogin,
-    VerificationsReset, VerifiedResponse, WebhookDeliveries, WebhookDelivery,
+    PreviewCreated, RecipientStatus, RecipientView, Recovered, RecoveryStart, ReplaceRecipient,
+    SendCode, StartLogin, VerificationsReset, VerifiedResponse, WebhookDeliveries, WebhookDelivery,
 };
 
 use crate::{Result, root};
@@ -203,6 +203,52 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             None,
             200,
             Body::Json(g.subschema_for::<DevicesRevoked>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/devices/{device}/not-mine",
+            "signerDisownDevice",
+            "\"This was not me\": from another of the signer's devices, revoke a device the \
+             signer does not know; the sender gets a recipient.device_disowned webhook.",
+            Auth::Link,
+            None,
+            200,
+            Body::Json(g.subschema_for::<DevicesRevoked>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/devices/seen",
+            "signerDevicesSeen",
+            "The devices announced as new to this one (marked `new` in its list) were the \
+             signer's: no longer announced here.",
+            Auth::Link,
+            None,
+            200,
+            Body::Json(g.subschema_for::<Devices>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/recovery",
+            "startRecovery",
+            "A signer who lost their devices gives the recovery code shown at their first \
+             verification, in a browser that is not a device: right, an e-mail code is sent \
+             (five wrong recovery codes close recovery).",
+            Auth::Link,
+            Some(g.subschema_for::<RecoveryStart>()),
+            200,
+            Body::Json(g.subschema_for::<CodeSent>()),
+        ),
+        op(
+            "post",
+            "/api/v1/recipient/recovery/code",
+            "finishRecovery",
+            "The e-mail code, in the browser that gave the recovery code (within 15 minutes): \
+             that browser is a device now, and the new recovery code is shown this once. Five \
+             wrong e-mail codes close recovery.",
+            Auth::Link,
+            Some(g.subschema_for::<CodeAttempt>()),
+            200,
+            Body::Json(g.subschema_for::<Recovered>()),
         ),
         op(
             "post",
@@ -767,7 +813,8 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
                     device_id.clone(),
                 ]
             }
-            "/api/v1/recipient/devices/{device}" => vec![device_id.clone()],
+            "/api/v1/recipient/devices/{device}"
+            | "/api/v1/recipient/devices/{device}/not-mine" => vec![device_id.clone()],
             path if path.contains("{recipient}") => {
                 vec![agreement_id.clone(), recipient_id.clone()]
             }
@@ -960,7 +1007,7 @@ mod tests {
                 assert!(operation["responses"]["5XX"].is_object());
             }
         }
-        assert_eq!(ids.len(), 62);
+        assert_eq!(ids.len(), 66);
         // Every $ref points at a schema that is there.
         let text = document.to_string();
         for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {

@@ -31,11 +31,11 @@ pub async fn start(link: &str) -> Result<IdStatus, Failure> {
 
 /// Collects a passed check's grant, with the capture token the check began with.
 pub async fn finish(link: &str, capture: &str) -> Result<VerifiedResponse, Failure> {
-    let body = serde_json::to_string(&IdFinish {
+    let body = crate::api::json(&IdFinish {
         capture_token: capture.to_owned(),
     })
-    .map_err(|_| Failure::Unreachable)?;
-    post(&path(link, "finish"), link, Some(body)).await
+    .ok_or(Failure::Unreachable)?;
+    crate::api::passkey_first(post(&path(link, "finish"), link, Some(body)).await, link)
 }
 
 /// The phone opens the hand-off link's token: its own capture token comes back.
@@ -51,12 +51,12 @@ pub async fn hand_off(
     sms: bool,
     language: Language,
 ) -> Result<IdHandoffSent, Failure> {
-    let body = serde_json::to_string(&IdHandoffRequest {
+    let body = crate::api::json(&IdHandoffRequest {
         phone,
         sms,
         language,
     })
-    .map_err(|_| Failure::Unreachable)?;
+    .ok_or(Failure::Unreachable)?;
     post(&path(capture, "handoff"), capture, Some(body)).await
 }
 

@@ -95,6 +95,11 @@ messages! {
         de: "Fertig. Fahren Sie an Ihrem Computer fort.",
         ru: "Готово. Продолжите на компьютере.",
     }
+    KeepRecoveryCode {
+        en: "Your recovery code, shown only now. Keep it safe: with it and a code sent to your e-mail you get back in if you lose your devices.",
+        de: "Ihr Wiederherstellungscode, nur jetzt angezeigt. Bewahren Sie ihn sicher auf: Mit ihm und einem Code per E-Mail kommen Sie wieder hinein, wenn Sie Ihre Geräte verlieren.",
+        ru: "Ваш код восстановления, показан только сейчас. Сохраните его: с ним и кодом из письма вы снова войдёте, если потеряете устройства.",
+    }
     ContinueToDocument { en: "Continue to the document", de: "Weiter zum Dokument", ru: "Перейти к документу" }
     VerifiedDone { en: "You may close this page.", de: "Sie können diese Seite schließen.", ru: "Эту страницу можно закрыть." }
     NotPassed { en: "The check did not succeed", de: "Die Prüfung war nicht erfolgreich", ru: "Проверка не пройдена" }

@@ -2,12 +2,14 @@
 //! (same origin), which is what makes this browser one of the recipient's devices or not.
 
 use signgate_core::wire::{
-    Devices, DevicesRevoked, PairingClaim, PairingConfirmation, PairingOffer, PairingStatus,
-    PasskeyCreation, PasskeyRegistered, PasskeyRequest, VerifiedResponse,
+    CodeAttempt, CodeSent, Devices, DevicesRevoked, PairingClaim, PairingConfirmation,
+    PairingOffer, PairingStatus, PasskeyCreation, PasskeyRegistered, PasskeyRequest, Recovered,
+    RecoveryStart, VerifiedResponse,
 };
 
 use super::webauthn;
 use crate::api::{Failure, Nothing, get, post};
+use crate::i18n::Lang;
 
 pub async fn devices(token: &str) -> Result<Devices, Failure> {
     get("/devices", token).await
@@ -15,6 +17,33 @@ pub async fn devices(token: &str) -> Result<Devices, Failure> {
 
 pub async fn revoke(token: &str, device: &str) -> Result<DevicesRevoked, Failure> {
     crate::api::delete(&format!("/devices/{device}"), token).await
+}
+
+/// "This was not me": `device` is revoked and the sender told.
+pub async fn not_mine(token: &str, device: &str) -> Result<DevicesRevoked, Failure> {
+    post(&format!("/devices/{device}/not-mine"), token, &Nothing {}).await
+}
+
+/// The devices announced as new were the signer's.
+pub async fn seen(token: &str) -> Result<Devices, Failure> {
+    post("/devices/seen", token, &Nothing {}).await
+}
+
+/// A recovery's first factor: the recovery code; right, an e-mail code is sent.
+pub async fn start_recovery(token: &str, code: &str, lang: Lang) -> Result<CodeSent, Failure> {
+    let start = RecoveryStart {
+        recovery_code: code.to_owned(),
+        language: Some(lang.code().to_owned()),
+    };
+    post("/recovery", token, &start).await
+}
+
+/// Its second: the e-mail code. This browser is a device then.
+pub async fn finish_recovery(token: &str, code: &str) -> Result<Recovered, Failure> {
+    let attempt = CodeAttempt {
+        code: code.to_owned(),
+    };
+    post("/recovery/code", token, &attempt).await
 }
 
 pub async fn offer(token: &str) -> Result<PairingOffer, Failure> {

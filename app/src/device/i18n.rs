@@ -15,6 +15,19 @@ messages! {
         de: "Ihre Bestätigung gilt auf diesen Geräten. Entfernen Sie jedes, das Sie nicht kennen.",
         ru: "Ваше подтверждение действует на этих устройствах. Удалите те, которых вы не знаете.",
     }
+    NewDevices {
+        en: "New on your verification: the devices marked new. Were they you?",
+        de: "Neu in Ihrer Bestätigung: die als neu markierten Geräte. Waren Sie das?",
+        ru: "Новое в вашем подтверждении: устройства с пометкой «новое». Это были вы?",
+    }
+    WasMe { en: "Yes, they are mine", de: "Ja, die gehören mir", ru: "Да, это мои" }
+    NotMe { en: "This was not me", de: "Das war ich nicht", ru: "Это был не я" }
+    Disowned {
+        en: "That device was removed, and your sender was told. Ask them for a new signing link if someone else may have yours.",
+        de: "Das Gerät wurde entfernt und Ihr Absender informiert. Bitten Sie ihn um einen neuen Signaturlink, falls jemand anderes Ihren haben könnte.",
+        ru: "Устройство удалено, отправитель уведомлён. Попросите у него новую ссылку, если вашей мог воспользоваться кто-то другой.",
+    }
+    New { en: "new", de: "neu", ru: "новое" }
     ThisDevice { en: "this device", de: "dieses Gerät", ru: "это устройство" }
     WithPasskey { en: "with a passkey", de: "mit Passkey", ru: "с ключом доступа" }
     LastUsed { en: "Last used", de: "Zuletzt genutzt", ru: "Последнее использование" }
@@ -23,6 +36,11 @@ messages! {
         en: "Add a passkey for this device",
         de: "Passkey für dieses Gerät anlegen",
         ru: "Создать ключ доступа для этого устройства",
+    }
+    PasskeyFirst {
+        en: "You are verified. Your sender asks for a passkey on this device before you see the document.",
+        de: "Sie sind bestätigt. Ihr Absender verlangt einen Passkey auf diesem Gerät, bevor Sie das Dokument sehen.",
+        ru: "Вы подтверждены. Отправитель просит создать ключ доступа на этом устройстве, прежде чем вы увидите документ.",
     }
     PasskeyAdded {
         en: "Passkey added: next time, this device verifies with it alone.",
@@ -98,6 +116,51 @@ messages! {
         de: "Es konnte kein Passkey genutzt werden. Bestätigen Sie sich wie zuvor oder machen Sie auf Ihrem anderen Gerät weiter.",
         ru: "Ключ доступа использовать не удалось. Подтвердите личность, как раньше, или продолжите на другом устройстве.",
     }
+    LostDevices {
+        en: "Lost your devices? Use your recovery code",
+        de: "Geräte verloren? Nutzen Sie Ihren Wiederherstellungscode",
+        ru: "Потеряли устройства? Используйте код восстановления",
+    }
+    RecoverHeading { en: "Recover your verification", de: "Bestätigung wiederherstellen", ru: "Восстановление подтверждения" }
+    RecoverIntro {
+        en: "Type the recovery code you were shown when you first verified. We then send a code to your e-mail address.",
+        de: "Geben Sie den Wiederherstellungscode ein, den Sie bei Ihrer ersten Bestätigung erhalten haben. Danach senden wir einen Code an Ihre E-Mail-Adresse.",
+        ru: "Введите код восстановления, показанный при первом подтверждении. Затем мы отправим код на вашу электронную почту.",
+    }
+    RecoveryCodeLabel { en: "Recovery code", de: "Wiederherstellungscode", ru: "Код восстановления" }
+    EmailCodeSent { en: "We sent a code to", de: "Wir haben einen Code gesendet an", ru: "Мы отправили код на" }
+    EmailCodeLabel { en: "Code from the e-mail", de: "Code aus der E-Mail", ru: "Код из письма" }
+    RecoveryWrong {
+        en: "That code is not right. Check it and try again.",
+        de: "Dieser Code stimmt nicht. Prüfen Sie ihn und versuchen Sie es erneut.",
+        ru: "Код неверный. Проверьте его и попробуйте ещё раз.",
+    }
+    RecoveryMalformed {
+        en: "That is not a whole code: check what you typed.",
+        de: "Das ist kein vollständiger Code: Prüfen Sie Ihre Eingabe.",
+        ru: "Это не полный код: проверьте, что вы ввели.",
+    }
+    RecoveryClosed {
+        en: "Recovery is not possible for this link (any more). Ask the sender for a new link.",
+        de: "Eine Wiederherstellung ist für diesen Link nicht (mehr) möglich. Bitten Sie den Absender um einen neuen Link.",
+        ru: "Восстановление для этой ссылки невозможно (больше). Попросите у отправителя новую ссылку.",
+    }
+    RecoveryAgain {
+        en: "That did not work. Please start again with your recovery code.",
+        de: "Das hat nicht geklappt. Bitte beginnen Sie erneut mit Ihrem Wiederherstellungscode.",
+        ru: "Не получилось. Начните заново с кода восстановления.",
+    }
+    Recovered {
+        en: "Done: this device is verified now.",
+        de: "Fertig: Dieses Gerät ist jetzt bestätigt.",
+        ru: "Готово: это устройство подтверждено.",
+    }
+    NewRecoveryCode {
+        en: "Your new recovery code (the old one is used up). Keep it safe; it is shown only now:",
+        de: "Ihr neuer Wiederherstellungscode (der alte ist verbraucht). Bewahren Sie ihn sicher auf; er wird nur jetzt angezeigt:",
+        ru: "Ваш новый код восстановления (старый использован). Сохраните его: он показан только сейчас:",
+    }
+    ToDocument { en: "Continue to the document", de: "Weiter zum Dokument", ru: "Перейти к документу" }
     ToSigning { en: "Go to the signing page", de: "Zur Signaturseite", ru: "К странице подписания" }
     InvalidLink {
         en: "This link does not work (any more). Ask your other device for a new one.",

@@ -11,6 +11,7 @@
 //! ```text
 //! Opening ──▶ Devices ──▶ Offer ──(the other device's code)──▶ Devices
 //!    ├──▶ SignIn ──(passkey)──▶ signing page
+//!    │      └──▶ Recover ──(recovery code, then an e-mail code)──▶ signing page
 //!    └──▶ Claimed ──(confirmed on the first device; followed by polling)──▶ signing page
 //! ```
 //!
@@ -29,7 +30,7 @@ use signgate_core::wire::{Devices, ErrorCode, PairingOffer};
 
 use crate::api::Failure;
 use i18n::{Key, tr};
-use screens::{Claimed, DeviceList, Offer, SignIn};
+use screens::{Claimed, DeviceList, Offer, Recover, SignIn};
 
 /// How often a waiting screen asks again.
 const POLL_EVERY: Duration = Duration::from_secs(2);
@@ -45,6 +46,8 @@ pub enum Stage {
         expires_in_secs: u64,
     },
     SignIn,
+    /// A signer who lost their devices: the recovery code, then an e-mail code.
+    Recover,
     InvalidLink,
     Unreachable,
 }
@@ -144,6 +147,7 @@ pub fn DeviceApp() -> impl IntoView {
                     view! { <Claimed ctx code expires_in_secs /> }.into_any()
                 }
                 Stage::SignIn => view! { <SignIn ctx /> }.into_any(),
+                Stage::Recover => view! { <Recover ctx /> }.into_any(),
                 Stage::InvalidLink => {
                     view! {
                         <div class="screen" data-testid="screen-device-invalid">

@@ -247,6 +247,7 @@ mod tests {
             Outcome::Next(Box::new(Screen::Verified {
                 continue_href: Some("https://sign.example/d/1#grant=g.r.a.n.t".into()),
                 signature_name: None,
+                recovery_code: None,
             }))
         );
         assert_eq!(

@@ -112,10 +112,12 @@ pub enum Screen {
         provider: Option<String>,
     },
     /// `continue_href` is where the signer goes on, with the grant in its fragment;
-    /// `signature_name` the name an identity provider vouched for.
+    /// `signature_name` the name an identity provider vouched for; `recovery_code` the code to
+    /// keep, shown this once.
     Verified {
         continue_href: Option<String>,
         signature_name: Option<String>,
+        recovery_code: Option<String>,
     },
     Cancelled(HelpContact),
     /// The government ID: the check runs on a page of its own (`/id/`), with the camera code
@@ -194,6 +196,7 @@ impl Screen {
         Screen::Verified {
             continue_href: continue_href(verified),
             signature_name: signature_name.map(str::to_owned),
+            recovery_code: verified.recovery_code.clone(),
         }
     }
 
@@ -202,6 +205,7 @@ impl Screen {
         Screen::Verified {
             continue_href: None,
             signature_name: None,
+            recovery_code: None,
         }
     }
 }
@@ -338,6 +342,7 @@ mod tests {
             codes: None,
             providers: Vec::new(),
             preview: false,
+            new_devices: false,
         }
     }
 
@@ -584,6 +589,7 @@ mod tests {
             Screen::Verified {
                 continue_href: Some("https://sign.example/d/1#grant=g.r.a.n.t".into()),
                 signature_name: Some("Ada Lovelace".into()),
+                recovery_code: None,
             }
         );
         verified.signature_name = Some("  ".into());

@@ -77,6 +77,7 @@ mod tests {
     fn the_grant_goes_on_with_the_vouched_name() {
         let verified = VerifiedResponse {
             signature_name: Some("Ada Lovelace".into()),
+            recovery_code: None,
             ..verified(Some("https://sign.example/d/1"))
         };
         assert_eq!(
@@ -84,6 +85,7 @@ mod tests {
             Finished::Next(Box::new(Screen::Verified {
                 continue_href: Some("https://sign.example/d/1#grant=g.r.a.n.t".into()),
                 signature_name: Some("Ada Lovelace".into()),
+                recovery_code: None,
             }))
         );
     }

@@ -35,6 +35,7 @@ pub fn verified(continue_url: Option<&str>) -> VerifiedResponse {
         grant_expires_at: 0,
         continue_url: continue_url.map(Into::into),
         signature_name: None,
+        recovery_code: None,
     }
 }
 
@@ -56,6 +57,7 @@ pub fn recipient() -> RecipientView {
         codes: None,
         providers: Vec::new(),
         preview: false,
+        new_devices: false,
     }
 }
 

@@ -17,7 +17,7 @@ use signgate_core::audit::{AuditEvent, AuditKind, CancelReason, Cursor, merge_pa
 use signgate_core::policy::Method;
 use signgate_core::webhook::RetryRules;
 use signgate_core::wire::{
-    AgreementState, AgreementStatus, AuditTrail, Contact, DeliveryState, ErrorCode,
+    AgreementState, AgreementStatus, AuditTrail, Contact, DeliveryState, DeviceView, ErrorCode,
     RecipientStatus, WebhookDeliveries, WebhookDelivery, WebhookKind, WebhookPayload,
 };
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
@@ -65,6 +65,12 @@ pub enum AgreementCall {
     RecipientMethodUnavailable {
         recipient_id: String,
         method: Method,
+    },
+    /// Tell the sender about one of the recipient's devices (added, or disowned by the signer).
+    RecipientDevice {
+        recipient_id: String,
+        kind: WebhookKind,
+        device: DeviceView,
     },
     /// The recipient's verification ran out: they have to verify again.
     RecipientUnverified {
@@ -183,6 +189,11 @@ impl DurableObject for AgreementObject {
                 recipient_id,
                 method,
             } => reply(&self.method_unavailable(recipient_id, method).await?),
+            AgreementCall::RecipientDevice {
+                recipient_id,
+                kind,
+                device,
+            } => reply(&self.recipient_device(recipient_id, kind, device).await?),
             AgreementCall::RecipientUnverified { recipient_id } => {
                 reply(&self.recipient_unverified(&recipient_id).await?)
             }
@@ -305,6 +316,24 @@ impl AgreementObject {
             Some(method),
             None,
         )?;
+        self.state.storage().put(&delivery.key(), &delivery).await?;
+        self.deliver_soon().await?;
+        Ok(Ok(()))
+    }
+
+    /// Queues the sender's webhook about a device; the recipient has audited it already. Sent
+    /// after a cancellation too: a stranger's device is worth knowing of either way.
+    async fn recipient_device(
+        &self,
+        recipient_id: String,
+        kind: WebhookKind,
+        device: DeviceView,
+    ) -> Result<Reply<()>> {
+        let Some(record) = self.record().await? else {
+            return Ok(Err(*http::agreement_not_found()));
+        };
+        let mut delivery = self.queued(&record, kind, Some(recipient_id), None, None)?;
+        delivery.payload.device = Some(device);
         self.state.storage().put(&delivery.key(), &delivery).await?;
         self.deliver_soon().await?;
         Ok(Ok(()))
@@ -483,6 +512,7 @@ impl AgreementObject {
             recipient_id,
             method,
             reason,
+            device: None,
         };
         Ok(Delivery::new(payload, now))
     }

@@ -34,11 +34,7 @@ async fn send_code(req: &mut Request, env: &Env) -> Result<std::result::Result<R
     if let Some(failure) = throttled(req, env, Throttle::Sends).await? {
         return Ok(Err(failure));
     }
-    let host = match config::public_origin(env) {
-        Some(origin) => worker::Url::parse(&origin)?.host_str().map(str::to_string),
-        None => req.url()?.host_str().map(str::to_string),
-    }
-    .unwrap_or_default();
+    let host = sms_host(env, req)?;
     let call_send = RecipientCall::SendCode {
         token,
         channel: input.channel,
@@ -53,6 +49,15 @@ async fn send_code(req: &mut Request, env: &Env) -> Result<std::result::Result<R
     Ok(Ok(http::answer(
         call::<_, CodeSent>(&recipient, &call_send).await?,
     )?))
+}
+
+/// The app's host, for a message's WebOTP line.
+pub(super) fn sms_host(env: &Env, req: &Request) -> Result<String> {
+    Ok(match config::public_origin(env) {
+        Some(origin) => worker::Url::parse(&origin)?.host_str().map(str::to_string),
+        None => req.url()?.host_str().map(str::to_string),
+    }
+    .unwrap_or_default())
 }
 
 async fn check_code(
@@ -75,6 +80,6 @@ async fn check_code(
         code: attempt.code,
         device,
     };
-    let answer = http::answer(call::<_, VerifiedResponse>(&recipient, &entry).await?)?;
-    Ok(Ok(device::with_verification(answer, &cookie)?))
+    let answer = call::<_, VerifiedResponse>(&recipient, &entry).await?;
+    Ok(Ok(device::verification_answer(answer, &cookie)?))
 }

@@ -74,11 +74,7 @@ async fn finished(req: &mut Request, env: &Env) -> Result<Outcome> {
         device,
     };
     let finished = call::<_, VerifiedResponse>(&recipient, &finish).await?;
-    // Set on a 200 only, which here is always a grant.
-    Ok(Ok(device::with_verification(
-        http::answer(finished)?,
-        &cookie,
-    )?))
+    Ok(Ok(device::verification_answer(finished, &cookie)?))
 }
 
 pub async fn hand_off(mut req: Request, env: &Env) -> Result<Response> {

@@ -74,11 +74,14 @@ async fn answer_kba(
         device,
     };
     let answered = call::<_, KbaAnswered>(&recipient, &call_answers).await?;
-    let verified = matches!(&answered, Ok(a) if a.verified.is_some());
-    let response = http::answer(answered)?;
-    if verified {
-        Ok(Ok(device::with_verification(response, &cookie)?))
-    } else {
-        Ok(Ok(response))
-    }
+    // A round answered is not yet a verification: only the last one's grant binds.
+    let binds = match &answered {
+        Ok(answered) => answered.verified.is_some(),
+        Err(_) => device::binds(&answered),
+    };
+    Ok(Ok(device::with_cookie(
+        http::answer(answered)?,
+        &cookie,
+        binds,
+    )?))
 }

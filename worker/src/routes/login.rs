@@ -33,8 +33,8 @@ pub async fn finish(req: Request, env: &Env) -> Result<Response> {
         browser: flow::presented(&req),
         device,
     };
-    let answer = http::answer(call::<_, VerifiedResponse>(&recipient, &collect).await?)?;
-    device::with_verification(answer, &cookie)
+    let answer = call::<_, VerifiedResponse>(&recipient, &collect).await?;
+    device::verification_answer(answer, &cookie)
 }
 
 /// The link is checked (by the recipient's object, which also registers the flow and keeps its

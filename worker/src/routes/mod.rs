@@ -15,6 +15,7 @@ mod passkey;
 mod password;
 mod preview;
 mod recipient_view;
+mod recovery;
 mod veriff_webhook;
 
 use signgate_core::wire::ErrorCode;
@@ -81,9 +82,22 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
         ["api", "v1", "recipient", "devices"] if method == Method::Get => {
             devices::list(req, env).await
         }
+        ["api", "v1", "recipient", "devices", "seen"] if method == Method::Post => {
+            devices::seen(req, env).await
+        }
         ["api", "v1", "recipient", "devices", device] if method == Method::Delete => {
             let device = device.to_string();
-            devices::revoke(req, env, &device).await
+            devices::revoke(req, env, &device, false).await
+        }
+        ["api", "v1", "recipient", "devices", device, "not-mine"] if method == Method::Post => {
+            let device = device.to_string();
+            devices::revoke(req, env, &device, true).await
+        }
+        ["api", "v1", "recipient", "recovery"] if method == Method::Post => {
+            recovery::start(req, env).await
+        }
+        ["api", "v1", "recipient", "recovery", "code"] if method == Method::Post => {
+            recovery::finish(req, env).await
         }
         ["api", "v1", "recipient", "pairing"] if method == Method::Post => {
             pairing::offer(req, env).await

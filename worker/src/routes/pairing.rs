@@ -75,8 +75,8 @@ async fn claimed(req: &mut Request, env: &Env) -> Result<Outcome> {
         digest: device::digest(&input.secret),
         browser,
     };
-    let answer = http::answer(call::<_, PairingStatus>(&recipient, &claim).await?)?;
-    Ok(Ok(device::with_verification(answer, &cookie)?))
+    let answer = call::<_, PairingStatus>(&recipient, &claim).await?;
+    Ok(Ok(device::verification_answer(answer, &cookie)?))
 }
 
 async fn confirmed(req: &mut Request, env: &Env) -> Result<Outcome> {

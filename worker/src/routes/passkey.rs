@@ -95,8 +95,8 @@ async fn signed_in(req: &mut Request, env: &Env) -> Result<Outcome> {
         rp: rp(env, req)?,
         assertion,
     };
-    let answer = http::answer(call::<_, VerifiedResponse>(&recipient, &sign_in).await?)?;
-    Ok(Ok(device::with_verification(answer, &cookie)?))
+    let answer = call::<_, VerifiedResponse>(&recipient, &sign_in).await?;
+    Ok(Ok(device::verification_answer(answer, &cookie)?))
 }
 
 /// The relying party of `req`: the app's origin and its host.

@@ -7,7 +7,7 @@ use worker::{Env, Request, Response, Result};
 
 use super::recipient_view::recipient_for;
 use crate::device;
-use crate::http::{self, Failure, MAX_RECIPIENT_BODY, invalid_link, read_json, respond};
+use crate::http::{Failure, MAX_RECIPIENT_BODY, invalid_link, read_json, respond};
 use crate::objects::call;
 use crate::objects::recipient::RecipientCall;
 use crate::throttle::{Throttle, throttled};
@@ -33,6 +33,6 @@ async fn check(req: &mut Request, env: &Env) -> Result<std::result::Result<Respo
         password: attempt.password,
         device,
     };
-    let answer = http::answer(call::<_, VerifiedResponse>(&recipient, &entry).await?)?;
-    Ok(Ok(device::with_verification(answer, &cookie)?))
+    let answer = call::<_, VerifiedResponse>(&recipient, &entry).await?;
+    Ok(Ok(device::verification_answer(answer, &cookie)?))
 }

@@ -120,6 +120,7 @@ fn answer(
                 grant_expires_at: spec.expires_at,
                 continue_url: None,
                 signature_name,
+                recovery_code: None,
             };
             // KBA's answers call says "verified" inside its own answer.
             Ok(match spec.method {

@@ -27,10 +27,18 @@ pub fn Outcome(ctx: Ctx, stage: Stage) -> impl IntoView {
             let done = go_on
                 .is_none()
                 .then(|| view! { <p>{tr(Key::VerifiedDone)}</p> });
+            let keep = verified.recovery_code.clone().map(|code| {
+                view! {
+                    <p class="notice" data-testid="recovery-code">
+                        {tr(Key::KeepRecoveryCode)} <br /> <strong>{code}</strong>
+                    </p>
+                }
+            });
             view! {
                 <div class="screen" data-testid="screen-id-passed">
                     <Heading key=Key::Passed />
                     {name}
+                    {keep}
                     {go_on}
                     {done}
                 </div>

@@ -1,16 +1,58 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use signgate_core::policy::PasskeyUse;
 use signgate_core::wire::{DeviceView, Devices};
 
 use crate::device::i18n::{self, Key, tr};
 use crate::device::{Ctx, Stage, api, webauthn};
 
+/// How often an open list asks whether a device was added elsewhere, to announce it live.
+const LIVE_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The recipient's devices, from one of them: remove any, add a passkey for this one, or go on
-/// on another device.
+/// on another device. A device added elsewhere since this one last looked is announced: the
+/// signer says it was theirs, or that it was not (it is removed, and the sender told).
 #[component]
 pub fn DeviceList(ctx: Ctx, devices: Devices) -> impl IntoView {
     let busy = RwSignal::new(false);
-    let can_add = webauthn::available() && devices.devices.iter().any(|d| d.current && !d.passkey);
+    let shown = StoredValue::new(devices.clone());
+    let live = set_interval_with_handle(
+        move || {
+            let token = ctx.token.get_value();
+            spawn_local(async move {
+                if let Ok(now) = api::devices(&token).await
+                    && !busy.get_untracked()
+                    && now != shown.get_value()
+                {
+                    ctx.stage.set(Stage::Devices(now));
+                }
+            });
+        },
+        LIVE_EVERY,
+    )
+    .ok();
+    on_cleanup(move || {
+        if let Some(live) = live {
+            live.clear();
+        }
+    });
+    let announced = devices.devices.iter().any(|d| d.new);
+    let were_mine = move |_| {
+        busy.set(true);
+        let token = ctx.token.get_value();
+        spawn_local(async move {
+            match api::seen(&token).await {
+                Ok(devices) => ctx.stage.set(Stage::Devices(devices)),
+                Err(failure) => ctx.failed(failure),
+            }
+            busy.set(false);
+        });
+    };
+    let policy = devices.policy.unwrap_or_default();
+    let without_passkey = devices.devices.iter().any(|d| d.current && !d.passkey);
+    // The worker refuses this device a grant until it has a passkey: no way on but adding one.
+    let passkey_first = without_passkey && policy.passkeys == PasskeyUse::Required;
+    let can_add = webauthn::available() && without_passkey && policy.passkeys != PasskeyUse::Off;
     let add_passkey = move |_| {
         busy.set(true);
         let token = ctx.token.get_value();
@@ -45,7 +87,19 @@ pub fn DeviceList(ctx: Ctx, devices: Devices) -> impl IntoView {
     view! {
         <div class="screen" data-testid="screen-device-list">
             <h1>{tr(Key::Heading)}</h1>
-            {move || ctx.notice.get().map(|key| view! { <p role="status" class="banner">{tr(key)}</p> })}
+            {move || ctx.notice.get().map(|key| view! { <p role="status" class="notice">{tr(key)}</p> })}
+            {passkey_first.then(|| view! { <p class="notice">{tr(Key::PasskeyFirst)}</p> })}
+            {announced
+                .then(|| {
+                    view! {
+                        <div class="notice" role="alert" data-testid="new-devices">
+                            <p>{tr(Key::NewDevices)}</p>
+                            <button class="button" on:click=were_mine disabled=busy>
+                                {tr(Key::WasMe)}
+                            </button>
+                        </div>
+                    }
+                })}
             <p>{tr(Key::Intro)}</p>
             <ul class="devices">{rows}</ul>
             {can_add
@@ -58,11 +112,25 @@ pub fn DeviceList(ctx: Ctx, devices: Devices) -> impl IntoView {
                         </p>
                     }
                 })}
-            <p>
-                <button class="link-button" on:click=pair disabled=busy>
-                    {tr(Key::AnotherDevice)}
-                </button>
-            </p>
+            {policy
+                .pairing
+                .then(|| {
+                    view! {
+                        <p>
+                            <button class="link-button" on:click=pair disabled=busy>
+                                {tr(Key::AnotherDevice)}
+                            </button>
+                        </p>
+                    }
+                })}
+            {(!passkey_first)
+                .then(|| {
+                    view! {
+                        <p>
+                            <a href=["/s#", &ctx.token.get_value()].concat()>{tr(Key::ToDocument)}</a>
+                        </p>
+                    }
+                })}
         </div>
     }
 }
@@ -78,12 +146,18 @@ fn Row(ctx: Ctx, device: DeviceView) -> impl IntoView {
         last_used,
         passkey,
         current,
+        new,
         ..
     } = device;
     let name = move || {
         let lang = lang.get();
         let mut name = i18n::device_name(lang, &browser, &platform, place.as_deref());
-        for (shown, key) in [(current, Key::ThisDevice), (passkey, Key::WithPasskey)] {
+        let marks = [
+            (new, Key::New),
+            (current, Key::ThisDevice),
+            (passkey, Key::WithPasskey),
+        ];
+        for (shown, key) in marks {
             if shown {
                 name = [&name, ", ", i18n::text(lang, key)].concat();
             }
@@ -97,25 +171,36 @@ fn Row(ctx: Ctx, device: DeviceView) -> impl IntoView {
             .into();
         [i18n::text(lang.get(), Key::LastUsed), ": ", &shown].concat()
     };
+    // A device announced as new is disowned ("this was not me": the sender is told); any
+    // other is only removed.
     let remove = move |_| {
         let token = ctx.token.get_value();
         let id = id.clone();
         spawn_local(async move {
-            match api::revoke(&token, &id).await {
+            let removed = if new {
+                api::not_mine(&token, &id).await
+            } else {
+                api::revoke(&token, &id).await
+            };
+            match removed {
                 // This very device too: the page then offers to verify it again.
-                Ok(_) => ctx.load(),
+                Ok(_) => {
+                    ctx.notice.set(new.then_some(Key::Disowned));
+                    ctx.load();
+                }
                 Err(failure) => ctx.failed(failure),
             }
         });
     };
+    let action = if new { Key::NotMe } else { Key::Remove };
     let label = name.clone();
     view! {
         <li>
             <span>{name}</span>
             <br />
             <small>{when}</small>
-            <button class="link-button" on:click=remove aria-label=move || [i18n::text(lang.get(), Key::Remove), ": ", &label()].concat()>
-                {tr(Key::Remove)}
+            <button class="link-button" on:click=remove aria-label=move || [i18n::text(lang.get(), action), ": ", &label()].concat()>
+                {tr(action)}
             </button>
         </li>
     }

@@ -2,10 +2,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::device::i18n::{Key, tr};
-use crate::device::{Ctx, api, webauthn};
+use crate::device::{Ctx, Stage, api, webauthn};
 
 /// A browser that is not one of the recipient's devices: a passkey may verify it, or the signer
-/// goes back to verify the way they did before.
+/// goes back to verify the way they did before, or recovers with their recovery code.
 #[component]
 pub fn SignIn(ctx: Ctx) -> impl IntoView {
     let failed = RwSignal::new(false);
@@ -40,6 +40,11 @@ pub fn SignIn(ctx: Ctx) -> impl IntoView {
             <p role="alert">{move || failed.get().then(|| tr(Key::NoPasskey)())}</p>
             <p>
                 <a href=signing>{tr(Key::ToSigning)}</a>
+            </p>
+            <p>
+                <button class="link-button" on:click=move |_| ctx.stage.set(Stage::Recover)>
+                    {tr(Key::LostDevices)}
+                </button>
             </p>
         </div>
     }

@@ -1,24 +1,41 @@
 //! A recipient's devices, listed and revoked: by the signer from one of their verified browsers,
 //! or by the platform through the admin API. A revoked device's cookie and passkey open nothing
 //! any more (it must verify again); each revocation is audited.
+//!
+//! A device added beside others is announced to each of them (its list marks it new until the
+//! signer says it was theirs, or that it was not: then it is revoked) and to the sender, by a
+//! webhook, as is a device the signer disowned. Those notices wait in the recipient's progress
+//! until the agreement has queued them, retried by the alarm.
 
 use serde::{Deserialize, Serialize};
 use signgate_core::audit::{AuditKind, Revoker};
-use signgate_core::wire::{Devices, DevicesRevoked, ErrorCode};
+use signgate_core::wire::{DeviceView, Devices, DevicesRevoked, ErrorCode, WebhookKind};
 use worker::Result;
 
-use super::{Loaded, RecipientObject};
+use super::{Loaded, RETRY_TELLING_AFTER_MS, RecipientObject};
+use crate::config::{AGREEMENTS_BINDING, now_ms};
 use crate::http::{Failure, fail, invalid_link};
-use crate::objects::Reply;
+use crate::objects::agreement::AgreementCall;
+use crate::objects::{Reply, call_ok, stub};
+
+/// What the sender is to hear about a device.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeviceNotice {
+    kind: WebhookKind,
+    device: DeviceView,
+}
 
 /// Which devices to revoke, and who asks.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Revocation {
-    /// The signer, from the browser presenting `presented` (its cookies' digests).
+    /// The signer, from the browser presenting `presented` (its cookies' digests). `not_mine`:
+    /// "this was not me", about another device announced to this one.
     Signer {
         token: String,
         presented: Vec<String>,
         device: String,
+        #[serde(default)]
+        not_mine: bool,
     },
     /// The admin API: one device, or all (`None`).
     Admin { device: Option<String> },
@@ -48,7 +65,29 @@ impl RecipientObject {
         Ok(self
             .signer_device(token, presented)
             .await?
-            .map(|(loaded, current)| loaded.progress.devices.views(Some(&current))))
+            .map(|(loaded, current)| Devices {
+                policy: Some(loaded.record.devices),
+                ..loaded.progress.devices.views(Some(&current))
+            }))
+    }
+
+    /// The signer, on one of their devices, says the devices announced to it were theirs.
+    pub(super) async fn devices_seen(
+        &self,
+        token: &str,
+        presented: &[String],
+    ) -> Result<Reply<Devices>> {
+        let _one_check_at_a_time = self.checking.lock().await;
+        let (mut loaded, current) = match self.signer_device(token, presented).await? {
+            Ok(found) => found,
+            Err(e) => return Ok(Err(e)),
+        };
+        loaded.progress.devices.seen(&current);
+        let loaded = self.save(loaded, Vec::new()).await?;
+        Ok(Ok(Devices {
+            policy: Some(loaded.record.devices),
+            ..loaded.progress.devices.views(Some(&current))
+        }))
     }
 
     /// The recipient's devices, for the admin API.
@@ -64,13 +103,24 @@ impl RecipientObject {
         revocation: Revocation,
     ) -> Result<Reply<DevicesRevoked>> {
         let _one_check_at_a_time = self.checking.lock().await;
+        let mut not_mine = false;
         let (mut loaded, device, by) = match revocation {
             Revocation::Signer {
                 token,
                 presented,
                 device,
+                not_mine: disowned,
             } => match self.signer_device(&token, &presented).await? {
-                Ok((loaded, _)) => (loaded, Some(device), Revoker::Signer),
+                Ok((_, current)) if disowned && current == device => {
+                    return Ok(Err(*fail(
+                        ErrorCode::Conflict,
+                        "This is the device you are using: remove it instead.",
+                    )));
+                }
+                Ok((loaded, _)) => {
+                    not_mine = disowned;
+                    (loaded, Some(device), Revoker::Signer)
+                }
                 Err(e) => return Ok(Err(e)),
             },
             Revocation::Admin { device } => match self.load().await? {
@@ -81,6 +131,16 @@ impl RecipientObject {
         let book = &mut loaded.progress.devices;
         let revoked: Vec<String> = match device {
             Some(device) => match book.revoke(&device) {
+                Some(revoked) if not_mine => {
+                    let device = revoked.id.clone();
+                    loaded.progress.device_notices.push(DeviceNotice {
+                        kind: WebhookKind::RecipientDeviceDisowned,
+                        device: revoked.view(),
+                    });
+                    self.save(loaded, vec![AuditKind::DeviceDisowned { device }])
+                        .await?;
+                    return Ok(Ok(DevicesRevoked { revoked: 1 }));
+                }
                 Some(revoked) => vec![revoked.id],
                 None => return Ok(Err(*no_such_device())),
             },
@@ -97,6 +157,51 @@ impl RecipientObject {
         };
         self.save(loaded, events).await?;
         Ok(Ok(DevicesRevoked { revoked: count }))
+    }
+}
+
+impl RecipientObject {
+    /// Tells the sender, through the agreement, of the devices added beside others and of those
+    /// the signer disowned, each once. What the agreement does not take now waits for the alarm.
+    pub(super) async fn tell_sender_of_devices(&self) -> Result<()> {
+        let Some(mut loaded) = self.load().await? else {
+            return Ok(());
+        };
+        let added = loaded.progress.devices.take_untold();
+        if added.is_empty() && loaded.progress.device_notices.is_empty() {
+            return Ok(());
+        }
+        let notices = &mut loaded.progress.device_notices;
+        notices.extend(added.iter().map(|device| DeviceNotice {
+            kind: WebhookKind::RecipientDeviceAdded,
+            device: device.view(),
+        }));
+        let owed = notices.clone();
+        let agreement_id = loaded.record.agreement_id.clone();
+        self.save(loaded, Vec::new()).await?;
+        let agreement = stub(&self.env, AGREEMENTS_BINDING, &agreement_id)?;
+        for notice in owed {
+            let told = AgreementCall::RecipientDevice {
+                recipient_id: self.id(),
+                kind: notice.kind,
+                device: notice.device.clone(),
+            };
+            if let Err(error) = call_ok::<_, ()>(&agreement, &told).await {
+                worker::console_error!("telling the sender about a device: {error}");
+                return self.alarm_by(now_ms() + RETRY_TELLING_AFTER_MS).await;
+            }
+            // Other calls may have added notices meanwhile: only this one goes.
+            let mut current = self.load().await?.expect("loaded above");
+            let notices = &mut current.progress.device_notices;
+            if let Some(at) = notices
+                .iter()
+                .position(|n| n.kind == notice.kind && n.device.id == notice.device.id)
+            {
+                notices.remove(at);
+            }
+            self.save(current, Vec::new()).await?;
+        }
+        Ok(())
     }
 }
 

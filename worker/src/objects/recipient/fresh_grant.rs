@@ -5,15 +5,15 @@
 //! audited. A forwarded link elsewhere gets none.
 
 use signgate_core::audit::AuditKind;
-use signgate_core::devices::Seen;
-use signgate_core::policy::Method;
+use signgate_core::devices::{Device, Seen};
+use signgate_core::policy::{Method, PasskeyUse};
 use signgate_core::wire::{ErrorCode, RecipientState, VerifiedResponse};
 use worker::Result;
 
 use super::{Progress, RecipientObject, RecipientRecord};
 use crate::config::now_ms;
 use crate::crypto;
-use crate::http::{cancelled, fail};
+use crate::http::{Failure, cancelled, fail};
 use crate::objects::Reply;
 
 impl RecipientObject {
@@ -28,7 +28,9 @@ impl RecipientObject {
             Err(e) => return Ok(Err(e)),
         };
         let now = now_ms();
-        let mut loaded = self.renew_or_expire_verification(loaded, now).await?;
+        let mut loaded = self
+            .renew_or_expire_verification(loaded, now, presented)
+            .await?;
         match loaded.progress.state {
             RecipientState::Verified => {}
             RecipientState::Cancelled => return Ok(Err(*cancelled())),
@@ -45,6 +47,9 @@ impl RecipientObject {
                 "This link was verified in another browser: go on to the document there.",
             )));
         };
+        if passkey_wanted(&loaded.record, device) {
+            return Ok(Err(*passkey_required()));
+        }
         let device = device.id.clone();
         loaded.progress.devices.touch(&device, now);
         if let Err(wait_ms) = loaded.progress.reissues.take(now) {
@@ -61,35 +66,61 @@ impl RecipientObject {
         response.signature_name = loaded.progress.signature_name.clone();
         self.save(loaded, vec![AuditKind::GrantReissued { method }])
             .await?;
+        // Withheld with the first grant until the device had a passkey: it comes with this one.
+        response.recovery_code = self.first_recovery_code().await?;
         Ok(Ok(response))
     }
 
-    /// A grant went to the browser `device`: kept among the recipient's devices, so it may ask
-    /// for fresh ones. Refusals pass through untouched.
+    /// A grant earned in the browser `device`: the browser is kept among the recipient's
+    /// devices, so it may ask for fresh ones, and gets the grant (the first with the recovery
+    /// code) unless the policy wants a passkey it does not have yet. Refusals pass through
+    /// untouched.
     pub(super) async fn bind_device(
         &self,
         verdict: Reply<VerifiedResponse>,
         device: Seen,
     ) -> Result<Reply<VerifiedResponse>> {
-        if verdict.is_ok() {
-            self.keep_device(device).await?;
+        let mut verdict = verdict;
+        if let Ok(verified) = &mut verdict {
+            if !self.keep_device(device).await? {
+                return Ok(Err(*passkey_required()));
+            }
+            verified.recovery_code = self.first_recovery_code().await?;
         }
         Ok(verdict)
     }
 
-    /// Keeps `device` among the browsers where the verification is active.
-    pub(super) async fn keep_device(&self, device: Seen) -> Result<()> {
-        if let Some(mut current) = self.load().await? {
-            let amr = amr_of(&current.record, &current.progress);
-            let id = crypto::random_id()?;
-            current
-                .progress
-                .devices
-                .verified(id, device, &amr, now_ms());
-            self.save(current, Vec::new()).await?;
-        }
-        Ok(())
+    /// Keeps `device` among the browsers where the verification is active. Whether it may have
+    /// its grant ([`passkey_wanted`]).
+    pub(super) async fn keep_device(&self, device: Seen) -> Result<bool> {
+        let Some(mut current) = self.load().await? else {
+            return Ok(true);
+        };
+        let amr = amr_of(&current.record, &current.progress);
+        let id = crypto::random_id()?;
+        let devices = &mut current.progress.devices;
+        let kept = devices.verified(id, device, &amr, now_ms());
+        let wanted = devices
+            .devices()
+            .iter()
+            .find(|d| d.id == kept)
+            .is_some_and(|d| passkey_wanted(&current.record, d));
+        self.save(current, Vec::new()).await?;
+        Ok(!wanted)
     }
+}
+
+/// The policy wants a passkey on every device before the document, and `device` has none: it
+/// stays a device (it may register one), without a grant.
+fn passkey_wanted(record: &RecipientRecord, device: &Device) -> bool {
+    record.devices.passkeys == PasskeyUse::Required && device.passkey.is_none()
+}
+
+pub(super) fn passkey_required() -> Failure {
+    fail(
+        ErrorCode::PasskeyRequired,
+        "You are verified. Before the document, add a passkey for this device on the device page.",
+    )
 }
 
 /// How the recipient verified (the grant's `amr`).

@@ -30,12 +30,12 @@ use signgate_core::login::{Identity, LoginFailure};
 use signgate_core::method_setup::PlannedMethod;
 use signgate_core::otp::{Channel, CodeBook, CodeRules};
 use signgate_core::outgoing::Language;
-use signgate_core::policy::{Method, Policy};
+use signgate_core::policy::{DevicePolicy, Method, Policy};
 use signgate_core::token::LinkToken;
-use signgate_core::verification::{ExpiryReason, Verification, VerificationRules};
+use signgate_core::verification::{ExpiryReason, VerificationRules};
 use signgate_core::wire::{
-    Contact, ErrorCode, KbaAnswers, PasskeyAssertion, PasskeyRegistration, RecipientState,
-    RecipientStatus, RecipientView, VerifiedResponse,
+    Contact, ErrorCode, KbaAnswered, KbaAnswers, PasskeyAssertion, PasskeyRegistration,
+    RecipientState, RecipientStatus, RecipientView, VerifiedResponse,
 };
 use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
@@ -48,12 +48,14 @@ mod one_time_codes;
 mod pairing;
 mod passkeys;
 mod preview;
+mod recovery;
 mod sender_changes;
 
 pub use devices::Revocation;
 pub use id_check::Handoff;
 pub use login::{LoginPlan, StartLogin};
 pub use passkeys::Rp;
+pub use recovery::RecoveryStart;
 pub use sender_changes::Replacement;
 
 use super::agreement::AgreementCall;
@@ -99,6 +101,13 @@ pub struct RecipientRecord {
     /// For the government ID.
     #[serde(default)]
     pub id_check: Option<IdCheckRules>,
+    /// What the signer may do with their devices (pairing, passkeys, recovery), as the policy
+    /// said at creation.
+    #[serde(default)]
+    pub devices: DevicePolicy,
+    /// Recovery's e-mail codes, where the policy has recovery.
+    #[serde(default)]
+    pub recovery_codes: Option<CodeRules>,
 }
 
 /// The part of a recipient's record that belongs to their method, all of it replaced when the
@@ -175,6 +184,8 @@ impl RecipientRecord {
             token_digest,
             expires_at,
             continue_url,
+            devices,
+            recovery_codes,
         } = common;
         let mut record = Self {
             agreement_id,
@@ -196,6 +207,8 @@ impl RecipientRecord {
             login: None,
             kba: None,
             id_check: None,
+            devices,
+            recovery_codes,
         };
         record.apply(setup);
         record
@@ -239,6 +252,8 @@ pub struct RecipientCommon {
     pub token_digest: String,
     pub expires_at: u64,
     pub continue_url: Option<String>,
+    pub devices: DevicePolicy,
+    pub recovery_codes: Option<CodeRules>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -250,9 +265,6 @@ struct Progress {
     agreement_told: bool,
     #[serde(default)]
     codes: CodeBook,
-    /// When a verification that can expire was made and last used.
-    #[serde(default)]
-    verification: Option<Verification>,
     #[serde(default)]
     logins: Vec<login::PendingLogin>,
     #[serde(default)]
@@ -276,6 +288,11 @@ struct Progress {
     /// A pairing offered by one of the devices, while it may be used.
     #[serde(default)]
     pairing: Option<signgate_core::pairing::Pairing>,
+    /// What the sender is still to hear about the devices, oldest first (`devices::tell_sender`).
+    #[serde(default)]
+    device_notices: Vec<devices::DeviceNotice>,
+    #[serde(default)]
+    recovery: recovery::RecoveryProgress,
     /// Before devices were kept: the digest of the one browser the grant went to. Read once into
     /// `devices`, never written.
     #[serde(default, skip_serializing, rename = "device")]
@@ -298,7 +315,6 @@ impl Default for Progress {
             attempts: Attempts::default(),
             agreement_told: false,
             codes: CodeBook::default(),
-            verification: None,
             logins: Vec::new(),
             collectable: None,
             signature_name: None,
@@ -307,6 +323,8 @@ impl Default for Progress {
             amr: None,
             devices: DeviceBook::default(),
             pairing: None,
+            device_notices: Vec::new(),
+            recovery: recovery::RecoveryProgress::default(),
             legacy_device: None,
             reissues: Reissues::default(),
             kba: kba::KbaProgress::default(),
@@ -327,15 +345,12 @@ struct Loaded {
 }
 
 impl Loaded {
-    /// What every verification (first, or again in another browser) keeps: how (`amr`), the
-    /// code book after the right code, and a new validity period where the method has one.
+    /// What every verification (first, or again in another browser) keeps: how (`amr`) and the
+    /// code book after the right code. (Its validity is each device's: `DeviceBook`.)
     fn note_verification(&mut self, amr: &str, codes: Option<CodeBook>) {
         self.progress.amr = Some(amr.to_string());
         if let Some(codes) = codes {
             self.progress.codes = codes;
-        }
-        if self.record.verification_rules.is_some() {
-            self.progress.verification = Some(Verification::new(now_ms()));
         }
     }
 
@@ -484,6 +499,18 @@ pub enum RecipientCall {
         token: String,
         presented: Vec<String>,
     },
+    /// The devices announced to this one were the signer's.
+    DevicesSeen {
+        token: String,
+        presented: Vec<String>,
+    },
+    /// A recovery's first factor (the recovery code), then its second (an e-mail code).
+    RecoveryStart(Box<RecoveryStart>),
+    RecoveryFinish {
+        token: String,
+        presented: Vec<String>,
+        code: String,
+    },
     /// A verified device offers a pairing whose link's secret has `digest`.
     PairingOffer {
         token: String,
@@ -575,6 +602,9 @@ impl std::fmt::Debug for RecipientCall {
             Self::PasskeyRequest { .. } => "PasskeyRequest",
             Self::PasskeySignIn { .. } => "PasskeySignIn",
             Self::Devices { .. } => "Devices",
+            Self::DevicesSeen { .. } => "DevicesSeen",
+            Self::RecoveryStart(_) => "RecoveryStart",
+            Self::RecoveryFinish { .. } => "RecoveryFinish",
             Self::PairingOffer { .. } => "PairingOffer",
             Self::PairingClaim { .. } => "PairingClaim",
             Self::PairingStatus { .. } => "PairingStatus",
@@ -633,7 +663,42 @@ impl DurableObject for RecipientObject {
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        let response = self.handle(req).await?;
+        // Whatever the call, a device it added or removed is told to the sender now.
+        self.tell_sender_of_devices().await?;
+        Ok(response)
+    }
+
+    /// Retries telling the agreement about a lock (or a KBA signer the provider cannot ask) until
+    /// it confirms, writes the count of a window of refusals once it has ended, closes an ID
+    /// check's window and erases identity reports whose retention has ended; tells the
+    /// sender about devices it could not be told of before.
+    async fn alarm(&self) -> Result<Response> {
+        let Some(mut loaded) = self.load().await? else {
+            return Response::ok("done");
+        };
+        let now = now_ms();
+        if let Some(repeated) = RefusalWindow::close_if_ended(&mut loaded.progress.refusals, now) {
+            loaded = self.save(loaded, vec![repeated]).await?;
+        }
+        if let Some(window) = loaded.progress.refusals {
+            self.alarm_by(window.ends_at()).await?;
+        }
+        self.tell_agreement_locked(loaded).await?;
+        if let Some(loaded) = self.load().await? {
+            self.tell_sender_unavailable(loaded).await?;
+        }
+        self.id_alarm().await?;
+        self.erase_due_reports().await?;
+        self.tell_sender_of_devices().await?;
+        Response::ok("done")
+    }
+}
+
+impl RecipientObject {
+    /// One call from a route or another object.
+    async fn handle(&self, mut req: Request) -> Result<Response> {
         match req.json::<RecipientCall>().await? {
             RecipientCall::Init { record } => reply(&self.init(*record).await?),
             RecipientCall::View { token, presented } => {
@@ -699,9 +764,16 @@ impl DurableObject for RecipientObject {
                 answers,
                 device,
             } => {
-                let answered = self.answer_kba(&token, answers).await?;
-                if matches!(&answered, Ok(a) if a.verified.is_some()) {
-                    self.keep_device(device).await?;
+                let mut answered = self.answer_kba(&token, answers).await?;
+                if let Ok(KbaAnswered {
+                    verified: Some(verified),
+                    ..
+                }) = &mut answered
+                {
+                    if !self.keep_device(device).await? {
+                        return reply::<()>(&Err(*fresh_grant::passkey_required()));
+                    }
+                    verified.recovery_code = self.first_recovery_code().await?;
                 }
                 reply(&answered)
             }
@@ -755,6 +827,15 @@ impl DurableObject for RecipientObject {
             RecipientCall::Devices { token, presented } => {
                 reply(&self.signer_devices(&token, &presented).await?)
             }
+            RecipientCall::DevicesSeen { token, presented } => {
+                reply(&self.devices_seen(&token, &presented).await?)
+            }
+            RecipientCall::RecoveryStart(start) => reply(&self.recovery_start(*start).await?),
+            RecipientCall::RecoveryFinish {
+                token,
+                presented,
+                code,
+            } => reply(&self.recovery_finish(&token, &presented, &code).await?),
             RecipientCall::PairingOffer {
                 token,
                 presented,
@@ -808,31 +889,6 @@ impl DurableObject for RecipientObject {
         }
     }
 
-    /// Retries telling the agreement about a lock (or a KBA signer the provider cannot ask) until
-    /// it confirms, writes the count of a window of refusals once it has ended, closes an ID
-    /// check's window and erases identity reports whose retention has ended.
-    async fn alarm(&self) -> Result<Response> {
-        let Some(mut loaded) = self.load().await? else {
-            return Response::ok("done");
-        };
-        let now = now_ms();
-        if let Some(repeated) = RefusalWindow::close_if_ended(&mut loaded.progress.refusals, now) {
-            loaded = self.save(loaded, vec![repeated]).await?;
-        }
-        if let Some(window) = loaded.progress.refusals {
-            self.alarm_by(window.ends_at()).await?;
-        }
-        self.tell_agreement_locked(loaded).await?;
-        if let Some(loaded) = self.load().await? {
-            self.tell_sender_unavailable(loaded).await?;
-        }
-        self.id_alarm().await?;
-        self.erase_due_reports().await?;
-        Response::ok("done")
-    }
-}
-
-impl RecipientObject {
     async fn load(&self) -> Result<Option<Loaded>> {
         if let Some(loaded) = self.cache.borrow().clone() {
             return Ok(Some(loaded));
@@ -933,7 +989,9 @@ impl RecipientObject {
             Err(e) => return Ok(Err(e)),
         };
         let now = now_ms();
-        loaded = self.renew_or_expire_verification(loaded, now).await?;
+        loaded = self
+            .renew_or_expire_verification(loaded, now, presented)
+            .await?;
         let state = loaded.state_in(presented);
         if now >= loaded.last_opened_ms + REOPEN_WINDOW_MS {
             loaded.last_opened_ms = now;
@@ -964,6 +1022,11 @@ impl RecipientObject {
                 None
             },
             preview: false,
+            new_devices: open && {
+                let devices = &loaded.progress.devices;
+                let this = devices.by_cookie(presented).map(|d| d.id.as_str());
+                !devices.unseen_by(this).is_empty()
+            },
         };
         Ok(Ok(ViewReply {
             view,
@@ -1225,6 +1288,7 @@ impl RecipientObject {
             grant_expires_at: claims.exp,
             continue_url: record.continue_url.clone(),
             signature_name: None,
+            recovery_code: None,
         })
     }
 
@@ -1296,12 +1360,9 @@ impl RecipientObject {
     }
 
     /// Why this recipient's verification no longer holds (e-mail code: maximum age, inactivity,
-    /// an account reset), if it is verified and it does not.
+    /// an account reset), if it is verified and it lapsed on every device it was active on.
     async fn verification_expiry(&self, loaded: &Loaded, now: u64) -> Result<Option<ExpiryReason>> {
-        let (Some(rules), Some(verification)) = (
-            loaded.record.verification_rules,
-            loaded.progress.verification,
-        ) else {
+        let Some(rules) = loaded.record.verification_rules else {
             return Ok(None);
         };
         if loaded.progress.state != RecipientState::Verified {
@@ -1309,27 +1370,44 @@ impl RecipientObject {
         }
         let reset_at =
             accounts::verifications_reset_at(&self.env, &loaded.record.account_id).await?;
-        Ok(verification.expired(&rules, reset_at, now))
+        let mut devices = loaded.progress.devices.clone();
+        let lapsed = devices.expire(&rules, reset_at, now);
+        Ok(lapsed_everywhere(&lapsed, &devices))
     }
 
-    /// A verification that can expire is renewed by each visit, or, once expired, undone: the
+    /// A verification that can expire holds on each device for that device's own period: the
+    /// asking browser's device (`presented`) is renewed by its use, the devices whose
+    /// verification lapsed are removed, and once none is left the recipient is unverified: the
     /// signer verifies again.
-    async fn renew_or_expire_verification(&self, loaded: Loaded, now: u64) -> Result<Loaded> {
-        if loaded.progress.verification.is_none() {
+    async fn renew_or_expire_verification(
+        &self,
+        loaded: Loaded,
+        now: u64,
+        presented: &[String],
+    ) -> Result<Loaded> {
+        let Some(rules) = loaded.record.verification_rules else {
+            return Ok(loaded);
+        };
+        if loaded.progress.state != RecipientState::Verified {
             return Ok(loaded);
         }
-        let expiry = self.verification_expiry(&loaded, now).await?;
+        let reset_at =
+            accounts::verifications_reset_at(&self.env, &loaded.record.account_id).await?;
         // Other events ran while KV answered (a cancellation, another visit): act on the present.
         let mut current = self.load().await?.expect("loaded above");
-        let verified = current.progress.state == RecipientState::Verified;
-        let (true, Some(mut verification)) = (verified, current.progress.verification) else {
+        if current.progress.state != RecipientState::Verified {
             return Ok(current);
+        }
+        let devices = &mut current.progress.devices;
+        let lapsed = devices.expire(&rules, reset_at, now);
+        if let Some(asking) = devices.by_cookie(presented).map(|d| d.id.clone()) {
+            devices.touch(&asking, now);
+        }
+        let Some(reason) = lapsed_everywhere(&lapsed, devices) else {
+            return self.save(current, lapsed_events(lapsed)).await;
         };
-        let Some(reason) = expiry else {
-            verification.touch(now);
-            current.progress.verification = Some(verification);
-            return self.save(current, Vec::new()).await;
-        };
+        // The last device lapsed. Nothing is saved before the agreement knows: if it cannot be
+        // told now, the next visit finds the same and tries again.
         let agreement = stub(&self.env, AGREEMENTS_BINDING, &current.record.agreement_id)?;
         let unverified = AgreementCall::RecipientUnverified {
             recipient_id: self.id(),
@@ -1339,15 +1417,29 @@ impl RecipientObject {
         if current.progress.state != RecipientState::Verified {
             return Ok(current);
         }
+        let mut events = lapsed_events(current.progress.devices.expire(&rules, reset_at, now));
         current.progress.state = RecipientState::Pending;
-        current.progress.verification = None;
         let method = current.record.method;
-        self.save(
-            current,
-            vec![AuditKind::VerificationExpired { method, reason }],
-        )
-        .await
+        events.push(AuditKind::VerificationExpired { method, reason });
+        self.save(current, events).await
     }
+}
+
+/// Whether `lapsed` (taken out of `devices`) were the last devices the verification was active
+/// on: why, for the last of them.
+fn lapsed_everywhere(
+    lapsed: &[(String, ExpiryReason)],
+    devices: &DeviceBook,
+) -> Option<ExpiryReason> {
+    let (_, reason) = lapsed.last()?;
+    devices.devices().is_empty().then_some(*reason)
+}
+
+fn lapsed_events(lapsed: Vec<(String, ExpiryReason)>) -> Vec<AuditKind> {
+    lapsed
+        .into_iter()
+        .map(|(device, reason)| AuditKind::DeviceExpired { device, reason })
+        .collect()
 }
 
 fn already_verified() -> crate::http::Failure {

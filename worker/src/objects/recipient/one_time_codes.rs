@@ -3,7 +3,9 @@
 
 use futures_util::future::join_all;
 use signgate_core::audit::{AuditKind, RefusalReason};
-use signgate_core::otp::{AfterWrong, Channel, CodeRules, EntryGate, SendRefusal};
+use signgate_core::otp::{
+    AfterWrong, Channel, CodeBook, CodeRules, EntryGate, LiveCode, SendRefusal,
+};
 use signgate_core::outgoing::{self, CodeContext, Language};
 use signgate_core::wire::{CodeSent, CodeView, ErrorCode, RecipientState, VerifiedResponse};
 use worker::Result;
@@ -39,6 +41,36 @@ impl RecipientObject {
             RecipientState::Cancelled => return Ok(Err(*cancelled())),
             RecipientState::Pending => {}
         }
+        let destination = match channel {
+            Channel::Sms | Channel::Voice => loaded.record.phone.clone(),
+            Channel::Email => Some(loaded.record.email.clone()),
+        }
+        .ok_or_else(|| worker::Error::RustError("a phone recipient without a number".into()))?;
+
+        let message = Outgoing {
+            channel,
+            destination,
+            language,
+            host,
+        };
+        self.send_from(loaded, Book::Method, rules, message).await
+    }
+
+    /// Issues a code in `book` under `rules` and sends it: the code is stored (as a digest) and
+    /// live before it goes out; a send that fails is withdrawn. Under the check lock.
+    pub(super) async fn send_from(
+        &self,
+        loaded: Loaded,
+        book: Book,
+        rules: CodeRules,
+        message: Outgoing<'_>,
+    ) -> Result<Reply<CodeSent>> {
+        let Outgoing {
+            channel,
+            destination,
+            language,
+            host,
+        } = message;
         let Some(courier) = Courier::for_channel(&self.env, channel) else {
             return Ok(Err(*fail(
                 ErrorCode::NotConfigured,
@@ -48,12 +80,6 @@ impl RecipientObject {
                 ),
             )));
         };
-        let destination = match channel {
-            Channel::Sms | Channel::Voice => loaded.record.phone.clone(),
-            Channel::Email => Some(loaded.record.email.clone()),
-        }
-        .ok_or_else(|| worker::Error::RustError("a phone recipient without a number".into()))?;
-
         // Tests and local development may shorten the lifetime, never lengthen it.
         let rules = CodeRules {
             lifetime_ms: config::dev_code_lifetime_ms(&self.env)
@@ -63,11 +89,12 @@ impl RecipientObject {
         let now = now_ms();
         let code_id = crypto::random_id()?;
         let mut loaded = loaded;
-        let issued = match loaded
-            .progress
-            .codes
-            .issue(&rules, code_id.clone(), channel, now)
-        {
+        let issued = match book.of(&mut loaded.progress).issue(
+            &rules,
+            code_id.clone(),
+            channel,
+            now,
+        ) {
             Ok(issued) => issued,
             Err(SendRefusal::Locked) => return Ok(Err(*cancelled())),
             Err(SendRefusal::Cooldown { retry_after_ms }) => {
@@ -94,7 +121,7 @@ impl RecipientObject {
             codes::forget(&self.env, &self.id(), &[code_id]).await;
             return Ok(Err(*cancelled()));
         }
-        current.progress.codes = loaded.progress.codes;
+        *book.of(&mut current.progress) = book.of(&mut loaded.progress).clone();
         self.save(current, Vec::new()).await?;
         codes::forget(&self.env, &self.id(), &issued.voided).await;
 
@@ -126,7 +153,9 @@ impl RecipientObject {
                 Ok(Err(*cancelled()))
             }
             Ok(()) => {
-                let next_send_in_ms = current.progress.codes.next_send_in_ms(&rules, now_ms());
+                let next_send_in_ms = book
+                    .of(&mut current.progress)
+                    .next_send_in_ms(&rules, now_ms());
                 self.save(
                     current,
                     vec![AuditKind::CodeSent {
@@ -150,7 +179,7 @@ impl RecipientObject {
             }
             Err(refused) => {
                 worker::console_error!("a code could not be delivered: {}", refused.0);
-                current.progress.codes.withdraw(&code_id);
+                book.of(&mut current.progress).withdraw(&code_id);
                 self.save(
                     current,
                     vec![AuditKind::CodeDeliveryFailed {
@@ -211,36 +240,12 @@ impl RecipientObject {
             EntryGate::Open => {}
         }
 
-        let pepper = config::code_pepper(&self.env)?;
         let compared_at = now;
         let candidates: Vec<_> = loaded.progress.codes.candidates(now).cloned().collect();
-        let id = self.id();
-        // Every candidate is compared, matched or not (so timing says nothing about which), and
-        // their digests are read from KV at once.
-        let verdicts = join_all(
-            candidates
-                .iter()
-                .map(|code| codes::matches(&self.env, &pepper, &id, code.into(), &entry, now)),
-        )
-        .await;
-        let (mut matched, mut unreadable) = (None, false);
-        for (code, verdict) in candidates.iter().zip(verdicts) {
-            match verdict? {
-                Some(true) => matched = matched.or(Some(code.id.clone())),
-                Some(false) => {}
-                None => unreadable = true,
-            }
-        }
-
-        if unreadable {
-            // No verdict at all, so a guess gains nothing while a digest is missing.
-            worker::console_error!("a live code's digest could not be read from KV");
-            return Ok(Err(*fail(
-                ErrorCode::Internal,
-                "Your code could not be checked just now. Please try again in a moment; this did \
-                 not count as a try.",
-            )));
-        }
+        let matched = match self.matching(&candidates, &entry, now).await? {
+            Ok(matched) => matched,
+            Err(e) => return Ok(Err(e)),
+        };
 
         // Other events ran while KV answered: decide on the current state.
         let loaded = self.load().await?.expect("loaded above");
@@ -264,6 +269,42 @@ impl RecipientObject {
             return Ok(response);
         }
         self.wrong_code(loaded, &rules, compared_at).await
+    }
+
+    /// Which of `candidates` `entry` is, if any. Every candidate is compared, matched or not (so
+    /// timing says nothing about which), their digests read from KV at once; if one cannot be
+    /// read there is no verdict at all, so a guess gains nothing while a digest is missing.
+    pub(super) async fn matching(
+        &self,
+        candidates: &[LiveCode],
+        entry: &str,
+        now: u64,
+    ) -> Result<Reply<Option<String>>> {
+        let pepper = config::code_pepper(&self.env)?;
+        let id = self.id();
+        let verdicts = join_all(
+            candidates
+                .iter()
+                .map(|code| codes::matches(&self.env, &pepper, &id, code.into(), entry, now)),
+        )
+        .await;
+        let (mut matched, mut unreadable) = (None, false);
+        for (code, verdict) in candidates.iter().zip(verdicts) {
+            match verdict? {
+                Some(true) => matched = matched.or(Some(code.id.clone())),
+                Some(false) => {}
+                None => unreadable = true,
+            }
+        }
+        if unreadable {
+            worker::console_error!("a live code's digest could not be read from KV");
+            return Ok(Err(*fail(
+                ErrorCode::Internal,
+                "Your code could not be checked just now. Please try again in a moment; this did \
+                 not count as a try.",
+            )));
+        }
+        Ok(Ok(matched))
     }
 
     /// Counts a wrong entry that was compared with the candidates at `compared_at`.
@@ -315,6 +356,31 @@ impl RecipientObject {
             AfterWrong::Refused(_) => self.refuse(loaded, RefusalReason::Cancelled).await,
         }
     }
+}
+
+/// Which of a recipient's code books: their method's, or recovery's e-mail codes.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Book {
+    Method,
+    Recovery,
+}
+
+impl Book {
+    pub(super) fn of(self, progress: &mut super::Progress) -> &mut CodeBook {
+        match self {
+            Book::Method => &mut progress.codes,
+            Book::Recovery => &mut progress.recovery.codes,
+        }
+    }
+}
+
+/// A code's message: by which channel, to whom, in which language, for which host (WebOTP).
+#[derive(Debug)]
+pub(super) struct Outgoing<'a> {
+    pub channel: Channel,
+    pub destination: String,
+    pub language: Language,
+    pub host: &'a str,
 }
 
 /// The rules for sending by `channel`, if this recipient's method uses it.

@@ -31,6 +31,13 @@ impl RecipientObject {
             Ok(found) => found,
             Err(e) => return Ok(Err(e)),
         };
+        if !loaded.record.devices.pairing {
+            return Ok(Err(*fail(
+                ErrorCode::NotAllowed,
+                "This account's policy has every device verify itself: open your signing link \
+                 on the other device and verify there.",
+            )));
+        }
         loaded.progress.pairing = Some(Pairing::offer(device, digest, now_ms()));
         self.save(loaded, Vec::new()).await?;
         Ok(Ok(pairing::PAIRING_MS / 1000))
@@ -145,11 +152,13 @@ impl RecipientObject {
             }
         };
         let amr = amr_of(&loaded.record, &loaded.progress);
-        let paired = loaded
-            .progress
-            .devices
-            .verified(crypto::random_id()?, browser, &amr, now);
-        let devices = loaded.progress.devices.views(Some(&device));
+        let book = &mut loaded.progress.devices;
+        let paired = book.verified(crypto::random_id()?, browser, &amr, now);
+        book.verified_as(&paired, &device);
+        let devices = Devices {
+            policy: Some(loaded.record.devices),
+            ..book.views(Some(&device))
+        };
         let event = AuditKind::DevicePaired {
             device: paired,
             from: device,

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use signgate_core::audit::AuditKind;
 use signgate_core::devices::{Purpose, Refusal, Seen};
 use signgate_core::encoding::{base64url, from_base64url};
+use signgate_core::policy::PasskeyUse;
 use signgate_core::webauthn::{self, Problem, RelyingParty};
 use signgate_core::wire::{
     ErrorCode, PasskeyAssertion, PasskeyCreation, PasskeyRegistered, PasskeyRegistration,
@@ -48,9 +49,9 @@ impl Rp {
 }
 
 impl RecipientObject {
-    /// The recipient for a passkey call: the link's, verified (a passkey is registered after a
-    /// verification and stands for it), not cancelled.
-    async fn passkey_recipient(&self, token: &str) -> Result<Reply<Loaded>> {
+    /// The recipient, verified and not cancelled: passkeys are registered after a verification
+    /// and stand for it, and a pairing is offered from it.
+    async fn verified_recipient(&self, token: &str) -> Result<Reply<Loaded>> {
         let loaded = match self.authenticate(token).await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
@@ -65,6 +66,14 @@ impl RecipientObject {
         }
     }
 
+    /// The recipient for a passkey call: verified, and the account's policy has passkeys.
+    async fn passkey_recipient(&self, token: &str) -> Result<Reply<Loaded>> {
+        Ok(self
+            .verified_recipient(token)
+            .await?
+            .and_then(passkeys_allowed))
+    }
+
     /// The recipient, verified, and the device of the browser presenting `presented`: for a
     /// registration, or a pairing offered from it.
     pub(super) async fn verified_device(
@@ -72,11 +81,23 @@ impl RecipientObject {
         token: &str,
         presented: &[String],
     ) -> Result<Reply<(Loaded, String)>> {
-        let loaded = match self.passkey_recipient(token).await? {
+        let loaded = match self.verified_recipient(token).await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
         Ok(device_of(&loaded, presented).map(|device| (loaded, device)))
+    }
+
+    /// [`Self::verified_device`], for registering a passkey.
+    async fn passkey_device(
+        &self,
+        token: &str,
+        presented: &[String],
+    ) -> Result<Reply<(Loaded, String)>> {
+        Ok(self
+            .verified_device(token, presented)
+            .await?
+            .and_then(|(loaded, device)| passkeys_allowed(loaded).map(|l| (l, device))))
     }
 
     /// Options for `navigator.credentials.create`, for a browser where the recipient verified
@@ -88,7 +109,7 @@ impl RecipientObject {
         rp: Rp,
     ) -> Result<Reply<PasskeyCreation>> {
         let _one_check_at_a_time = self.checking.lock().await;
-        let (mut loaded, device) = match self.verified_device(token, presented).await? {
+        let (mut loaded, device) = match self.passkey_device(token, presented).await? {
             Ok(found) => found,
             Err(e) => return Ok(Err(e)),
         };
@@ -123,7 +144,7 @@ impl RecipientObject {
         registration: PasskeyRegistration,
     ) -> Result<Reply<PasskeyRegistered>> {
         let _one_check_at_a_time = self.checking.lock().await;
-        let (mut loaded, device) = match self.verified_device(token, presented).await? {
+        let (mut loaded, device) = match self.passkey_device(token, presented).await? {
             Ok(found) => found,
             Err(e) => return Ok(Err(e)),
         };
@@ -295,6 +316,17 @@ impl RecipientObject {
     fn user_handle(&self) -> String {
         base64url(&Sha256::digest(self.id().as_bytes())[..16])
     }
+}
+
+/// `loaded`, unless the account's policy has no passkeys.
+fn passkeys_allowed(loaded: Loaded) -> std::result::Result<Loaded, signgate_core::wire::ApiError> {
+    if loaded.record.devices.passkeys == PasskeyUse::Off {
+        return Err(*fail(
+            ErrorCode::NotAllowed,
+            "This account's policy has no passkeys: verify with your method.",
+        ));
+    }
+    Ok(loaded)
 }
 
 fn not_base64url() -> Failure {

@@ -103,6 +103,8 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response> {
             token_digest: token.secret_digest(),
             expires_at,
             continue_url: input.continue_url.clone(),
+            devices: policy.devices,
+            recovery_codes: policy.recovery_code_rules(),
         };
         let record = RecipientRecord::new(common, setup);
         let object = stub(env, RECIPIENTS_BINDING, &recipient_id)?;
