@@ -136,9 +136,8 @@ pub fn App() -> impl IntoView {
                     view! { <LoginFailed recipient failure provider reload=retry /> }.into_any()
                 }
                 Screen::Verified { continue_href, signature_name, recovery_code } => {
-                    // The device page works on real links only (a preview has no devices).
-                    let devices_href = (!previewing.get_untracked())
-                        .then(|| ["/device/#", &token.get_value()].concat());
+                    // A preview's too: its device page shows sample devices and changes nothing.
+                    let devices_href = Some(["/device/#", &token.get_value()].concat());
                     let new_devices = new_devices.get_untracked();
                     view! {
                         <Verified continue_href signature_name devices_href new_devices recovery_code />

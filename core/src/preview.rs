@@ -48,6 +48,9 @@ pub struct PreviewSpec {
     /// KBA: how many questions a try asks first (3, or 4 when strict).
     #[serde(default)]
     pub kba_questions: Option<u8>,
+    /// What the device page offers (the account's device policy).
+    #[serde(default)]
+    pub devices: crate::policy::DevicePolicy,
     /// Unix seconds.
     pub expires_at: u64,
     /// Random, so each preview link has its own code.
@@ -139,6 +142,53 @@ impl PreviewSpec {
         }
     }
 }
+
+impl PreviewSpec {
+    /// The device page's list in a preview: the sender's own browser (`this`) as the signer's
+    /// device, and a phone that joined later, announced as new until `seen`. Nothing is kept.
+    pub fn devices(&self, this: crate::devices::DeviceLabel, seen: bool) -> crate::wire::Devices {
+        let at = self.expires_at.saturating_sub(3600) * 1000;
+        let device = |id: &str, label: crate::devices::DeviceLabel, minutes_ago: u64| {
+            crate::wire::DeviceView {
+                id: id.into(),
+                browser: label.browser,
+                platform: label.platform,
+                place: label.place,
+                first_used: at.saturating_sub(minutes_ago * 60_000),
+                last_used: at.saturating_sub(minutes_ago * 60_000),
+                passkey: false,
+                current: false,
+                new: false,
+            }
+        };
+        crate::wire::Devices {
+            devices: vec![
+                crate::wire::DeviceView {
+                    current: true,
+                    ..device(PREVIEW_DEVICE, this, 0)
+                },
+                crate::wire::DeviceView {
+                    new: !seen,
+                    ..device(PREVIEW_PHONE, sample_phone(), 5)
+                },
+            ],
+            policy: Some(self.devices),
+        }
+    }
+}
+
+/// The phone a preview's list shows joined later, and a preview's pairing is claimed by.
+pub fn sample_phone() -> crate::devices::DeviceLabel {
+    crate::devices::DeviceLabel {
+        browser: "Safari".into(),
+        platform: "iOS".into(),
+        place: None,
+    }
+}
+
+/// The devices of a preview's list.
+pub const PREVIEW_DEVICE: &str = "preview-this-device";
+pub const PREVIEW_PHONE: &str = "preview-phone";
 
 /// A step of a method's flow, as the preview answers it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -398,6 +448,7 @@ mod tests {
             code_digits: None,
             providers: Vec::new(),
             kba_questions: None,
+            devices: Default::default(),
             expires_at: 1,
             nonce: String::new(),
         };
@@ -444,9 +495,30 @@ mod tests {
             code_digits: matches!(method, Method::Phone | Method::EmailCode).then_some(6),
             providers: vec![("google".into(), "Google".into())],
             kba_questions: (method == Method::Kba).then_some(3),
+            devices: Default::default(),
             expires_at: 2_000,
             nonce: "n1".into(),
         }
+    }
+
+    #[test]
+    fn the_device_page_previews_the_senders_browser_and_a_phone_announced_until_seen() {
+        let mut spec = spec(Method::Password);
+        spec.devices.pairing = false;
+        let this = crate::devices::DeviceLabel {
+            browser: "Firefox".into(),
+            platform: "Linux".into(),
+            place: None,
+        };
+        let list = spec.devices(this.clone(), false);
+        let shown: Vec<_> = list
+            .devices
+            .iter()
+            .map(|d| (d.browser.as_str(), d.current, d.new))
+            .collect();
+        assert_eq!(shown, [("Firefox", true, false), ("Safari", false, true)]);
+        assert_eq!(list.policy, Some(spec.devices));
+        assert!(spec.devices(this, true).devices.iter().all(|d| !d.new));
     }
 
     #[test]

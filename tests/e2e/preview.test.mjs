@@ -2,7 +2,7 @@
 // the end with nothing sent.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { SigningPage, launch, phonePage } from '../support/browser.mjs';
+import { SigningPage, launch, noSidewaysScroll, phonePage } from '../support/browser.mjs';
 import { Stack } from '../support/stack.mjs';
 
 describe('sender previews in the browser', () => {
@@ -68,6 +68,40 @@ describe('sender previews in the browser', () => {
     assert.deepEqual(violations, { 'e-mail code': [], 'code entry': [], verified: [] });
     assert.deepEqual(await stack.outbox(), [], 'nothing was sent');
     assert.deepEqual(s.page.consoleErrors.filter((e) => !/status of 403/.test(e)), []);
+    await s.page.context().close();
+  });
+
+  test('the device page previewed at 360 px: sample devices, an announcement, a pairing; nothing made or changed', async () => {
+    const s = new SigningPage(await phonePage(browser, 'en-US'));
+    await s.open(await previewUrl({ account_id: 'acme', method: 'password' }));
+    await s.waitFor('password');
+    await s.submitPassword('Anything123');
+    await s.waitFor('verified');
+    await s.page.getByRole('link', { name: 'Your devices and passkeys' }).click();
+    await s.waitFor('device-list');
+    const banner = s.page.getByRole('complementary', { name: 'Preview' });
+    assert.equal(await banner.textContent(), 'Preview: nothing is sent, nothing is changed.');
+    assert.equal(await s.page.locator('.devices li').count(), 2);
+    await s.page.getByTestId('new-devices').waitFor();
+    const violations = { list: await s.axeViolations() };
+    await noSidewaysScroll(s.page, 'the previewed device list');
+
+    await s.page.getByRole('button', { name: /^This was not me/ }).click();
+    await s.page.getByRole('status').filter({ hasText: 'In a preview nothing is changed' }).waitFor();
+    await s.page.getByRole('button', { name: 'Yes, they are mine' }).click();
+    await s.page.getByTestId('new-devices').waitFor({ state: 'detached' });
+    await s.page.getByRole('button', { name: 'Add a passkey for this device' }).click();
+    await s.page.getByRole('status').filter({ hasText: 'In a preview no passkey is made' }).waitFor();
+
+    await s.page.getByRole('button', { name: 'Continue on another device' }).click();
+    await s.waitFor('device-offer');
+    await s.page.getByLabel('Type the code your other device shows:').fill('123456');
+    violations.offer = await s.axeViolations();
+    await s.page.getByRole('button', { name: 'Confirm' }).click();
+    await s.page.getByRole('status').filter({ hasText: 'your other device can continue now' }).waitFor();
+    assert.equal(await banner.count(), 1, 'the banner stays');
+    assert.deepEqual(violations, { list: [], offer: [] });
+    assert.deepEqual(await stack.outbox(), [], 'nothing was sent');
     await s.page.context().close();
   });
 

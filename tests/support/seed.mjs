@@ -18,6 +18,8 @@ const account = {
     phone: { default_country_code: '49' },
     // So a developer can read what an account that keeps reports gets (a week here).
     government_id: { keep_identity_report: true, identity_report_days: 7 },
+    // So a developer meets the recovery code and can recover in a new browser.
+    devices: { recovery: true },
   },
 };
 const password = await admin.passwordAgreement({ accountId: 'demo', account, password: 'Sunrise2026' });
@@ -46,7 +48,9 @@ console.log(`
   Passkeys:     ${password.url.replace('//127.0.0.1:', '//localhost:')}
                 the same link on localhost (a passkey needs a host name, not an IP): once verified,
                 "Your devices and passkeys" adds a passkey and pairs a second browser (open its
-                link in another browser or a private window, type the code it shows)
+                link in another browser or a private window, type the code it shows); keep the
+                recovery code shown once verified: in a new private window, the device page's
+                "Lost your devices?" takes it and a code from ${origin}/dev/outbox
   SMS or call:  ${phone.url}
   E-mail code:  ${email.url}
                 codes are not sent: read them at ${origin}/dev/outbox

@@ -30,6 +30,13 @@ function previewApi(origin, token) {
     code: (code) => post('/code', { code }),
     startLogin: (provider) => post('/login/start', { provider }),
     finishLogin: () => post('/login/finish', {}),
+    devices: () => fetch(`${origin}/api/v1/preview/recipient/devices`, { headers: auth }),
+    devicesSeen: () => post('/devices/seen', {}),
+    disownDevice: (id) => post(`/devices/${id}/not-mine`, {}),
+    revokeDevice: (id) => fetch(`${origin}/api/v1/preview/recipient/devices/${id}`, { method: 'DELETE', headers: auth }),
+    pairingOffer: () => post('/pairing', {}),
+    pairingStatus: () => fetch(`${origin}/api/v1/preview/recipient/pairing`, { headers: auth }),
+    pairingConfirm: (code) => post('/pairing/confirm', { code }),
   };
 }
 
@@ -209,6 +216,34 @@ describe('sender previews under workerd', () => {
       assert.equal(answer.status, status, JSON.stringify(body));
       assert.match(answer.body.message, reason, JSON.stringify(body));
     }
+  });
+
+  test('the device page previewed: the sender\'s browser and a sample phone, announced; nothing changes', async () => {
+    const real = await recipientOf('password');
+    const before = await snapshot(real.agreementId);
+    const p = await preview({ agreement_id: real.agreementId, recipient_id: real.recipientId });
+    const { status, body: list } = await json(await p.api.devices());
+    assert.equal(status, 200);
+    assert.deepEqual(list.devices.map((d) => [d.current, !!d.new]), [[true, false], [false, true]]);
+    assert.deepEqual(list.policy, { passkeys: 'offered', pairing: true, recovery: false, recovery_revokes_others: false });
+    assert.ok(list.devices.every((d) => !d.passkey));
+    const phone = list.devices[1].id;
+    assert.deepEqual((await json(await p.api.disownDevice(phone))).body, { revoked: 1 });
+    assert.deepEqual((await json(await p.api.revokeDevice(phone))).body, { revoked: 1 });
+    assert.equal((await json(await p.api.devices())).body.devices.length, 2, 'nothing was removed');
+    assert.ok((await json(await p.api.devicesSeen())).body.devices.every((d) => !d.new));
+    const offer = await json(await p.api.pairingOffer());
+    assert.equal(offer.body.link, `${stack.origin}/device/#${p.token}`, 'the link opens the same preview');
+    assert.equal((await json(await p.api.pairingStatus())).body.claimed_by.platform, 'iOS');
+    assert.equal((await json(await p.api.pairingConfirm('123456'))).body.devices.length, 2);
+    // The real recipient's devices and trail are as they were; its token is refused here.
+    assert.deepEqual(await snapshot(real.agreementId), before);
+    assert.equal((await json(await previewApi(stack.origin, real.token).devices())).status, 404);
+    assert.equal((await json(await recipientApi(stack.origin, p.token).devices())).status, 404);
+
+    await admin.putAccount('closed', { name: 'Closed', policy: { ...POLICY, devices: { pairing: false } } });
+    const closed = await preview({ account_id: 'closed', method: 'password' });
+    assert.equal((await json(await closed.api.pairingOffer())).body.code, 'not_allowed');
   });
 
   test('a preview token is refused on the real routes, a real token on the preview routes', async () => {

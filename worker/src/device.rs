@@ -97,7 +97,7 @@ pub fn new_verification(env: &Env, req: &Request) -> Result<(String, Seen)> {
 
 /// What the browser of `req` is called in device lists: its user agent, and the city the
 /// runtime places it in.
-fn label(req: &Request) -> DeviceLabel {
+pub fn label(req: &Request) -> DeviceLabel {
     let user_agent = req
         .headers()
         .get("user-agent")

@@ -590,6 +590,76 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             200,
             Body::Json(g.subschema_for::<VerifiedResponse>()),
         ),
+        op(
+            "get",
+            "/api/v1/preview/recipient/devices",
+            "previewDevices",
+            "The device page in a preview: the sender's browser and a sample phone, announced as new.",
+            Auth::Preview,
+            None,
+            200,
+            Body::Json(g.subschema_for::<Devices>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/recipient/devices/seen",
+            "previewDevicesSeen",
+            "\"Yes, they are mine\" in a preview: the list without the announcement.",
+            Auth::Preview,
+            None,
+            200,
+            Body::Json(g.subschema_for::<Devices>()),
+        ),
+        op(
+            "delete",
+            "/api/v1/preview/recipient/devices/{device}",
+            "previewRevokeDevice",
+            "Removing a device in a preview: answered, nothing changed.",
+            Auth::Preview,
+            None,
+            200,
+            Body::Json(g.subschema_for::<DevicesRevoked>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/recipient/devices/{device}/not-mine",
+            "previewDisownDevice",
+            "\"This was not me\" in a preview: answered, nothing changed, nobody told.",
+            Auth::Preview,
+            None,
+            200,
+            Body::Json(g.subschema_for::<DevicesRevoked>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/recipient/pairing",
+            "previewOfferPairing",
+            "A pairing in a preview: its link opens the same preview.",
+            Auth::Preview,
+            None,
+            200,
+            Body::Json(g.subschema_for::<PairingOffer>()),
+        ),
+        op(
+            "get",
+            "/api/v1/preview/recipient/pairing",
+            "previewPairingStatus",
+            "A preview's pairing, claimed at once by a sample phone.",
+            Auth::Preview,
+            None,
+            200,
+            Body::Json(g.subschema_for::<PairingStatus>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/recipient/pairing/confirm",
+            "previewConfirmPairing",
+            "Any code confirms a preview's pairing: the list again.",
+            Auth::Preview,
+            Some(g.subschema_for::<PairingConfirmation>()),
+            200,
+            Body::Json(g.subschema_for::<Devices>()),
+        ),
         // The admin API (the e-sign platform), with the admin key.
         op(
             "put",
@@ -814,7 +884,9 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
                 ]
             }
             "/api/v1/recipient/devices/{device}"
-            | "/api/v1/recipient/devices/{device}/not-mine" => vec![device_id.clone()],
+            | "/api/v1/recipient/devices/{device}/not-mine"
+            | "/api/v1/preview/recipient/devices/{device}"
+            | "/api/v1/preview/recipient/devices/{device}/not-mine" => vec![device_id.clone()],
             path if path.contains("{recipient}") => {
                 vec![agreement_id.clone(), recipient_id.clone()]
             }
@@ -1007,7 +1079,7 @@ mod tests {
                 assert!(operation["responses"]["5XX"].is_object());
             }
         }
-        assert_eq!(ids.len(), 66);
+        assert_eq!(ids.len(), 73);
         // Every $ref points at a schema that is there.
         let text = document.to_string();
         for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {

@@ -8,6 +8,22 @@ use crate::i18n::{Lang, messages};
 
 messages! {
     Language { en: "Language", de: "Sprache", ru: "Язык" }
+    PreviewLabel { en: "Preview", de: "Vorschau", ru: "Предпросмотр" }
+    PreviewBanner {
+        en: "Preview: nothing is sent, nothing is changed.",
+        de: "Vorschau: Es wird nichts gesendet und nichts geändert.",
+        ru: "Предпросмотр: ничего не отправляется и не меняется.",
+    }
+    PreviewUnchanged {
+        en: "In a preview nothing is changed: your signer's device would be removed here.",
+        de: "In der Vorschau wird nichts geändert: Das Gerät Ihres Unterzeichners würde hier entfernt.",
+        ru: "В предпросмотре ничего не меняется: здесь устройство подписанта было бы удалено.",
+    }
+    PreviewNoPasskey {
+        en: "In a preview no passkey is made: your signer would make one here.",
+        de: "In der Vorschau wird kein Passkey angelegt: Ihr Unterzeichner würde hier einen anlegen.",
+        ru: "В предпросмотре ключ доступа не создаётся: здесь подписант создал бы его.",
+    }
     Opening { en: "Opening…", de: "Wird geöffnet …", ru: "Открываем…" }
     Heading { en: "Your devices", de: "Ihre Geräte", ru: "Ваши устройства" }
     Intro {

@@ -60,6 +60,9 @@ pub struct Ctx {
     pub token: StoredValue<String>,
     /// A line about what just happened (a passkey added, a device paired).
     pub notice: RwSignal<Option<Key>>,
+    /// A sender's preview (its token): the same screens, answered by the preview routes, and
+    /// nothing made or changed.
+    pub preview: RwSignal<bool>,
 }
 
 impl Ctx {
@@ -108,9 +111,12 @@ pub fn DeviceApp() -> impl IntoView {
         stage: RwSignal::new(Stage::Opening),
         token: StoredValue::new(String::new()),
         notice: RwSignal::new(None),
+        preview: RwSignal::new(false),
     };
     match arrival() {
         Some((token, None)) => {
+            ctx.preview
+                .set(signgate_core::preview::is_preview_token(&token));
             ctx.token.set_value(token);
             ctx.load();
         }
@@ -136,6 +142,17 @@ pub fn DeviceApp() -> impl IntoView {
             <p class="brand">"signgate"</p>
             <crate::i18n::LanguageSwitcher label=|lang| i18n::text(lang, Key::Language) />
         </header>
+        {move || {
+            ctx.preview
+                .get()
+                .then(|| {
+                    view! {
+                        <aside class="preview-banner" aria-label=tr(Key::PreviewLabel) data-testid="preview-banner">
+                            <p>{tr(Key::PreviewBanner)}</p>
+                        </aside>
+                    }
+                })
+        }}
         <main>
             {move || match ctx.stage.get() {
                 Stage::Opening => {

@@ -9,13 +9,15 @@ use signgate_core::kba::Subject;
 use signgate_core::policy::Method;
 use signgate_core::preview::{self, PREVIEW_GRANT, PreviewAnswer, PreviewSpec, PreviewStep};
 use signgate_core::wire::{
-    CodeAttempt, ErrorCode, IdHandoffRequest, IdHandoffSent, KbaAnswered, KbaAnswers, LoginStarted,
-    PasswordAttempt, SendCode, StartLogin, VerifiedResponse,
+    CodeAttempt, DevicesRevoked, ErrorCode, IdHandoffRequest, IdHandoffSent, KbaAnswered,
+    KbaAnswers, LoginStarted, PairingConfirmation, PairingOffer, PairingStatus, PasswordAttempt,
+    SendCode, StartLogin, VerifiedResponse,
 };
 use worker::{Env, Method as Verb, Request, Response, Result};
 
 use super::id_check;
 use crate::config::{self, now_ms};
+use crate::device;
 use crate::http::{
     self, Failure, MAX_RECIPIENT_BODY, bearer, fail, invalid_link, not_counted, read_json,
     wrong_entry,
@@ -83,6 +85,32 @@ pub async fn dispatch(mut req: Request, env: &Env, path: &[&str]) -> Result<Resp
             }
         }
         (Verb::Post, ["id", "submit"]) => Ok(answer(env, &req, &spec, PreviewStep::IdSubmit, &key)),
+        // The device page: the sender's browser and a sample phone; nothing is changed.
+        (Verb::Get, ["devices"]) => Ok(Ok(http::json(
+            200,
+            &spec.devices(device::label(&req), false),
+        ))),
+        (Verb::Post, ["devices", "seen"]) => Ok(Ok(http::json(
+            200,
+            &spec.devices(device::label(&req), true),
+        ))),
+        (Verb::Delete, ["devices", _]) | (Verb::Post, ["devices", _, "not-mine"]) => {
+            Ok(Ok(http::json(200, &DevicesRevoked { revoked: 1 })))
+        }
+        (Verb::Post, ["pairing"]) => Ok(pairing_offer(env, &req, &spec)),
+        (Verb::Get, ["pairing"]) => Ok(Ok(http::json(
+            200,
+            &PairingStatus {
+                expires_in_secs: signgate_core::pairing::PAIRING_MS / 1000,
+                claimed_by: Some(preview::sample_phone()),
+                code: None,
+            },
+        ))),
+        (Verb::Post, ["pairing", "confirm"]) => {
+            read_json::<PairingConfirmation>(&mut req, MAX_RECIPIENT_BODY)
+                .await
+                .map(|_| Ok(http::json(200, &spec.devices(device::label(&req), true))))
+        }
         (Verb::Get, ["id", "status"]) => Ok(answer(env, &req, &spec, PreviewStep::IdStatus, &key)),
         (
             _,
@@ -92,7 +120,11 @@ pub async fn dispatch(mut req: Request, env: &Env, path: &[&str]) -> Result<Resp
             | ["login" | "kba", "start" | "finish"]
             | ["kba", "answers"]
             | ["id", "start" | "finish" | "handoff" | "submit" | "status"]
-            | ["id", "photos", _, _],
+            | ["id", "photos", _, _]
+            | ["devices" | "pairing"]
+            | ["devices", _]
+            | ["devices", _, "not-mine"]
+            | ["pairing", "confirm"],
         ) => Err(fail(
             ErrorCode::MethodNotAllowed,
             format!("{verb} is not allowed here."),
@@ -103,6 +135,27 @@ pub async fn dispatch(mut req: Request, env: &Env, path: &[&str]) -> Result<Resp
         Ok(Ok(response)) => Ok(response?),
         Ok(Err(failure)) | Err(failure) => http::error_response(&failure),
     }
+}
+
+/// A pairing offered in a preview: the link opens the same preview's device page.
+fn pairing_offer(
+    env: &Env,
+    req: &Request,
+    spec: &PreviewSpec,
+) -> std::result::Result<Result<Response>, Failure> {
+    if !spec.devices.pairing {
+        return Err(fail(
+            ErrorCode::NotAllowed,
+            "This account's policy has every device verify itself.",
+        ));
+    }
+    Ok(config::origin(env, req).and_then(|origin| {
+        let offer = PairingOffer {
+            link: format!("{origin}/device/#{}", bearer(req).unwrap_or_default()),
+            expires_in_secs: signgate_core::pairing::PAIRING_MS / 1000,
+        };
+        http::json(200, &offer)
+    }))
 }
 
 /// A step's answer as the real route would give it.

@@ -16,21 +16,25 @@ const LIVE_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 pub fn DeviceList(ctx: Ctx, devices: Devices) -> impl IntoView {
     let busy = RwSignal::new(false);
     let shown = StoredValue::new(devices.clone());
-    let live = set_interval_with_handle(
-        move || {
-            let token = ctx.token.get_value();
-            spawn_local(async move {
-                if let Ok(now) = api::devices(&token).await
-                    && !busy.get_untracked()
-                    && now != shown.get_value()
-                {
-                    ctx.stage.set(Stage::Devices(now));
-                }
-            });
-        },
-        LIVE_EVERY,
-    )
-    .ok();
+    // Nothing joins a preview: its list is not watched.
+    let live = (!ctx.preview.get_untracked())
+        .then(|| {
+            set_interval_with_handle(
+                move || {
+                    let token = ctx.token.get_value();
+                    spawn_local(async move {
+                        if let Ok(now) = api::devices(&token).await
+                            && !busy.get_untracked()
+                            && now != shown.get_value()
+                        {
+                            ctx.stage.set(Stage::Devices(now));
+                        }
+                    });
+                },
+                LIVE_EVERY,
+            )
+        })
+        .and_then(Result::ok);
     on_cleanup(move || {
         if let Some(live) = live {
             live.clear();
@@ -54,6 +58,10 @@ pub fn DeviceList(ctx: Ctx, devices: Devices) -> impl IntoView {
     let passkey_first = without_passkey && policy.passkeys == PasskeyUse::Required;
     let can_add = webauthn::available() && without_passkey && policy.passkeys != PasskeyUse::Off;
     let add_passkey = move |_| {
+        if ctx.preview.get_untracked() {
+            ctx.notice.set(Some(Key::PreviewNoPasskey));
+            return;
+        }
         busy.set(true);
         let token = ctx.token.get_value();
         spawn_local(async move {
@@ -183,6 +191,9 @@ fn Row(ctx: Ctx, device: DeviceView) -> impl IntoView {
                 api::revoke(&token, &id).await
             };
             match removed {
+                Ok(_) if ctx.preview.get_untracked() => {
+                    ctx.notice.set(Some(Key::PreviewUnchanged));
+                }
                 // This very device too: the page then offers to verify it again.
                 Ok(_) => {
                     ctx.notice.set(new.then_some(Key::Disowned));

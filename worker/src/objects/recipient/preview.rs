@@ -36,6 +36,7 @@ impl RecipientObject {
                 .map(|id| (id.clone(), id.clone()))
                 .collect(),
             kba_questions: record.kba.map(|rules| rules.first_questions() as u8),
+            devices: record.devices,
             expires_at: 0,
             nonce: String::new(),
         }))

@@ -170,6 +170,7 @@ async fn of_method(env: &Env, input: &CreatePreview) -> Result<Found> {
         kba_questions: policy
             .kba_rules(method)
             .map(|rules| rules.first_questions() as u8),
+        devices: policy.devices,
         sender,
         support_contact: None,
         title,
