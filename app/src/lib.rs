@@ -20,6 +20,19 @@ use screens::{
     Phone, Problem, Providers, Screen, SigningIn, Verified,
 };
 
+/// The banner over a sender's preview (the signing page's and the device page's): `label` names
+/// the landmark, `text` says nothing is sent or kept.
+pub(crate) fn preview_banner(
+    label: impl Fn() -> &'static str + Send + Sync + 'static,
+    text: impl Fn() -> &'static str + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <aside class="preview-banner" aria-label=label data-testid="preview-banner">
+            <p>{text}</p>
+        </aside>
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     let lang = i18n::provide_lang();
@@ -87,15 +100,7 @@ pub fn App() -> impl IntoView {
             <i18n::LanguageSwitcher label=|lang| i18n::text(lang, Key::Language) />
         </header>
         {move || {
-            previewing
-                .get()
-                .then(|| {
-                    view! {
-                        <aside class="preview-banner" aria-label=tr(Key::PreviewLabel) data-testid="preview-banner">
-                            <p>{tr(Key::PreviewBanner)}</p>
-                        </aside>
-                    }
-                })
+            previewing.get().then(|| preview_banner(tr(Key::PreviewLabel), tr(Key::PreviewBanner)))
         }}
         <main>
             {move || match screen.get() {

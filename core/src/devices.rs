@@ -148,9 +148,13 @@ pub enum Refusal {
 pub struct DeviceBook {
     devices: Vec<Device>,
     challenges: Vec<Challenge>,
-    /// Devices added beside others, the sender not yet told (a webhook each).
+    /// Devices added beside others, or after every earlier one was removed, the sender not yet
+    /// told (a webhook each).
     #[serde(default)]
     untold: Vec<String>,
+    /// Whether the recipient ever had a device: every one after the first is news.
+    #[serde(default)]
+    had_devices: bool,
 }
 
 impl Device {
@@ -197,6 +201,7 @@ impl DeviceBook {
         crate::wire::Devices {
             devices,
             policy: None,
+            passkey_wanted: false,
         }
     }
 
@@ -264,14 +269,16 @@ impl DeviceBook {
             let removed = self.devices.remove(oldest);
             self.forget(&removed.id);
         }
-        // Beside others, a new device is announced to each of them and to the sender: a
-        // verification used somewhere new may not be the signer's.
-        if !self.devices.is_empty() {
-            for other in &mut self.devices {
-                other.unseen.push(id.clone());
-            }
+        // Every device after the first is announced to the others and to the sender: a
+        // verification used somewhere new may not be the signer's (after every device was
+        // removed, too: a recovery that revoked the rest, say).
+        for other in &mut self.devices {
+            other.unseen.push(id.clone());
+        }
+        if self.had_devices || !self.devices.is_empty() {
             self.untold.push(id.clone());
         }
+        self.had_devices = true;
         self.devices.push(Device {
             id: id.clone(),
             cookie: Some(cookie),
@@ -557,6 +564,12 @@ mod tests {
         assert!(book.unseen_by(Some(&desk)).is_empty());
         assert!(book.unseen_by(Some(&phone)).is_empty());
         assert!(book.take_untold().is_empty());
+
+        // After every device was removed, the next one is news to the sender all the same.
+        book.revoke_all();
+        let after = book.verified("d5".into(), seen("c5", &[]), "otp", 4 * MINUTE);
+        let told: Vec<_> = book.take_untold().into_iter().map(|d| d.id).collect();
+        assert_eq!(told, vec![after]);
     }
 
     #[test]

@@ -595,11 +595,6 @@ impl Policy {
         Ok(())
     }
 
-    /// The rules of the code methods (`None` for the others).
-    ///
-    /// Any code method locks after its try limit, and never later than NIST's 100 consecutive
-    /// failures: an "unlimited" phone limit and the e-mail code (which voids codes every
-    /// `max_wrong_entries` instead) both stop there.
     /// Recovery's e-mail codes, where the policy has recovery: the e-mail code's rules, with
     /// recovery's own limit of wrong entries.
     pub fn recovery_code_rules(&self) -> Option<CodeRules> {
@@ -611,6 +606,11 @@ impl Policy {
         })
     }
 
+    /// The rules of the code methods (`None` for the others).
+    ///
+    /// Any code method locks after its try limit, and never later than NIST's 100 consecutive
+    /// failures: an "unlimited" phone limit and the e-mail code (which voids codes every
+    /// `max_wrong_entries` instead) both stop there.
     pub fn code_rules(&self, method: Method) -> Option<CodeRules> {
         let minutes = |m: u32| u64::from(m) * 60_000;
         let lock_after = match self.try_limit(method) {

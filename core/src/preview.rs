@@ -173,6 +173,7 @@ impl PreviewSpec {
                 },
             ],
             policy: Some(self.devices),
+            passkey_wanted: false,
         }
     }
 }

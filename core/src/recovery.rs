@@ -83,8 +83,9 @@ pub struct Recovery {
     locked: bool,
 }
 
+/// A browser that gave the right recovery code, and until when it may give the e-mail code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct Proven {
+pub struct Proven {
     browser: Seen,
     until: u64,
 }
@@ -126,8 +127,14 @@ impl Recovery {
     }
 
     /// The recovery code, by its digest, typed in `browser` at `now`: right, that browser may
-    /// give the e-mail code for [`STEP_MS`]; wrong, it counts.
-    pub fn prove(&mut self, digest: &str, browser: Seen, now: u64) -> Result<(), Refusal> {
+    /// give the e-mail code for [`STEP_MS`] (the proof it replaces is returned, to be put back
+    /// with [`Self::restore`] if the e-mail code cannot go out); wrong, it counts.
+    pub fn prove(
+        &mut self,
+        digest: &str,
+        browser: Seen,
+        now: u64,
+    ) -> Result<Option<Proven>, Refusal> {
         if self.locked {
             return Err(Refusal::Locked);
         }
@@ -143,11 +150,18 @@ impl Recovery {
                 tries_left: self.tries_left(),
             });
         }
-        self.proven = Some(Proven {
+        Ok(self.proven.replace(Proven {
             browser,
             until: now + STEP_MS,
-        });
-        Ok(())
+        }))
+    }
+
+    /// Puts back the proof [`Self::prove`] replaced: the new one came to nothing (no e-mail code
+    /// went out, and that browser was given no cookie), so the earlier browser keeps its step.
+    pub fn restore(&mut self, earlier: Option<Proven>) {
+        if !self.locked {
+            self.proven = earlier;
+        }
     }
 
     /// Whether the browser presenting `presented` (its cookies' digests) proved the code and may
@@ -240,7 +254,13 @@ mod tests {
             recovery.proven_in(&["b".into()], 0),
             Err(Refusal::NotProven)
         );
-        recovery.prove("right", browser("b"), 0).unwrap();
+        assert_eq!(recovery.prove("right", browser("a"), 0), Ok(None));
+        let first = recovery.prove("right", browser("b"), 0).unwrap();
+        // Had b's e-mail code not gone out, a keeps its step.
+        let mut unsent = recovery.clone();
+        unsent.restore(Some(first.clone().unwrap()));
+        assert_eq!(unsent.proven_in(&["a".into()], 1), Ok(()));
+        assert_eq!(unsent.proven_in(&["b".into()], 1), Err(Refusal::NotProven));
         assert_eq!(
             recovery.proven_in(&["other".into()], 1),
             Err(Refusal::NotProven),

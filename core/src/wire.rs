@@ -545,6 +545,10 @@ pub struct Devices {
     /// What the account's policy lets the signer do with them (the signer's list only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<crate::policy::DevicePolicy>,
+    /// The policy wants a passkey on the asking device before it gets a grant, and it has not
+    /// proved one (the signer's list only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub passkey_wanted: bool,
 }
 
 /// A pairing offered by a verified device (`POST /api/v1/recipient/pairing`): the one-time link

@@ -1,5 +1,6 @@
 // The real stack for tests: the built Worker under `wrangler dev` (local workerd, KV, Durable
 // Objects), isolated per test file: its own config directory, secrets and persisted state.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -129,6 +130,20 @@ export class Stack {
     if (!message) throw new Error(`no message to ${to} in the dev outbox`);
     return codeIn(message);
   }
+}
+
+/// The JSON body of `res`, asserting its status.
+export async function answered(res, status) {
+  const body = await res.json();
+  assert.equal(res.status, status, JSON.stringify(body));
+  return body;
+}
+
+/// A refusal: its status and error code asserted; the body.
+export async function refused(res, status, code) {
+  const body = await answered(res, status);
+  assert.equal(body.code, code, JSON.stringify(body));
+  return body;
 }
 
 /// The code a message carries.

@@ -7,19 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SoftAuthenticator } from '../support/authenticator.mjs';
 import { listener } from '../support/listener.mjs';
-import { Stack, recipientApi } from '../support/stack.mjs';
+import { Stack, answered, recipientApi, refused } from '../support/stack.mjs';
 
-async function json(res, status) {
-  const body = await res.json();
-  assert.equal(res.status, status, JSON.stringify(body));
-  return body;
-}
-
-async function refused(res, status, code) {
-  const body = await json(res, status);
-  assert.equal(body.code, code, JSON.stringify(body));
-  return body;
-}
+const json = answered;
 
 describe('devices under workerd', () => {
   let stack;
@@ -98,9 +88,10 @@ describe('devices under workerd', () => {
     const [mine] = (await ids(desk)).filter((d) => d.current);
 
     await refused(await desk.disownDevice(mine.id), 409, 'conflict');
+    await refused(await stranger.disownDevice(mine.id), 409, 'conflict', 'the stranger was announced nothing');
     await refused(await recipientApi(stack.origin, token).disownDevice(theirs.id), 409, 'conflict');
     assert.deepEqual(await json(await desk.disownDevice(theirs.id), 200), { revoked: 1 });
-    await refused(await desk.disownDevice(theirs.id), 404, 'not_found');
+    await refused(await desk.disownDevice(theirs.id), 409, 'conflict', 'announced no more');
 
     await refused(await stranger.freshGrant(), 409, 'conflict');
     assert.equal((await json(await stranger.view(), 200)).state, 'pending', 'it must verify again');
@@ -133,12 +124,14 @@ describe('devices under workerd', () => {
     assert.match(res.headers.get('set-cookie') ?? '', /signgate_verified=/, 'it is a device: it may add a passkey');
     assert.equal((await admin.agreement(agreementId)).state, 'verified', 'verified: only the grant waits');
     await refused(await desk.freshGrant(), 403, 'passkey_required');
-    const [current] = (await ids(desk)).filter((d) => d.current);
-    assert.equal(current.passkey, false);
+    const list = await json(await desk.devices(), 200);
+    assert.equal(list.passkey_wanted, true);
+    assert.equal(list.devices.find((d) => d.current).passkey, false);
 
     const authenticator = new SoftAuthenticator();
     const options = await json(await desk.passkeyCreation(), 200);
     await json(await desk.passkeyRegister(authenticator.create(options, stack.origin)), 200);
+    assert.equal((await json(await desk.devices(), 200)).passkey_wanted, undefined);
     // The first grant that reaches the signer brings the recovery code, once.
     assert.match((await json(await desk.freshGrant(), 200)).recovery_code, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
     assert.equal((await json(await desk.freshGrant(), 200)).recovery_code, undefined);

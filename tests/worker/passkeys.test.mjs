@@ -6,19 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SoftAuthenticator } from '../support/authenticator.mjs';
-import { Stack, recipientApi } from '../support/stack.mjs';
+import { Stack, answered, recipientApi, refused } from '../support/stack.mjs';
 
-async function json(res, status) {
-  const body = await res.json();
-  assert.equal(res.status, status, JSON.stringify(body));
-  return body;
-}
-
-async function refused(res, status, code) {
-  const body = await json(res, status);
-  assert.equal(body.code, code, JSON.stringify(body));
-  return body;
-}
+const json = answered;
 
 const ofType = (events, type) => events.filter((e) => e.type === type);
 

@@ -145,13 +145,7 @@ pub fn DeviceApp() -> impl IntoView {
         {move || {
             ctx.preview
                 .get()
-                .then(|| {
-                    view! {
-                        <aside class="preview-banner" aria-label=tr(Key::PreviewLabel) data-testid="preview-banner">
-                            <p>{tr(Key::PreviewBanner)}</p>
-                        </aside>
-                    }
-                })
+                .then(|| crate::preview_banner(tr(Key::PreviewLabel), tr(Key::PreviewBanner)))
         }}
         <main>
             {move || match ctx.stage.get() {

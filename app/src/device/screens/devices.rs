@@ -55,7 +55,7 @@ pub fn DeviceList(ctx: Ctx, devices: Devices) -> impl IntoView {
     let policy = devices.policy.unwrap_or_default();
     let without_passkey = devices.devices.iter().any(|d| d.current && !d.passkey);
     // The worker refuses this device a grant until it has a passkey: no way on but adding one.
-    let passkey_first = without_passkey && policy.passkeys == PasskeyUse::Required;
+    let passkey_first = devices.passkey_wanted;
     let can_add = webauthn::available() && without_passkey && policy.passkeys != PasskeyUse::Off;
     let add_passkey = move |_| {
         if ctx.preview.get_untracked() {

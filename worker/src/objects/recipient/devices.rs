@@ -53,6 +53,10 @@ impl RecipientObject {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
+        // A device whose verification lapsed is one no more: it sees nothing of the others.
+        let loaded = self
+            .renew_or_expire_verification(loaded, now_ms(), presented)
+            .await?;
         Ok(device_of(&loaded, presented).map(|device| (loaded, device)))
     }
 
@@ -65,10 +69,7 @@ impl RecipientObject {
         Ok(self
             .signer_device(token, presented)
             .await?
-            .map(|(loaded, current)| Devices {
-                policy: Some(loaded.record.devices),
-                ..loaded.progress.devices.views(Some(&current))
-            }))
+            .map(|(loaded, current)| loaded.signers_devices(&current)))
     }
 
     /// The signer, on one of their devices, says the devices announced to it were theirs.
@@ -84,10 +85,7 @@ impl RecipientObject {
         };
         loaded.progress.devices.seen(&current);
         let loaded = self.save(loaded, Vec::new()).await?;
-        Ok(Ok(Devices {
-            policy: Some(loaded.record.devices),
-            ..loaded.progress.devices.views(Some(&current))
-        }))
+        Ok(Ok(loaded.signers_devices(&current)))
     }
 
     /// The recipient's devices, for the admin API.
@@ -111,10 +109,20 @@ impl RecipientObject {
                 device,
                 not_mine: disowned,
             } => match self.signer_device(&token, &presented).await? {
-                Ok((_, current)) if disowned && current == device => {
+                // "Not mine" is an answer to an announcement: only about a device announced to
+                // this one (so a stranger's device cannot disown the signer's own).
+                Ok((loaded, current))
+                    if disowned
+                        && !loaded
+                            .progress
+                            .devices
+                            .unseen_by(Some(&current))
+                            .contains(&device) =>
+                {
                     return Ok(Err(*fail(
                         ErrorCode::Conflict,
-                        "This is the device you are using: remove it instead.",
+                        "Only a device announced to this one as new can be disowned here: remove \
+                         it instead.",
                     )));
                 }
                 Ok((loaded, _)) => {
@@ -160,6 +168,20 @@ impl RecipientObject {
     }
 }
 
+impl Loaded {
+    /// The devices as the signer's device `current` lists them, with what the policy allows.
+    pub(super) fn signers_devices(&self, current: &str) -> Devices {
+        let book = &self.progress.devices;
+        Devices {
+            policy: Some(self.record.devices),
+            passkey_wanted: (book.devices().iter())
+                .find(|d| d.id == current)
+                .is_some_and(|d| super::fresh_grant::passkey_wanted(&self.record, d)),
+            ..book.views(Some(current))
+        }
+    }
+}
+
 impl RecipientObject {
     /// Tells the sender, through the agreement, of the devices added beside others and of those
     /// the signer disowned, each once. What the agreement does not take now waits for the alarm.
@@ -171,16 +193,16 @@ impl RecipientObject {
         if added.is_empty() && loaded.progress.device_notices.is_empty() {
             return Ok(());
         }
-        let notices = &mut loaded.progress.device_notices;
-        notices.extend(added.iter().map(|device| DeviceNotice {
+        let mut owed = std::mem::take(&mut loaded.progress.device_notices);
+        owed.extend(added.iter().map(|device| DeviceNotice {
             kind: WebhookKind::RecipientDeviceAdded,
             device: device.view(),
         }));
-        let owed = notices.clone();
         let agreement_id = loaded.record.agreement_id.clone();
+        // Taken out before the calls: a call arriving meanwhile finds none to send again.
         self.save(loaded, Vec::new()).await?;
         let agreement = stub(&self.env, AGREEMENTS_BINDING, &agreement_id)?;
-        for notice in owed {
+        while let Some(notice) = owed.first() {
             let told = AgreementCall::RecipientDevice {
                 recipient_id: self.id(),
                 kind: notice.kind,
@@ -188,18 +210,14 @@ impl RecipientObject {
             };
             if let Err(error) = call_ok::<_, ()>(&agreement, &told).await {
                 worker::console_error!("telling the sender about a device: {error}");
+                // Back in line, before any that came meanwhile; the alarm tries again.
+                let mut current = self.load().await?.expect("loaded above");
+                owed.append(&mut current.progress.device_notices);
+                current.progress.device_notices = owed;
+                self.save(current, Vec::new()).await?;
                 return self.alarm_by(now_ms() + RETRY_TELLING_AFTER_MS).await;
             }
-            // Other calls may have added notices meanwhile: only this one goes.
-            let mut current = self.load().await?.expect("loaded above");
-            let notices = &mut current.progress.device_notices;
-            if let Some(at) = notices
-                .iter()
-                .position(|n| n.kind == notice.kind && n.device.id == notice.device.id)
-            {
-                notices.remove(at);
-            }
-            self.save(current, Vec::new()).await?;
+            owed.remove(0);
         }
         Ok(())
     }

@@ -1,8 +1,9 @@
 //! A fresh grant for a verified link: the signer reloaded, or came back after the grant's five
 //! minutes, and goes on to the document without proving themselves again. Only in a browser a
 //! grant went to (one of the recipient's devices, by its verification cookie,
-//! `crate::device::VERIFIED`), only while the verification holds (an e-mail code's can expire), at most `Reissues::PER_HOUR` an hour, each
-//! audited. A forwarded link elsewhere gets none.
+//! `crate::device::VERIFIED`), only while the verification holds (an e-mail code's can expire),
+//! at most `Reissues::PER_HOUR` an hour, each audited, with the `amr` of how that device proved
+//! itself. A forwarded link elsewhere gets none.
 
 use signgate_core::audit::AuditKind;
 use signgate_core::devices::{Device, Seen};
@@ -50,6 +51,8 @@ impl RecipientObject {
         if passkey_wanted(&loaded.record, device) {
             return Ok(Err(*passkey_required()));
         }
+        // How this device proved itself (a recovered one: by its codes, not the method).
+        let amr = device.amr.clone();
         let device = device.id.clone();
         loaded.progress.devices.touch(&device, now);
         if let Err(wait_ms) = loaded.progress.reissues.take(now) {
@@ -61,7 +64,6 @@ impl RecipientObject {
             return Ok(Err(error));
         }
         let method = loaded.record.method;
-        let amr = amr_of(&loaded.record, &loaded.progress);
         let mut response = self.grant(&loaded.record, &amr)?;
         response.signature_name = loaded.progress.signature_name.clone();
         self.save(loaded, vec![AuditKind::GrantReissued { method }])
@@ -110,10 +112,12 @@ impl RecipientObject {
     }
 }
 
-/// The policy wants a passkey on every device before the document, and `device` has none: it
-/// stays a device (it may register one), without a grant.
-fn passkey_wanted(record: &RecipientRecord, device: &Device) -> bool {
-    record.devices.passkeys == PasskeyUse::Required && device.passkey.is_none()
+/// The policy wants a passkey on every device before the document, and `device` has not proved
+/// one: it stays a device (it may register one), without a grant.
+pub(super) fn passkey_wanted(record: &RecipientRecord, device: &Device) -> bool {
+    // A browser a synced passkey signed in has proved one, though the passkey is another's.
+    let proved_one = device.passkey.is_some() || device.amr == super::passkeys::AMR;
+    record.devices.passkeys == PasskeyUse::Required && !proved_one
 }
 
 pub(super) fn passkey_required() -> Failure {

@@ -665,8 +665,12 @@ impl DurableObject for RecipientObject {
 
     async fn fetch(&self, req: Request) -> Result<Response> {
         let response = self.handle(req).await?;
-        // Whatever the call, a device it added or removed is told to the sender now.
-        self.tell_sender_of_devices().await?;
+        // Whatever the call, a device it added or removed is told to the sender now. The answer
+        // stands either way (it may hold something shown once); the alarm tells later.
+        if let Err(error) = self.tell_sender_of_devices().await {
+            worker::console_error!("telling the sender about devices: {error}");
+            self.alarm_by(now_ms() + RETRY_TELLING_AFTER_MS).await?;
+        }
         Ok(response)
     }
 

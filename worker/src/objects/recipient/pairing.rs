@@ -155,10 +155,7 @@ impl RecipientObject {
         let book = &mut loaded.progress.devices;
         let paired = book.verified(crypto::random_id()?, browser, &amr, now);
         book.verified_as(&paired, &device);
-        let devices = Devices {
-            policy: Some(loaded.record.devices),
-            ..book.views(Some(&device))
-        };
+        let devices = loaded.signers_devices(&device);
         let event = AuditKind::DevicePaired {
             device: paired,
             from: device,

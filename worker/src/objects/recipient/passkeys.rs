@@ -56,6 +56,10 @@ impl RecipientObject {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
+        // Devices whose verification lapsed are gone first: they neither offer nor register.
+        let loaded = self
+            .renew_or_expire_verification(loaded, now_ms(), &[])
+            .await?;
         match loaded.progress.state {
             RecipientState::Verified => Ok(Ok(loaded)),
             RecipientState::Cancelled => Ok(Err(*cancelled())),

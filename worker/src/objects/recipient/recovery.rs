@@ -101,17 +101,20 @@ impl RecipientObject {
                 Some(progress.recovery.tries_left()),
             )));
         };
-        if let Err(refusal) = progress.recovery.prove(&digest, browser, now_ms()) {
-            let events = match refusal {
-                Refusal::WrongCode { tries_left } => vec![AuditKind::RecoveryFailed {
-                    factor: RecoveryFactor::RecoveryCode,
-                    tries_left,
-                }],
-                _ => Vec::new(),
-            };
-            self.save(loaded, events).await?;
-            return Ok(Err(refused(refusal)));
-        }
+        let earlier = match progress.recovery.prove(&digest, browser, now_ms()) {
+            Ok(earlier) => earlier,
+            Err(refusal) => {
+                let events = match refusal {
+                    Refusal::WrongCode { tries_left } => vec![AuditKind::RecoveryFailed {
+                        factor: RecoveryFactor::RecoveryCode,
+                        tries_left,
+                    }],
+                    _ => Vec::new(),
+                };
+                self.save(loaded, events).await?;
+                return Ok(Err(refused(refusal)));
+            }
+        };
         // Kept before the send, which works on the state as it finds it after storing the code.
         let loaded = self.save(loaded, Vec::new()).await?;
         let message = Outgoing {
@@ -120,7 +123,17 @@ impl RecipientObject {
             language,
             host: &host,
         };
-        self.send_from(loaded, Book::Recovery, rules, message).await
+        let sent = self
+            .send_from(loaded, Book::Recovery, rules, message)
+            .await?;
+        if sent.is_err() {
+            // No code went out and this browser gets no cookie: a browser that proved the code
+            // before keeps its step (and the code it may have received).
+            let mut current = self.load().await?.expect("loaded above");
+            current.progress.recovery.recovery.restore(earlier);
+            self.save(current, Vec::new()).await?;
+        }
+        Ok(sent)
     }
 
     /// The e-mail code, from the browser that gave the recovery code: right, that browser is a
@@ -179,6 +192,13 @@ impl RecipientObject {
         let progress = &mut loaded.progress.recovery;
         let Some(id) = matched else {
             let outcome = progress.codes.record_wrong(&rules, now);
+            if let AfterWrong::Refused(_) = outcome {
+                // The codes expired while KV answered: nothing was counted.
+                return Ok(Err(*fail(
+                    ErrorCode::NoCode,
+                    "That code expired meanwhile: give your recovery code again for a new one.",
+                )));
+            }
             let tries_left = match &outcome {
                 AfterWrong::TriesLeft(n) => *n,
                 _ => 0,
@@ -240,6 +260,9 @@ impl RecipientObject {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
+        let loaded = self
+            .renew_or_expire_verification(loaded, now_ms(), presented)
+            .await?;
         if loaded.record.recovery_codes.is_none() {
             return Ok(Err(*recovery_off()));
         }
