@@ -15,7 +15,15 @@ const LIVE_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 #[component]
 pub fn DeviceList(ctx: Ctx, devices: Devices) -> impl IntoView {
     let busy = RwSignal::new(false);
-    let shown = StoredValue::new(devices.clone());
+    // What the list shows that another device can change: which devices, which new, which with
+    // a passkey (not their times, which the asking itself moves). Only a change re-draws it, so
+    // focus and a screen reader's place stay put.
+    let gist = |devices: &Devices| -> Vec<(String, bool, bool)> {
+        (devices.devices.iter())
+            .map(|d| (d.id.clone(), d.new, d.passkey))
+            .collect()
+    };
+    let shown = StoredValue::new(gist(&devices));
     // Nothing joins a preview: its list is not watched.
     let live = (!ctx.preview.get_untracked())
         .then(|| {
@@ -25,7 +33,7 @@ pub fn DeviceList(ctx: Ctx, devices: Devices) -> impl IntoView {
                     spawn_local(async move {
                         if let Ok(now) = api::devices(&token).await
                             && !busy.get_untracked()
-                            && now != shown.get_value()
+                            && gist(&now) != shown.get_value()
                         {
                             ctx.stage.set(Stage::Devices(now));
                         }

@@ -203,15 +203,18 @@ impl RecipientObject {
                 AfterWrong::TriesLeft(n) => *n,
                 _ => 0,
             };
-            if let AfterWrong::Locked { voided } = &outcome {
+            if let AfterWrong::Locked { .. } = &outcome {
                 progress.recovery.lock();
-                codes::forget(&self.env, &self.id(), voided).await;
             }
             let failed = AuditKind::RecoveryFailed {
                 factor: RecoveryFactor::EmailCode,
                 tries_left,
             };
+            // Saved before KV is awaited: nothing else may write in between.
             self.save(loaded, vec![failed]).await?;
+            if let AfterWrong::Locked { voided } = &outcome {
+                codes::forget(&self.env, &self.id(), voided).await;
+            }
             return Ok(Err(match outcome {
                 AfterWrong::Locked { .. } => refused(Refusal::Locked),
                 _ => wrong_entry(ErrorCode::WrongCode, Some(tries_left)),
