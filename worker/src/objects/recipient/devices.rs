@@ -49,14 +49,11 @@ impl RecipientObject {
         token: &str,
         presented: &[String],
     ) -> Result<Reply<(Loaded, String)>> {
-        let loaded = match self.authenticate(token).await? {
+        // A device whose verification lapsed is one no more: it sees nothing of the others.
+        let loaded = match self.authenticate_in(token, presented).await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
-        // A device whose verification lapsed is one no more: it sees nothing of the others.
-        let loaded = self
-            .renew_or_expire_verification(loaded, now_ms(), presented)
-            .await?;
         Ok(device_of(&loaded, presented).map(|device| (loaded, device)))
     }
 

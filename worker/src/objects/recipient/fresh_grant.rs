@@ -24,14 +24,11 @@ impl RecipientObject {
         presented: &[String],
     ) -> Result<Reply<VerifiedResponse>> {
         let _one_at_a_time = self.checking.lock().await;
-        let loaded = match self.authenticate(token).await? {
+        let mut loaded = match self.authenticate_in(token, presented).await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
         let now = now_ms();
-        let mut loaded = self
-            .renew_or_expire_verification(loaded, now, presented)
-            .await?;
         match loaded.progress.state {
             RecipientState::Verified => {}
             RecipientState::Cancelled => return Ok(Err(*cancelled())),

@@ -957,6 +957,19 @@ impl RecipientObject {
     }
 
     /// The recipient behind a presented token, if the token is theirs and still valid.
+    /// [`Self::authenticate`] for a call from the browser presenting `presented` (its
+    /// verification cookies' digests), with the devices whose verification lapsed gone first and
+    /// that browser's device, if it is one, renewed by the use.
+    async fn authenticate_in(&self, token: &str, presented: &[String]) -> Result<Reply<Loaded>> {
+        let loaded = match self.authenticate(token).await? {
+            Ok(loaded) => loaded,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(Ok(self
+            .renew_or_expire_verification(loaded, now_ms(), presented)
+            .await?))
+    }
+
     async fn authenticate(&self, token: &str) -> Result<Reply<Loaded>> {
         let Some(loaded) = self.load().await? else {
             return Ok(Err(*invalid_link()));
@@ -988,14 +1001,11 @@ impl RecipientObject {
     }
 
     async fn view(&self, token: &str, presented: &[String]) -> Result<Reply<ViewReply>> {
-        let mut loaded = match self.authenticate(token).await? {
+        let mut loaded = match self.authenticate_in(token, presented).await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
         let now = now_ms();
-        loaded = self
-            .renew_or_expire_verification(loaded, now, presented)
-            .await?;
         let state = loaded.state_in(presented);
         if now >= loaded.last_opened_ms + REOPEN_WINDOW_MS {
             loaded.last_opened_ms = now;

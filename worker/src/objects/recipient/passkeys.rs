@@ -52,14 +52,11 @@ impl RecipientObject {
     /// The recipient, verified and not cancelled: passkeys are registered after a verification
     /// and stand for it, and a pairing is offered from it.
     async fn verified_recipient(&self, token: &str) -> Result<Reply<Loaded>> {
-        let loaded = match self.authenticate(token).await? {
+        // Devices whose verification lapsed are gone first: they neither offer nor register.
+        let loaded = match self.authenticate_in(token, &[]).await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
-        // Devices whose verification lapsed are gone first: they neither offer nor register.
-        let loaded = self
-            .renew_or_expire_verification(loaded, now_ms(), &[])
-            .await?;
         match loaded.progress.state {
             RecipientState::Verified => Ok(Ok(loaded)),
             RecipientState::Cancelled => Ok(Err(*cancelled())),

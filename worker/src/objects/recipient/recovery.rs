@@ -259,13 +259,10 @@ impl RecipientObject {
     /// The recipient, for a recovery from the browser presenting `presented`: verified (there
     /// is a verification to recover), not cancelled, and that browser not a device already.
     async fn recovering(&self, token: &str, presented: &[String]) -> Result<Reply<Loaded>> {
-        let loaded = match self.authenticate(token).await? {
+        let loaded = match self.authenticate_in(token, presented).await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
-        let loaded = self
-            .renew_or_expire_verification(loaded, now_ms(), presented)
-            .await?;
         if loaded.record.recovery_codes.is_none() {
             return Ok(Err(*recovery_off()));
         }
