@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use signgate_core::audit::{AuditKind, RecoveryFactor, Revoker};
 use signgate_core::devices::Seen;
-use signgate_core::otp::{AfterWrong, Channel, CodeBook, EntryGate};
+use signgate_core::otp::{AfterWrong, Channel, CodeBook, CodeRules, EntryGate};
 use signgate_core::outgoing::Language;
 use signgate_core::recovery::{self, Recovery, Refusal};
 use signgate_core::wire::{CodeSent, ErrorCode, RecipientState, Recovered};
@@ -86,12 +86,9 @@ impl RecipientObject {
             language,
             host,
         } = start;
-        let mut loaded = match self.recovering(&token, &browser.presented).await? {
-            Ok(loaded) => loaded,
+        let (mut loaded, rules) = match self.recovering(&token, &browser.presented).await? {
+            Ok(found) => found,
             Err(e) => return Ok(Err(e)),
-        };
-        let Some(rules) = loaded.record.recovery_codes else {
-            return Ok(Err(*recovery_off()));
         };
         let progress = &mut loaded.progress.recovery;
         let Some(digest) = digest else {
@@ -146,12 +143,9 @@ impl RecipientObject {
         entry: &str,
     ) -> Result<Reply<Recovered>> {
         let _one_check_at_a_time = self.checking.lock().await;
-        let loaded = match self.recovering(token, presented).await? {
-            Ok(loaded) => loaded,
+        let (loaded, rules) = match self.recovering(token, presented).await? {
+            Ok(found) => found,
             Err(e) => return Ok(Err(e)),
-        };
-        let Some(rules) = loaded.record.recovery_codes else {
-            return Ok(Err(*recovery_off()));
         };
         let now = now_ms();
         let progress = &loaded.progress.recovery;
@@ -184,9 +178,10 @@ impl RecipientObject {
             Ok(matched) => matched,
             Err(e) => return Ok(Err(e)),
         };
-        // Other events ran while KV answered: decide on the present.
-        let mut loaded = match self.recovering(token, presented).await? {
-            Ok(loaded) => loaded,
+        // Other events ran while KV answered (a cancellation): decide on the present.
+        let current = self.load().await?.expect("loaded above");
+        let mut loaded = match may_recover(current, presented) {
+            Ok((loaded, _)) => loaded,
             Err(e) => return Ok(Err(e)),
         };
         let progress = &mut loaded.progress.recovery;
@@ -256,32 +251,42 @@ impl RecipientObject {
         Ok(Ok(Recovered { recovery_code }))
     }
 
-    /// The recipient, for a recovery from the browser presenting `presented`: verified (there
-    /// is a verification to recover), not cancelled, and that browser not a device already.
-    async fn recovering(&self, token: &str, presented: &[String]) -> Result<Reply<Loaded>> {
-        let loaded = match self.authenticate_in(token, presented).await? {
-            Ok(loaded) => loaded,
-            Err(e) => return Ok(Err(e)),
-        };
-        if loaded.record.recovery_codes.is_none() {
-            return Ok(Err(*recovery_off()));
-        }
-        match loaded.progress.state {
-            RecipientState::Cancelled => return Ok(Err(*cancelled())),
-            RecipientState::Pending => {
-                return Ok(Err(*fail(
-                    ErrorCode::Conflict,
-                    "This link is not verified yet: there is nothing to recover. Verify with \
-                     your method.",
-                )));
-            }
-            RecipientState::Verified => {}
-        }
-        if loaded.progress.devices.by_cookie(presented).is_some() {
-            return Ok(Err(*already_verified()));
-        }
-        Ok(Ok(loaded))
+    /// The recipient, for a recovery from the browser presenting `presented`, and recovery's
+    /// e-mail code rules ([`may_recover`]).
+    async fn recovering(
+        &self,
+        token: &str,
+        presented: &[String],
+    ) -> Result<Reply<(Loaded, CodeRules)>> {
+        Ok(match self.authenticate_in(token, presented).await? {
+            Ok(loaded) => may_recover(loaded, presented),
+            Err(e) => Err(e),
+        })
     }
+}
+
+/// Whether the recipient may be recovered from the browser presenting `presented`: the policy has
+/// recovery (its rules), they are verified (there is a verification to recover) and not
+/// cancelled, and that browser is not a device already.
+fn may_recover(loaded: Loaded, presented: &[String]) -> Reply<(Loaded, CodeRules)> {
+    let Some(rules) = loaded.record.recovery_codes else {
+        return Err(*recovery_off());
+    };
+    match loaded.progress.state {
+        RecipientState::Cancelled => return Err(*cancelled()),
+        RecipientState::Pending => {
+            return Err(*fail(
+                ErrorCode::Conflict,
+                "This link is not verified yet: there is nothing to recover. Verify with your \
+                 method.",
+            ));
+        }
+        RecipientState::Verified => {}
+    }
+    if loaded.progress.devices.by_cookie(presented).is_some() {
+        return Err(*already_verified());
+    }
+    Ok((loaded, rules))
 }
 
 fn recovery_off() -> Failure {
