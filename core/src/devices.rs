@@ -155,6 +155,10 @@ pub struct DeviceBook {
     /// Whether the recipient ever had a device: every one after the first is news.
     #[serde(default)]
     had_devices: bool,
+    /// What the account's registry of the signer's passkeys is still to hear, oldest first
+    /// ([`crate::signer_passkeys`]): a passkey registered, a revoked device's passkey.
+    #[serde(default)]
+    registry: Vec<crate::signer_passkeys::Change>,
 }
 
 impl Device {
@@ -328,7 +332,7 @@ impl DeviceBook {
             })
             .collect();
         for (id, _) in &expired {
-            self.revoke(id);
+            self.remove(id);
         }
         expired
     }
@@ -340,12 +344,40 @@ impl DeviceBook {
         }
     }
 
-    /// Revokes the device `id`: its cookie and its passkey open nothing any more.
+    /// Revokes the device `id`: its cookie and its passkey open nothing any more, here or (its
+    /// holder distrusted) for the account's passkey method.
     pub fn revoke(&mut self, id: &str) -> Option<Device> {
+        let device = self.remove(id)?;
+        self.distrust(&device);
+        Some(device)
+    }
+
+    /// Removes the device `id` (a lapsed verification: its passkey is still the signer's).
+    fn remove(&mut self, id: &str) -> Option<Device> {
         let at = self.devices.iter().position(|d| d.id == id)?;
         let device = self.devices.remove(at);
         self.forget(&device.id);
         Some(device)
+    }
+
+    /// The registry is to forget the passkey of the revoked `device`.
+    fn distrust(&mut self, device: &Device) {
+        if let Some(passkey) = &device.passkey {
+            self.registry.push(crate::signer_passkeys::Change::Forget {
+                credential_id: passkey.credential_id.clone(),
+            });
+        }
+    }
+
+    /// What the registry is to hear, taken out to be told.
+    pub fn take_registry_changes(&mut self) -> Vec<crate::signer_passkeys::Change> {
+        std::mem::take(&mut self.registry)
+    }
+
+    /// Changes the registry did not take, back in front of any made meanwhile.
+    pub fn untaken_registry_changes(&mut self, mut changes: Vec<crate::signer_passkeys::Change>) {
+        changes.append(&mut self.registry);
+        self.registry = changes;
     }
 
     /// Nothing refers to the device `id` any more: its challenges, its announcements.
@@ -364,10 +396,11 @@ impl DeviceBook {
     pub fn revoke_all(&mut self) -> Vec<String> {
         self.challenges.clear();
         self.untold.clear();
-        std::mem::take(&mut self.devices)
-            .into_iter()
-            .map(|d| d.id)
-            .collect()
+        let revoked = std::mem::take(&mut self.devices);
+        for device in &revoked {
+            self.distrust(device);
+        }
+        revoked.into_iter().map(|d| d.id).collect()
     }
 
     /// Keeps a challenge (`value`, base64url of fresh random bytes) for `purpose`.
@@ -412,12 +445,15 @@ impl DeviceBook {
         if device.passkey.is_some() {
             return Err(Refusal::AlreadyRegistered);
         }
-        device.passkey = Some(Passkey {
+        let passkey = Passkey {
             credential_id: credential.id,
             public_key: credential.public_key,
             sign_count: credential.sign_count,
             backup_eligible: credential.backup_eligible,
-        });
+        };
+        device.passkey = Some(passkey.clone());
+        self.registry
+            .push(crate::signer_passkeys::Change::Add { passkey });
         Ok(())
     }
 
@@ -613,6 +649,60 @@ mod tests {
                 101 * MINUTE
             ),
             vec![(again, ExpiryReason::Reset)]
+        );
+    }
+
+    #[test]
+    fn the_registry_hears_of_passkeys_registered_and_of_revoked_devices_not_of_lapsed_ones() {
+        use crate::signer_passkeys::Change;
+        let ids = |changes: Vec<Change>| -> Vec<(bool, String)> {
+            changes
+                .iter()
+                .map(|c| {
+                    (
+                        matches!(c, Change::Add { .. }),
+                        c.credential_id().to_owned(),
+                    )
+                })
+                .collect()
+        };
+        let mut book = DeviceBook::default();
+        let desk = book.verified("d1".into(), seen("c1", &[]), "pwd", 0);
+        let phone = book.verified("d2".into(), seen("c2", &[]), "pwd", 0);
+        let tablet = book.verified("d3".into(), seen("c3", &[]), "pwd", 0);
+        for (device, key) in [(&desk, "k1"), (&phone, "k2"), (&tablet, "k3")] {
+            book.register(device, credential(key)).unwrap();
+        }
+        let added = book.take_registry_changes();
+        assert_eq!(
+            ids(added.clone()),
+            [
+                (true, "k1".into()),
+                (true, "k2".into()),
+                (true, "k3".into())
+            ]
+        );
+        assert!(book.take_registry_changes().is_empty(), "taken once");
+        // Not taken (the registry did not answer): back in front of what came meanwhile.
+        book.revoke(&phone);
+        book.untaken_registry_changes(added);
+        assert_eq!(
+            ids(book.take_registry_changes()).last(),
+            Some(&(false, "k2".into()))
+        );
+        // A lapsed device's passkey stays the signer's; a revoked one's is forgotten.
+        let rules = VerificationRules {
+            max_age_ms: Some(MINUTE),
+            idle_ms: None,
+        };
+        book.touch(&desk, 2 * MINUTE);
+        let _ = book.verified("d4".into(), seen("c4", &[]), "pwd", 2 * MINUTE);
+        assert_eq!(book.expire(&rules, None, 2 * MINUTE).len(), 2);
+        assert!(book.take_registry_changes().is_empty());
+        book.revoke_all();
+        assert!(
+            book.take_registry_changes().is_empty(),
+            "none had a passkey"
         );
     }
 

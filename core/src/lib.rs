@@ -25,6 +25,7 @@ pub mod phone;
 pub mod policy;
 pub mod preview;
 pub mod recovery;
+pub mod signer_passkeys;
 pub mod token;
 pub mod validate;
 pub mod verification;

@@ -26,6 +26,9 @@ pub enum Method {
     PlatformAccount,
     Kba,
     GovernmentId,
+    /// A passkey the signer registered on an earlier signing for the same account
+    /// ([`crate::signer_passkeys`]); given only to a signer who holds one.
+    Passkey,
 }
 
 impl Method {
@@ -38,6 +41,7 @@ impl Method {
         Method::PlatformAccount,
         Method::Kba,
         Method::GovernmentId,
+        Method::Passkey,
     ];
 
     pub fn is_available(self) -> bool {
@@ -64,6 +68,7 @@ impl Method {
             Method::PlatformAccount => "platform_account",
             Method::Kba => "kba",
             Method::GovernmentId => "government_id",
+            Method::Passkey => "passkey",
         }
     }
 }
@@ -89,6 +94,7 @@ pub struct Policy {
     pub kba: KbaPolicy,
     pub government_id: GovernmentIdPolicy,
     pub devices: DevicePolicy,
+    pub passkey: PasskeyMethodPolicy,
     /// Shown to signers instead of the sender's address when set (an e-mail address or phone).
     pub support_contact: Option<String>,
     /// Accounts saved before internal recipients had settings of their own carry one switch for
@@ -112,6 +118,7 @@ impl Default for Policy {
             kba: KbaPolicy::default(),
             government_id: GovernmentIdPolicy::default(),
             devices: DevicePolicy::default(),
+            passkey: PasskeyMethodPolicy::default(),
             support_contact: None,
             legacy_senders_may_change: None,
         }
@@ -292,6 +299,24 @@ impl Default for KbaPolicy {
         Self {
             strict: false,
             max_tries: TryLimit::Limited(3),
+        }
+    }
+}
+
+/// The passkey method: a signer proves themselves with a passkey they made on an earlier signing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct PasskeyMethodPolicy {
+    /// Answers that do not hold (a signature, a counter gone back, a passkey not theirs). A
+    /// signer who cancels the browser's dialog uses none.
+    pub max_tries: TryLimit,
+}
+
+impl Default for PasskeyMethodPolicy {
+    fn default() -> Self {
+        Self {
+            max_tries: TryLimit::Limited(5),
         }
     }
 }
@@ -568,7 +593,7 @@ impl Policy {
                     MethodProblem::SecondFactorRequired.to_string()
                 } else {
                     "this version of signgate runs only password, phone, email_code, social, \
-                     platform_account and kba"
+                     platform_account, kba, government_id and passkey"
                         .to_string()
                 }
             ));
@@ -580,6 +605,9 @@ impl Policy {
         }
         if choice.allowed.contains(&Method::Social) && self.social.providers.is_empty() {
             problems.push("social login is allowed but social.providers is empty".to_string());
+        }
+        if choice.allowed.contains(&Method::Passkey) && self.devices.passkeys == PasskeyUse::Off {
+            problems.push("the passkey method is allowed but devices.passkeys is off".to_string());
         }
         problems
     }
@@ -703,6 +731,7 @@ impl Policy {
             Method::EmailCode => TryLimit::Limited(self.email_code.max_wrong_entries),
             Method::Kba => self.kba.max_tries,
             Method::GovernmentId => self.government_id.max_tries,
+            Method::Passkey => self.passkey.max_tries,
         }
     }
 }
@@ -851,6 +880,12 @@ mod tests {
             p.social.providers.clear();
         });
         assert!(problems.contains("social.providers is empty"), "{problems}");
+        let problems = problems_of(&|p| {
+            p.methods.allowed.push(Method::Passkey);
+            p.devices.passkeys = PasskeyUse::Off;
+        });
+        assert!(problems.contains("devices.passkeys is off"), "{problems}");
+        assert!(problems_of(&|p| p.methods.allowed.push(Method::Passkey)).is_empty());
         // Groups are checked alike, under their own name.
         let mut group = Policy::default();
         group.methods.default = Method::Social;

@@ -216,6 +216,8 @@ pub enum PreviewStep<'a> {
     IdSubmit,
     IdStatus,
     IdFinish,
+    /// The passkey method's sign-in: no authenticator is asked.
+    PasskeySignIn,
 }
 
 /// How the preview answers a step: what a real link would answer, minus every side effect.
@@ -351,6 +353,14 @@ impl PreviewSpec {
                 S::IdSubmit => self.id_status(IdStage::Passed, None, Vec::new()),
                 S::IdFinish => PreviewAnswer::Verified {
                     signature_name: Some(self.recipient_name.to_uppercase()),
+                },
+                _ => wrong_method,
+            },
+            // The sender's browser holds none of the signer's passkeys: the sign-in is shown,
+            // and its button goes on as the signer's passkey would.
+            Method::Passkey => match step {
+                S::PasskeySignIn => PreviewAnswer::Verified {
+                    signature_name: None,
                 },
                 _ => wrong_method,
             },

@@ -428,6 +428,7 @@ pub(crate) fn method(m: Method) -> &'static str {
         Method::PlatformAccount => "platform account",
         Method::Kba => "knowledge-based questions",
         Method::GovernmentId => "government ID",
+        Method::Passkey => "passkey",
     }
 }
 
