@@ -37,6 +37,7 @@ function previewApi(origin, token) {
     pairingOffer: () => post('/pairing', {}),
     pairingStatus: () => fetch(`${origin}/api/v1/preview/recipient/pairing`, { headers: auth }),
     pairingConfirm: (code) => post('/pairing/confirm', { code }),
+    passkey: () => post('/passkey', {}),
   };
 }
 
@@ -171,6 +172,20 @@ describe('sender previews under workerd', () => {
     assert.deepEqual([social.agreement_title, social.recipient_name], ['NDA', 'Ян']);
     assert.deepEqual(social.providers.map((p) => p.id), ['google', 'linkedin']);
     assert.equal(named.url.search, '');
+  });
+
+  test('the passkey method previewed: its sign-in ends verified with no authenticator asked and no signer\'s passkey needed', async () => {
+    await admin.putAccount('pk-preview', { name: 'Acme', policy: { methods: { allowed: ['password', 'passkey'], default: 'passkey' } } });
+    const p = await preview({ account_id: 'pk-preview', method: 'passkey', language: 'ru' });
+    const view = await (await p.api.view()).json();
+    assert.deepEqual([view.method, view.state, view.tries_left], ['passkey', 'pending', 5]);
+    const signedIn = await json(await p.api.passkey());
+    assert.equal(signedIn.status, 200, JSON.stringify(signedIn.body));
+    assert.equal(signedIn.body.grant, PREVIEW_GRANT);
+    // Another method's steps are not this preview's.
+    assert.equal((await json(await p.api.password('Anything123'))).body.code, 'wrong_method');
+    const password = await preview({ account_id: 'pk-preview', method: 'password' });
+    assert.equal((await json(await password.api.passkey())).body.code, 'wrong_method');
   });
 
   test('an ID check previewed: photos checked as real ones are, none kept, the sandbox name at the end', async () => {

@@ -44,6 +44,7 @@ pub fn cancelled() -> Failure {
 pub fn wrong_entry(code: ErrorCode, tries_left: Option<u32>) -> ApiError {
     let message = match code {
         ErrorCode::WrongPassword => "That password is not right.",
+        ErrorCode::PasskeyRefused => "That passkey answer does not hold for this link.",
         _ => "That code is not right.",
     };
     let mut error = *fail(code, message);

@@ -23,6 +23,7 @@ mod webhook;
 pub use objects::agreement::AgreementObject;
 pub use objects::dev_outbox::DevOutboxObject;
 pub use objects::recipient::RecipientObject;
+pub use objects::signer_passkeys::SignerPasskeysObject;
 
 use worker::{Context, Env, Request, Response, Result, event};
 

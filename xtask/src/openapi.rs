@@ -660,6 +660,16 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             200,
             Body::Json(g.subschema_for::<Devices>()),
         ),
+        op(
+            "post",
+            "/api/v1/preview/recipient/passkey",
+            "previewPasskeySignIn",
+            "The passkey method's sign-in in a preview: no authenticator is asked; ends verified.",
+            Auth::Preview,
+            None,
+            200,
+            Body::Json(g.subschema_for::<VerifiedResponse>()),
+        ),
         // The admin API (the e-sign platform), with the admin key.
         op(
             "put",
@@ -1079,7 +1089,7 @@ mod tests {
                 assert!(operation["responses"]["5XX"].is_object());
             }
         }
-        assert_eq!(ids.len(), 73);
+        assert_eq!(ids.len(), 74);
         // Every $ref points at a schema that is there.
         let text = document.to_string();
         for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {

@@ -7,10 +7,13 @@
 //!   every recipient), webhook deliveries with retries (alarms), and the agreement's audit events.
 //! - [`dev_outbox::DevOutboxObject`], one per deployment, local development and tests only: the
 //!   code messages that would have been sent.
+//! - [`signer_passkeys::SignerPasskeysObject`], one per account and signer's address: the passkeys
+//!   the passkey method accepts, with their exact counters.
 
 pub mod agreement;
 pub mod dev_outbox;
 pub mod recipient;
+pub mod signer_passkeys;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

@@ -112,6 +112,7 @@ pub async fn dispatch(mut req: Request, env: &Env, path: &[&str]) -> Result<Resp
                 .map(|_| Ok(http::json(200, &spec.devices(device::label(&req), true))))
         }
         (Verb::Get, ["id", "status"]) => Ok(answer(env, &req, &spec, PreviewStep::IdStatus, &key)),
+        (Verb::Post, ["passkey"]) => Ok(answer(env, &req, &spec, PreviewStep::PasskeySignIn, &key)),
         (
             _,
             []
@@ -124,7 +125,8 @@ pub async fn dispatch(mut req: Request, env: &Env, path: &[&str]) -> Result<Resp
             | ["devices" | "pairing"]
             | ["devices", _]
             | ["devices", _, "not-mine"]
-            | ["pairing", "confirm"],
+            | ["pairing", "confirm"]
+            | ["passkey"],
         ) => Err(fail(
             ErrorCode::MethodNotAllowed,
             format!("{verb} is not allowed here."),

@@ -46,6 +46,7 @@ mod kba;
 mod login;
 mod one_time_codes;
 mod pairing;
+mod passkey_method;
 mod passkeys;
 mod preview;
 mod recovery;
@@ -54,6 +55,7 @@ mod sender_changes;
 pub use devices::Revocation;
 pub use id_check::Handoff;
 pub use login::{LoginPlan, StartLogin};
+pub use passkey_method::passkey_problem;
 pub use passkeys::Rp;
 pub use recovery::RecoveryStart;
 pub use sender_changes::Replacement;
@@ -671,6 +673,11 @@ impl DurableObject for RecipientObject {
             worker::console_error!("telling the sender about devices: {error}");
             self.alarm_by(now_ms() + RETRY_TELLING_AFTER_MS).await?;
         }
+        // And the account's registry of the signer's passkeys what they registered or lost.
+        if let Err(error) = self.tell_registry().await {
+            worker::console_error!("telling the passkey registry: {error}");
+            self.alarm_by(now_ms() + RETRY_TELLING_AFTER_MS).await?;
+        }
         Ok(response)
     }
 
@@ -696,6 +703,7 @@ impl DurableObject for RecipientObject {
         self.id_alarm().await?;
         self.erase_due_reports().await?;
         self.tell_sender_of_devices().await?;
+        self.tell_registry().await?;
         Response::ok("done")
     }
 }
@@ -1101,7 +1109,7 @@ impl RecipientObject {
         if right {
             self.verified(loaded, "pwd").await
         } else {
-            self.wrong(loaded).await
+            self.wrong(loaded, ErrorCode::WrongPassword).await
         }
     }
 
@@ -1176,8 +1184,10 @@ impl RecipientObject {
         Ok(Ok(response))
     }
 
-    async fn wrong(&self, mut loaded: Loaded) -> Result<Reply<VerifiedResponse>> {
-        let method = Method::Password;
+    /// An entry of the method that does not hold (a password, a passkey's answer): counted, and
+    /// the last try locks the link and cancels the agreement. `code` names it to the signer.
+    async fn wrong(&self, mut loaded: Loaded, code: ErrorCode) -> Result<Reply<VerifiedResponse>> {
+        let method = loaded.record.method;
         let limit = loaded.record.try_limit;
         let outcome = loaded.progress.attempts.record_failure(limit, now_ms());
         let failures = loaded.progress.attempts.failures();
@@ -1190,7 +1200,7 @@ impl RecipientObject {
         match outcome {
             AfterFailure::TriesLeft(tries_left) => {
                 self.save(loaded, vec![failed]).await?;
-                Ok(Err(wrong_entry(ErrorCode::WrongPassword, tries_left)))
+                Ok(Err(wrong_entry(code, tries_left)))
             }
             AfterFailure::Locked => {
                 loaded.progress.state = RecipientState::Cancelled;

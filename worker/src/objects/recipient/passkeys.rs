@@ -3,14 +3,16 @@
 //! checks are `signgate_core::webauthn`'s, their challenges and the devices are the recipient's
 //! `DeviceBook`; the signature is checked here with WebCrypto. All under the check lock, so a
 //! challenge is used once and a counter read and written without another sign-in in between.
+//! Where a passkey is the recipient's method, a sign-in may also use the signer's passkeys with
+//! the account, before any verification (`passkey_method.rs`).
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use signgate_core::audit::AuditKind;
 use signgate_core::devices::{Purpose, Refusal, Seen};
 use signgate_core::encoding::{base64url, from_base64url};
-use signgate_core::policy::PasskeyUse;
-use signgate_core::webauthn::{self, Problem, RelyingParty};
+use signgate_core::policy::{Method, PasskeyUse};
+use signgate_core::webauthn::{self, Problem, PublicKey, RelyingParty, Signed};
 use signgate_core::wire::{
     ErrorCode, PasskeyAssertion, PasskeyCreation, PasskeyRegistered, PasskeyRegistration,
     PasskeyRequest, RecipientState, VerifiedResponse,
@@ -53,25 +55,18 @@ impl RecipientObject {
     /// and stand for it, and a pairing is offered from it.
     async fn verified_recipient(&self, token: &str) -> Result<Reply<Loaded>> {
         // Devices whose verification lapsed are gone first: they neither offer nor register.
-        let loaded = match self.authenticate_in(token, &[]).await? {
-            Ok(loaded) => loaded,
-            Err(e) => return Ok(Err(e)),
-        };
-        match loaded.progress.state {
-            RecipientState::Verified => Ok(Ok(loaded)),
-            RecipientState::Cancelled => Ok(Err(*cancelled())),
-            RecipientState::Pending => Ok(Err(*fail(
-                ErrorCode::Conflict,
-                "This link is not verified (or no longer): verify with your method first.",
-            ))),
-        }
+        Ok(self.authenticate_in(token, &[]).await?.and_then(verified))
     }
 
-    /// The recipient for a passkey call: verified, and the account's policy has passkeys.
-    async fn passkey_recipient(&self, token: &str) -> Result<Reply<Loaded>> {
-        Ok(self
-            .verified_recipient(token)
-            .await?
+    /// The recipient for a passkey sign-in: verified (a passkey stands for that), or still to
+    /// verify where a passkey is their method; and the account's policy has passkeys.
+    pub(super) async fn passkey_recipient(&self, token: &str) -> Result<Reply<Loaded>> {
+        let loaded = self.authenticate_in(token, &[]).await?;
+        Ok(loaded
+            .and_then(|loaded| match loaded.progress.state {
+                RecipientState::Pending if loaded.record.method == Method::Passkey => Ok(loaded),
+                _ => verified(loaded),
+            })
             .and_then(passkeys_allowed))
     }
 
@@ -187,15 +182,22 @@ impl RecipientObject {
         rp: Rp,
     ) -> Result<Reply<PasskeyRequest>> {
         let _one_check_at_a_time = self.checking.lock().await;
+        // Asked before the state is read: nothing read goes stale over the call.
+        let held = self.held_for_the_method().await?;
         let mut loaded = match self.passkey_recipient(token).await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
         let devices = &mut loaded.progress.devices;
-        let allow_credentials: Vec<String> = devices
+        let mut allow_credentials: Vec<String> = devices
             .passkeys()
             .map(|p| p.credential_id.clone())
             .collect();
+        for id in held {
+            if !allow_credentials.contains(&id) {
+                allow_credentials.push(id);
+            }
+        }
         if allow_credentials.is_empty() {
             return Ok(Err(*fail(
                 ErrorCode::Conflict,
@@ -226,18 +228,23 @@ impl RecipientObject {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
-        let (Some(client_data), Some(data), Some(signature), Some(challenge)) = (
-            from_base64url(&assertion.client_data_json),
-            from_base64url(&assertion.authenticator_data),
-            from_base64url(&assertion.signature),
-            from_base64url(&assertion.challenge),
-        ) else {
+        let Some(answer) = Answer::of(&assertion) else {
             return Ok(Err(*not_base64url()));
         };
         let now = now_ms();
         let devices = &mut loaded.progress.devices;
         let taken = devices.take_challenge(&assertion.challenge, &Purpose::Assert, now);
         let Some(device) = devices.by_credential(&assertion.credential_id).cloned() else {
+            if loaded.record.method == Method::Passkey {
+                let signing_in = super::passkey_method::SigningIn {
+                    token,
+                    browser,
+                    rp,
+                    credential_id: &assertion.credential_id,
+                    answer,
+                };
+                return self.passkey_method_sign_in(loaded, taken, signing_in).await;
+            }
             self.save(loaded, Vec::new()).await?;
             return Ok(Err(*refused(Refusal::UnknownCredential)));
         };
@@ -246,15 +253,7 @@ impl RecipientObject {
             self.save(loaded, Vec::new()).await?;
             return Ok(Err(*refused(refusal)));
         }
-        let checked = webauthn::check_assertion(
-            rp.party(),
-            &challenge,
-            &passkey.public_key,
-            &client_data,
-            &data,
-            &signature,
-        );
-        let signed = match checked {
+        let signed = match answer.check(&rp, &passkey.public_key) {
             Ok(signed) => signed,
             Err(why) => {
                 self.save(loaded, Vec::new()).await?;
@@ -319,6 +318,18 @@ impl RecipientObject {
     }
 }
 
+/// `loaded`, if verified and not cancelled.
+fn verified(loaded: Loaded) -> std::result::Result<Loaded, signgate_core::wire::ApiError> {
+    match loaded.progress.state {
+        RecipientState::Verified => Ok(loaded),
+        RecipientState::Cancelled => Err(*cancelled()),
+        RecipientState::Pending => Err(*fail(
+            ErrorCode::Conflict,
+            "This link is not verified (or no longer): verify with your method first.",
+        )),
+    }
+}
+
 /// `loaded`, unless the account's policy has no passkeys.
 fn passkeys_allowed(loaded: Loaded) -> std::result::Result<Loaded, signgate_core::wire::ApiError> {
     if loaded.record.devices.passkeys == PasskeyUse::Off {
@@ -330,6 +341,37 @@ fn passkeys_allowed(loaded: Loaded) -> std::result::Result<Loaded, signgate_core
     Ok(loaded)
 }
 
+/// A passkey's answer to a sign-in, decoded.
+pub(super) struct Answer {
+    client_data: Vec<u8>,
+    data: Vec<u8>,
+    signature: Vec<u8>,
+    challenge: Vec<u8>,
+}
+
+impl Answer {
+    fn of(assertion: &PasskeyAssertion) -> Option<Self> {
+        Some(Self {
+            client_data: from_base64url(&assertion.client_data_json)?,
+            data: from_base64url(&assertion.authenticator_data)?,
+            signature: from_base64url(&assertion.signature)?,
+            challenge: from_base64url(&assertion.challenge)?,
+        })
+    }
+
+    /// [`webauthn::check_assertion`] for `rp` with the passkey's `key`: what WebCrypto checks.
+    pub(super) fn check(&self, rp: &Rp, key: &PublicKey) -> std::result::Result<Signed, Problem> {
+        webauthn::check_assertion(
+            rp.party(),
+            &self.challenge,
+            key,
+            &self.client_data,
+            &self.data,
+            &self.signature,
+        )
+    }
+}
+
 fn not_base64url() -> Failure {
     fail(
         ErrorCode::InvalidRequest,
@@ -338,7 +380,7 @@ fn not_base64url() -> Failure {
     )
 }
 
-fn refused(refusal: Refusal) -> Failure {
+pub(super) fn refused(refusal: Refusal) -> Failure {
     fail(
         ErrorCode::PasskeyRefused,
         match refusal {
@@ -350,7 +392,7 @@ fn refused(refusal: Refusal) -> Failure {
     )
 }
 
-fn problem(problem: Problem) -> Failure {
+pub(super) fn problem(problem: Problem) -> Failure {
     fail(
         ErrorCode::PasskeyRefused,
         match problem {

@@ -17,7 +17,9 @@ use worker::{Env, Request, Response, Result};
 use crate::config::{self, AGREEMENTS_BINDING, RECIPIENTS_BINDING, now_ms};
 use crate::http::{self, MAX_ADMIN_BODY, fail, read_json};
 use crate::objects::agreement::{AgreementCall, AgreementRecord, AgreementSummary};
-use crate::objects::recipient::{MethodSetup, RecipientCall, RecipientCommon, RecipientRecord};
+use crate::objects::recipient::{
+    MethodSetup, RecipientCall, RecipientCommon, RecipientRecord, passkey_problem,
+};
 use crate::objects::{call, call_ok, stub};
 use crate::{accounts, crypto};
 
@@ -65,6 +67,18 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response> {
         }
     };
     let policy = account.policy_for(input.group.as_deref());
+    let mut problems = Vec::new();
+    for plan in &planned {
+        let (at, email) = (
+            format!("recipients[{}]", plan.index),
+            &input.recipients[plan.index].email,
+        );
+        let method = plan.method.method;
+        problems.extend(passkey_problem(env, &input.account_id, method, email, &at).await?);
+    }
+    if !problems.is_empty() {
+        return http::error_response(&fail(ErrorCode::InvalidRequest, problems.join("; ")));
+    }
 
     let now = now_ms();
     let expires_at = now + u64::from(input.expires_in_days.unwrap_or(DEFAULT_EXPIRY_DAYS)) * DAY_MS;

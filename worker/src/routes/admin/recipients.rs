@@ -22,7 +22,7 @@ use crate::accounts;
 use crate::config::{self, RECIPIENTS_BINDING};
 use crate::http::{self, Failure, MAX_ADMIN_BODY, fail, read_json, respond};
 use crate::objects::agreement::AgreementSummary;
-use crate::objects::recipient::{MethodSetup, RecipientCall, Replacement};
+use crate::objects::recipient::{MethodSetup, RecipientCall, Replacement, passkey_problem};
 use crate::objects::{call, call_ok, stub};
 
 type Outcome = std::result::Result<Response, Failure>;
@@ -75,6 +75,11 @@ async fn change(
         Ok(planned) => planned,
         Err(problems) => return Ok(Err(invalid(problems))),
     };
+    let account_id = &target.summary.record.account_id;
+    let method = planned.method;
+    if let Some(problem) = passkey_problem(env, account_id, method, &current.email, "").await? {
+        return Ok(Err(invalid(vec![problem])));
+    }
     let setup = MethodSetup::build(
         env,
         policy,
@@ -117,6 +122,11 @@ async fn replace_recipient(
         Confirmation::Required,
         "recipient",
     );
+    if let Ok(planned) = &planned {
+        let account_id = &target.summary.record.account_id;
+        let held = passkey_problem(env, account_id, planned.method, &new.email, "recipient");
+        problems.extend(held.await?);
+    }
     let planned = match (planned, problems.is_empty()) {
         (Ok(planned), true) => planned,
         (planned, _) => {
