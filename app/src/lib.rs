@@ -150,19 +150,28 @@ pub fn App() -> impl IntoView {
                         .into_any()
                 }
                 Screen::Cancelled(contact) => view! { <Cancelled contact /> }.into_any(),
-                // The ID check's own page, a preview's too (its token calls the preview routes).
-                Screen::IdCheck => {
-                    // In the language the signer reads now (a preview's `?lang=de` included);
-                    // the page is replaced at once, so nothing is shown meanwhile.
-                    let code = lang.get_untracked().code();
-                    let _ = window()
-                        .location()
-                        .replace(&["/id/?lang=", code, "#s=", &token.get_value()].concat());
-                    ().into_any()
-                }
+                // Pages of their own, a preview's too (its token calls the preview routes).
+                Screen::IdCheck => page_of_its_own("/id/?lang=", "#s=", lang, token),
+                Screen::Passkey => page_of_its_own("/device/?lang=", "#", lang, token),
                 Screen::InvalidLink => view! { <InvalidLink /> }.into_any(),
                 Screen::Problem(kind) => view! { <Problem kind on_retry=retry /> }.into_any(),
             }}
         </main>
     }
+}
+
+/// Sends the signer to a page of its own (`page`, which takes `?lang=`), the link token after
+/// `fragment`, in the language they read now (a preview's `?lang=de` included). The page is
+/// replaced at once, so nothing is shown meanwhile.
+fn page_of_its_own(
+    page: &str,
+    fragment: &str,
+    lang: RwSignal<i18n::Lang>,
+    token: StoredValue<String>,
+) -> AnyView {
+    let code = lang.get_untracked().code();
+    let _ = window()
+        .location()
+        .replace(&[page, code, fragment, &token.get_value()].concat());
+    ().into_any()
 }

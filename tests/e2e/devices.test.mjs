@@ -3,13 +3,15 @@
 // screen lock. The pages are opened on `localhost`: an IP address cannot be a passkey's RP id.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { SoftAuthenticator } from '../support/authenticator.mjs';
 import { launch, noSidewaysScroll, phonePage, SigningPage } from '../support/browser.mjs';
-import { Stack } from '../support/stack.mjs';
+import { Stack, answered, recipientApi } from '../support/stack.mjs';
 
 const onLocalhost = (url) => url.replace('//127.0.0.1:', '//localhost:');
 
-/// A platform authenticator that verifies its user (as a fingerprint or PIN would) on its own.
-async function virtualAuthenticator(page) {
+/// A platform authenticator that verifies its user (as a fingerprint or PIN would) on its own;
+/// `holding`: a passkey (a `SoftAuthenticator`'s key) it holds already, made for `rpId`.
+async function virtualAuthenticator(page, { holding, rpId = 'localhost' } = {}) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('WebAuthn.enable');
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -18,6 +20,18 @@ async function virtualAuthenticator(page) {
       isUserVerified: true, automaticPresenceSimulation: true,
     },
   });
+  if (holding) {
+    await cdp.send('WebAuthn.addCredential', {
+      authenticatorId,
+      credential: {
+        credentialId: holding.credentialId.toString('base64'),
+        isResidentCredential: false,
+        rpId,
+        privateKey: holding.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+        signCount: 1,
+      },
+    });
+  }
   return { credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials };
 }
 
@@ -227,4 +241,40 @@ describe('devices, passkeys and pairing in Chromium', () => {
       await page.context().close();
     });
   }
+  test('the passkey method: a signer who made a passkey on an earlier signing signs a new agreement with it alone, on a phone, in German', async () => {
+    const accountId = `pkm-${Math.random().toString(36).slice(2)}`;
+    const account = { policy: { methods: { allowed: ['password', 'passkey'], default: 'password' } } };
+    // Ada's earlier signing, where her phone made a passkey (here through the API, as its
+    // browser would; the phone's authenticator is given the same key below).
+    const earlier = await admin.passwordAgreement({ accountId, account });
+    const api = recipientApi(stack.origin, earlier.token);
+    await answered(await api.password(earlier.password), 200);
+    const passkey = new SoftAuthenticator();
+    const creation = await answered(await api.passkeyCreation(), 200);
+    await answered(await api.passkeyRegister(passkey.create(creation, stack.origin)), 200);
+
+    const created = await admin.createAgreement({
+      account_id: accountId,
+      title: 'Kaufvertrag',
+      sender: { name: 'Sam Sender', email: 'sam@acme.example' },
+      recipients: [{ name: 'Ada Lovelace', email: 'ada@example.com', method: 'passkey' }],
+    });
+    const phone = await phonePage(browser, 'de-DE', { isMobile: true });
+    await virtualAuthenticator(phone, { holding: passkey });
+    const p = new SigningPage(phone);
+    await p.open(onLocalhost(created.recipients[0].signing_url));
+    await p.waitFor('device-sign-in');
+    assert.equal(await phone.getByRole('heading', { level: 1 }).textContent(), 'Mit Ihrem Passkey anmelden');
+    assert.equal(await phone.getByText('Geräte verloren?').count(), 0, 'no recovery before a first verification');
+    await noSidewaysScroll(phone, 'the passkey sign-in');
+    assert.deepEqual(await p.axeViolations(), [], 'axe on the passkey sign-in');
+    await phone.getByRole('button', { name: 'Meinen Passkey nutzen' }).click();
+    await p.waitFor('verified');
+    assert.equal(new URL(phone.url()).pathname, '/s');
+    const agreement = await admin.agreement(created.id);
+    assert.equal(agreement.recipients[0].state, 'verified');
+    const verified = (await admin.audit(created.id)).filter((e) => e.type === 'verified');
+    assert.deepEqual(verified.map((e) => e.method), ['passkey']);
+    await phone.context().close();
+  });
 });

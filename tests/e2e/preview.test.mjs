@@ -71,6 +71,24 @@ describe('sender previews in the browser', () => {
     await s.page.context().close();
   });
 
+  test('the passkey method previewed at 360 px in Russian: its sign-in, no authenticator asked, then the devices', async () => {
+    await admin.putAccount('pk-preview', { name: 'Acme Bank', policy: { methods: { allowed: ['password', 'passkey'], default: 'passkey' } } });
+    const s = new SigningPage(await phonePage(browser, 'en-US'));
+    await s.open(await previewUrl({ account_id: 'pk-preview', method: 'passkey', language: 'ru' }));
+    await s.waitFor('device-sign-in');
+    assert.equal(new URL(s.page.url()).pathname, '/device/', 'the signing page sent the signer to the passkey\'s page');
+    assert.equal(await s.page.getByRole('heading', { level: 1 }).textContent(), 'Войдите с ключом доступа');
+    assert.equal(await s.page.getByRole('complementary', { name: 'Предпросмотр' }).count(), 1);
+    assert.equal(await s.page.getByRole('link', { name: 'К странице подписания' }).count(), 0, 'no way round the method');
+    await noSidewaysScroll(s.page, 'the previewed passkey sign-in');
+    assert.deepEqual(await s.axeViolations(), [], 'axe on the previewed sign-in');
+    await s.page.getByRole('button', { name: 'Использовать ключ доступа' }).click();
+    await s.waitFor('device-list');
+    await s.page.getByRole('status').filter({ hasText: 'В предпросмотре ключ доступа не запрашивается' }).waitFor();
+    assert.deepEqual(await stack.outbox(), [], 'nothing was sent');
+    await s.page.context().close();
+  });
+
   test('the device page previewed at 360 px: sample devices, an announcement, a pairing; nothing made or changed', async () => {
     const s = new SigningPage(await phonePage(browser, 'en-US'));
     await s.open(await previewUrl({ account_id: 'acme', method: 'password' }));

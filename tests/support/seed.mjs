@@ -14,7 +14,7 @@ const admin = new Admin(origin, vars.ADMIN_API_KEY);
 const account = {
   name: 'Demo Account',
   policy: {
-    methods: { allowed: ['password', 'phone', 'email_code', 'social', 'platform_account', 'kba', 'government_id'], default: 'password' },
+    methods: { allowed: ['password', 'phone', 'email_code', 'social', 'platform_account', 'kba', 'government_id', 'passkey'], default: 'password' },
     phone: { default_country_code: '49' },
     // So a developer can read what an account that keeps reports gets (a week here).
     government_id: { keep_identity_report: true, identity_report_days: 7 },
@@ -51,6 +51,12 @@ console.log(`
                 link in another browser or a private window, type the code it shows); keep the
                 recovery code shown once verified: in a new private window, the device page's
                 "Lost your devices?" takes it and a code from ${origin}/dev/outbox
+  Passkey method: once Ada has a passkey (above), a new agreement may ask for it alone; open its
+                signing_url on localhost:
+    curl -X POST ${origin}/admin/v1/agreements -H "authorization: Bearer $ADMIN_API_KEY" \\
+      -H 'content-type: application/json' -d '{"account_id":"demo","title":"Renewal",
+      "sender":{"name":"Sam","email":"sam@acme.example"},
+      "recipients":[{"name":"Ada Lovelace","email":"ada@example.com","method":"passkey"}]}'
   SMS or call:  ${phone.url}
   E-mail code:  ${email.url}
                 codes are not sent: read them at ${origin}/dev/outbox

@@ -127,6 +127,31 @@ messages! {
         ru: "Это устройство ещё не подтверждено для этой ссылки. Если вы создали для неё ключ доступа, используйте его.",
     }
     UsePasskey { en: "Use my passkey", de: "Meinen Passkey nutzen", ru: "Использовать ключ доступа" }
+    MethodHeading {
+        en: "Sign in with your passkey",
+        de: "Mit Ihrem Passkey anmelden",
+        ru: "Войдите с ключом доступа",
+    }
+    MethodIntro {
+        en: "Your sender asks you to confirm it is you with the passkey you made when you signed for them before. Your device will ask for your fingerprint, face or PIN.",
+        de: "Ihr Absender bittet Sie, sich mit dem Passkey zu bestätigen, den Sie bei einer früheren Signatur für ihn angelegt haben. Ihr Gerät fragt nach Fingerabdruck, Gesicht oder PIN.",
+        ru: "Отправитель просит подтвердить, что это вы, ключом доступа, созданным при прошлом подписании для него. Устройство запросит отпечаток пальца, лицо или PIN-код.",
+    }
+    MethodFailed {
+        en: "That did not work. Use the passkey you made for this sender, on the device or in the password manager that holds it.",
+        de: "Das hat nicht geklappt. Nutzen Sie den Passkey, den Sie für diesen Absender angelegt haben, auf dem Gerät oder im Passwortmanager, der ihn enthält.",
+        ru: "Не получилось. Используйте ключ доступа, созданный для этого отправителя, на устройстве или в менеджере паролей, где он хранится.",
+    }
+    NoPasskeySupport {
+        en: "This browser cannot use passkeys. Open your signing link in one that can (a current Chrome, Safari, Edge or Firefox), or ask your sender for another way to verify.",
+        de: "Dieser Browser kann keine Passkeys nutzen. Öffnen Sie Ihren Signaturlink in einem, der es kann (aktuelles Chrome, Safari, Edge oder Firefox), oder bitten Sie Ihren Absender um eine andere Art der Bestätigung.",
+        ru: "Этот браузер не поддерживает ключи доступа. Откройте ссылку в браузере с их поддержкой (свежий Chrome, Safari, Edge или Firefox) или попросите отправителя о другом способе подтверждения.",
+    }
+    PreviewSignedIn {
+        en: "In a preview no passkey is asked for: your signer's passkey is checked here, and they go on to the document. Their devices would then look like this.",
+        de: "In der Vorschau wird kein Passkey abgefragt: Hier wird der Passkey Ihres Unterzeichners geprüft, danach geht er weiter zum Dokument. Seine Geräte sähen dann so aus.",
+        ru: "В предпросмотре ключ доступа не запрашивается: здесь проверяется ключ подписанта, и он переходит к документу. Его устройства выглядели бы так.",
+    }
     NoPasskey {
         en: "No passkey could be used. Verify the way you did before, or continue from your other device.",
         de: "Es konnte kein Passkey genutzt werden. Bestätigen Sie sich wie zuvor oder machen Sie auf Ihrem anderen Gerät weiter.",

@@ -10,7 +10,7 @@
 //!
 //! ```text
 //! Opening ──▶ Devices ──▶ Offer ──(the other device's code)──▶ Devices
-//!    ├──▶ SignIn ──(passkey)──▶ signing page
+//!    ├──▶ SignIn ──(passkey: the device's own, or the method's)──▶ signing page
 //!    │      └──▶ Recover ──(recovery code, then an e-mail code)──▶ signing page
 //!    └──▶ Claimed ──(confirmed on the first device; followed by polling)──▶ signing page
 //! ```
@@ -26,7 +26,8 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use signgate_core::wire::{Devices, ErrorCode, PairingOffer};
+use signgate_core::policy::Method;
+use signgate_core::wire::{Devices, ErrorCode, PairingOffer, RecipientState};
 
 use crate::api::Failure;
 use i18n::{Key, tr};
@@ -45,7 +46,10 @@ pub enum Stage {
         code: String,
         expires_in_secs: u64,
     },
-    SignIn,
+    /// `by_method`: a passkey is the signer's method, and this is its sign-in.
+    SignIn {
+        by_method: bool,
+    },
     /// A signer who lost their devices: the recovery code, then an e-mail code.
     Recover,
     InvalidLink,
@@ -66,21 +70,35 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// The devices, from one of them; any other browser may sign in with a passkey.
+    /// The devices, from one of them; any other browser may sign in with a passkey (the
+    /// passkey method's signer must).
     pub fn load(self) {
         self.stage.set(Stage::Opening);
         let token = self.token.get_value();
+        let preview = self.preview.get_untracked();
         spawn_local(async move {
             match api::devices(&token).await {
+                // A preview of the passkey method opens on its sign-in, as the signer's does.
+                Ok(_)
+                    if preview
+                        && self.notice.get_untracked().is_none()
+                        && by_passkey(&token).await =>
+                {
+                    self.stage.set(Stage::SignIn { by_method: true })
+                }
                 Ok(devices) => self.stage.set(Stage::Devices(devices)),
-                // Not one of the devices: a pairing it claimed (a reload), or a passkey.
+                // Not one of the devices: the passkey method's signer, a pairing it claimed (a
+                // reload), or a passkey.
                 Err(Failure::Refused(e)) if e.code == ErrorCode::Conflict => {
+                    if by_passkey(&token).await {
+                        return self.stage.set(Stage::SignIn { by_method: true });
+                    }
                     self.stage.set(match api::pairing(&token).await {
                         Ok(status) if status.code.is_some() => Stage::Claimed {
                             code: status.code.unwrap_or_default(),
                             expires_in_secs: status.expires_in_secs,
                         },
-                        _ => Stage::SignIn,
+                        _ => Stage::SignIn { by_method: false },
                     })
                 }
                 Err(failure) => self.failed(failure),
@@ -157,7 +175,7 @@ pub fn DeviceApp() -> impl IntoView {
                 Stage::Claimed { code, expires_in_secs } => {
                     view! { <Claimed ctx code expires_in_secs /> }.into_any()
                 }
-                Stage::SignIn => view! { <SignIn ctx /> }.into_any(),
+                Stage::SignIn { by_method } => view! { <SignIn ctx by_method /> }.into_any(),
                 Stage::Recover => view! { <Recover ctx /> }.into_any(),
                 Stage::InvalidLink => {
                     view! {
@@ -183,6 +201,14 @@ pub fn DeviceApp() -> impl IntoView {
             }}
         </main>
     }
+}
+
+/// Whether the link's signer is to verify here with a passkey, their method.
+async fn by_passkey(token: &str) -> bool {
+    matches!(
+        crate::api::recipient(token).await,
+        Ok(view) if view.method == Some(Method::Passkey) && view.state == RecipientState::Pending
+    )
 }
 
 /// The link token, and a pairing's secret, from the address (which then forgets them: no token

@@ -123,6 +123,9 @@ pub enum Screen {
     /// The government ID: the check runs on a page of its own (`/id/`), with the camera code
     /// only its signers download.
     IdCheck,
+    /// The passkey method: its sign-in is the device page's (`/device/`), which holds the
+    /// WebAuthn code only signers who use passkeys download.
+    Passkey,
     InvalidLink,
     Problem(ProblemKind),
 }
@@ -147,6 +150,7 @@ impl Screen {
                     Screen::Providers(view)
                 }
                 (RecipientState::Pending, Some(Method::GovernmentId)) => Screen::IdCheck,
+                (RecipientState::Pending, Some(Method::Passkey)) => Screen::Passkey,
                 (RecipientState::Pending, Some(Method::Kba)) => Screen::Kba {
                     recipient: view,
                     subject: None,
@@ -394,6 +398,10 @@ mod tests {
                 Some(Method::GovernmentId)
             ))),
             Screen::IdCheck
+        ));
+        assert!(matches!(
+            Screen::after_load(Ok(view(RecipientState::Pending, Some(Method::Passkey)))),
+            Screen::Passkey
         ));
         assert!(matches!(
             Screen::after_load(Ok(view(RecipientState::Pending, None))),
