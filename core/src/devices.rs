@@ -112,6 +112,10 @@ pub struct Device {
     /// says whether they were theirs.
     #[serde(default)]
     unseen: Vec<String>,
+    /// The signer's passkey with the account (the passkey method's) this device verified with:
+    /// distrusted with the device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signed_in_with: Option<String>,
 }
 
 /// What a challenge is for.
@@ -293,8 +297,16 @@ impl DeviceBook {
             verified_at: Some(now),
             amr: amr.to_owned(),
             unseen: Vec::new(),
+            signed_in_with: None,
         });
         id
+    }
+
+    /// The device `id` verified with the signer's passkey `credential_id` of the account.
+    pub fn signed_in_with(&mut self, id: &str, credential_id: &str) {
+        if let Some(device) = self.device_mut(id) {
+            device.signed_in_with = Some(credential_id.to_owned());
+        }
     }
 
     /// The device `id` was paired by the device `from`: its verification is `from`'s, as old,
@@ -360,24 +372,25 @@ impl DeviceBook {
         Some(device)
     }
 
-    /// The registry is to forget the passkey of the revoked `device`.
+    /// The registry is to forget the passkeys of the revoked `device`: its own, and the one it
+    /// verified with.
     fn distrust(&mut self, device: &Device) {
-        if let Some(passkey) = &device.passkey {
+        let own = device.passkey.as_ref().map(|p| &p.credential_id);
+        for credential_id in own.into_iter().chain(&device.signed_in_with) {
             self.registry.push(crate::signer_passkeys::Change::Forget {
-                credential_id: passkey.credential_id.clone(),
+                credential_id: credential_id.clone(),
             });
         }
     }
 
-    /// What the registry is to hear, taken out to be told.
-    pub fn take_registry_changes(&mut self) -> Vec<crate::signer_passkeys::Change> {
-        std::mem::take(&mut self.registry)
+    /// What the registry is to hear, oldest first: it stays here until the registry has it.
+    pub fn registry_changes(&self) -> &[crate::signer_passkeys::Change] {
+        &self.registry
     }
 
-    /// Changes the registry did not take, back in front of any made meanwhile.
-    pub fn untaken_registry_changes(&mut self, mut changes: Vec<crate::signer_passkeys::Change>) {
-        changes.append(&mut self.registry);
-        self.registry = changes;
+    /// The registry took the first `count` changes.
+    pub fn registry_told(&mut self, count: usize) {
+        self.registry.drain(..count.min(self.registry.len()));
     }
 
     /// Nothing refers to the device `id` any more: its challenges, its announcements.
@@ -673,23 +686,28 @@ mod tests {
         for (device, key) in [(&desk, "k1"), (&phone, "k2"), (&tablet, "k3")] {
             book.register(device, credential(key)).unwrap();
         }
-        let added = book.take_registry_changes();
+        // Kept until the registry has them, in order: told only what it took.
+        let take = |book: &mut DeviceBook, count: usize| {
+            let told = ids(book.registry_changes()[..count].to_vec());
+            book.registry_told(count);
+            told
+        };
         assert_eq!(
-            ids(added.clone()),
+            ids(book.registry_changes().to_vec()),
             [
                 (true, "k1".into()),
                 (true, "k2".into()),
                 (true, "k3".into())
             ]
         );
-        assert!(book.take_registry_changes().is_empty(), "taken once");
-        // Not taken (the registry did not answer): back in front of what came meanwhile.
         book.revoke(&phone);
-        book.untaken_registry_changes(added);
+        assert_eq!(take(&mut book, 3).len(), 3);
         assert_eq!(
-            ids(book.take_registry_changes()).last(),
-            Some(&(false, "k2".into()))
+            take(&mut book, 1),
+            [(false, "k2".into())],
+            "after its addition"
         );
+        assert!(book.registry_changes().is_empty());
         // A lapsed device's passkey stays the signer's; a revoked one's is forgotten.
         let rules = VerificationRules {
             max_age_ms: Some(MINUTE),
@@ -698,12 +716,14 @@ mod tests {
         book.touch(&desk, 2 * MINUTE);
         let _ = book.verified("d4".into(), seen("c4", &[]), "pwd", 2 * MINUTE);
         assert_eq!(book.expire(&rules, None, 2 * MINUTE).len(), 2);
-        assert!(book.take_registry_changes().is_empty());
+        assert!(book.registry_changes().is_empty());
         book.revoke_all();
-        assert!(
-            book.take_registry_changes().is_empty(),
-            "none had a passkey"
-        );
+        assert!(book.registry_changes().is_empty(), "none had a passkey");
+        // A device that verified with the account's passkey takes it along when revoked.
+        let laptop = book.verified("d5".into(), seen("c5", &[]), "hwk", 3 * MINUTE);
+        book.signed_in_with(&laptop, "k9");
+        book.revoke(&laptop);
+        assert_eq!(take(&mut book, 1), [(false, "k9".into())]);
     }
 
     #[test]

@@ -86,6 +86,12 @@ describe('the passkey method under workerd', () => {
     assert.match(res.headers.get('set-cookie') ?? '', /signgate_verified=.*HttpOnly/);
     assert.equal(typeof (await json(await browser.freshGrant(), 200)).recovery_code, 'string');
     assert.equal((await json(await browser.view(), 200)).state, 'verified');
+    // A wrong answer from the signer's own device is refused, and cannot lock their link.
+    const impostor = new SoftAuthenticator();
+    impostor.credentialId = authenticator.credentialId;
+    const notCounted = await refused(await signIn(browser, impostor), 403, 'passkey_refused');
+    assert.equal(notCounted.tries_left, undefined);
+    assert.equal((await json(await browser.view(), 200)).tries_left, 5);
     assert.equal((await admin.agreement(agreementId)).recipients[0].state, 'verified');
 
     // The same passkey in another browser (a synced one, a second profile) joins it.
@@ -136,26 +142,31 @@ describe('the passkey method under workerd', () => {
     ]);
   });
 
-  test('one counter for the account: a passkey answering with a counter that went back is refused on any agreement', async () => {
+  test('one counter for the account: a passkey whose counter went back is refused on any agreement, by the method or as a device\'s own', async () => {
     const accountId = await newAccount();
     const authenticator = new SoftAuthenticator();
-    await holder(accountId, authenticator);
-    const first = linkOf((await offer(accountId, 'ada@example.com')).body);
-    const second = linkOf((await offer(accountId, 'ada@example.com')).body);
-    await json(await signIn(recipientApi(stack.origin, first.token), authenticator, { counter: 7 }), 200);
-    const clone = await refused(await signIn(recipientApi(stack.origin, second.token), authenticator, { counter: 4 }), 403, 'passkey_refused');
+    const home = await holder(accountId, authenticator);
+    const later = linkOf((await offer(accountId, 'ada@example.com')).body);
+    // As the home device's own passkey, in a browser without its cookie: the account counts too.
+    await json(await signIn(recipientApi(stack.origin, home.token), authenticator, { counter: 7 }), 200);
+    const clone = await refused(await signIn(recipientApi(stack.origin, later.token), authenticator, { counter: 4 }), 403, 'passkey_refused');
     assert.match(clone.message, /counter went back/);
     assert.equal(clone.tries_left, 4);
-    await json(await signIn(recipientApi(stack.origin, second.token), authenticator, { counter: 8 }), 200);
+    await json(await signIn(recipientApi(stack.origin, later.token), authenticator, { counter: 8 }), 200);
+    // And back: the method saw 8, so 8 again as the device's own is a copy.
+    await refused(await signIn(recipientApi(stack.origin, home.token), authenticator, { counter: 8 }), 403, 'passkey_refused');
+    const suspected = ofType(await admin.audit(home.agreementId), 'passkey_clone_suspected');
+    assert.equal(suspected.length, 1);
   });
 
-  test('a revoked device\'s passkey serves the method no more; a lapsed one stays the signer\'s', async () => {
+  test('a revoked device\'s passkey serves the method no more, nor does one a revoked device verified with', async () => {
     const accountId = await newAccount();
     const kept = new SoftAuthenticator();
     const lost = new SoftAuthenticator();
-    const home = await holder(accountId, kept);
+    await holder(accountId, kept);
     const work = await holder(accountId, lost);
     const pending = linkOf((await offer(accountId, 'ada@example.com')).body);
+    const another = linkOf((await offer(accountId, 'ada@example.com')).body);
 
     // The work laptop is lost: the signer removes it from their list.
     const { devices } = await json(await work.desk.devices(), 200);
@@ -165,11 +176,14 @@ describe('the passkey method under workerd', () => {
     assert.deepEqual(options.allow_credentials, [kept.credentialId.toString('base64url')]);
     await refused(await browser.passkeySignIn(lost.get(options, stack.origin)), 403, 'passkey_refused');
 
-    // An admin revokes the home device too: Ada holds none, and the method is not given.
-    await admin.revokeDevices(home.agreementId, home.recipientId);
+    // The other passkey verifies; then that device turns out not to be Ada's (an admin revokes
+    // it): the passkey it verified with goes too, and Ada holds none.
+    await json(await signIn(browser, kept), 200);
+    await admin.revokeDevices(pending.agreementId, pending.recipientId);
     const none = await offer(accountId, 'ada@example.com');
     assert.equal(none.status, 400, JSON.stringify(none.body));
-    await refused(await browser.passkeyRequest(), 409, 'conflict');
+    const left = await refused(await recipientApi(stack.origin, another.token).passkeyRequest(), 409, 'conflict');
+    assert.match(left.message, /no passkey for this sender any more/);
   });
 
   test('the sender may change a signer to the passkey method, or hand the part on, only where the signer holds one; the policy must allow passkeys', async () => {
@@ -184,6 +198,15 @@ describe('the passkey method under workerd', () => {
     const replaced = await admin.replaceRecipient(agreementId, recipientId, { name: 'Cy', email: 'cy@example.com', method: 'passkey' });
     assert.equal(replaced.status, 400);
     assert.match(replaced.body.message, /recipient\.method: cy@example\.com holds no passkey/);
+
+    // An agreement made while the account had no passkeys keeps that policy.
+    const before = await newAccount({ methods: { allowed: ['password'], default: 'password' }, devices: { passkeys: 'off' } });
+    const made = linkOf((await offer(before, 'bob@example.com', 'password')).body);
+    await admin.putAccount(before, { name: 'Acme Legal', policy: POLICY });
+    await holder(before, new SoftAuthenticator(), 'bob@example.com');
+    const stale = await admin.changeMethod(made.agreementId, made.recipientId, { method: 'passkey' });
+    assert.equal(stale.status, 400);
+    assert.match(stale.body.message, /made when the account had no passkeys/);
 
     const off = await admin.send('PUT', `/accounts/${accountId}`, {
       name: 'Acme Legal', policy: { ...POLICY, devices: { passkeys: 'off' } },

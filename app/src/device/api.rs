@@ -79,12 +79,12 @@ pub async fn register_passkey(token: &str) -> Result<Option<PasskeyRegistered>, 
         .map(Some)
 }
 
-/// Verifies this browser with a passkey. `Ok(None)`: the signer cancelled.
 /// A preview's sign-in: no authenticator is asked.
 pub async fn preview_sign_in(token: &str) -> Result<VerifiedResponse, Failure> {
     post("/passkey", token, &Nothing {}).await
 }
 
+/// Verifies this browser with a passkey. `Ok(None)`: the signer cancelled.
 pub async fn sign_in(token: &str) -> Result<Option<VerifiedResponse>, Failure> {
     let options: PasskeyRequest = post("/passkey/options", token, &Nothing {}).await?;
     let Some(assertion) = webauthn::get(&options).await else {

@@ -142,6 +142,11 @@ messages! {
         de: "Das hat nicht geklappt. Nutzen Sie den Passkey, den Sie für diesen Absender angelegt haben, auf dem Gerät oder im Passwortmanager, der ihn enthält.",
         ru: "Не получилось. Используйте ключ доступа, созданный для этого отправителя, на устройстве или в менеджере паролей, где он хранится.",
     }
+    NoPasskeyLeft {
+        en: "You hold no passkey for this sender any more. Ask them for another way to verify.",
+        de: "Sie haben keinen Passkey mehr für diesen Absender. Bitten Sie ihn um eine andere Art der Bestätigung.",
+        ru: "У вас больше нет ключа доступа для этого отправителя. Попросите его о другом способе подтверждения.",
+    }
     NoPasskeySupport {
         en: "This browser cannot use passkeys. Open your signing link in one that can (a current Chrome, Safari, Edge or Firefox), or ask your sender for another way to verify.",
         de: "Dieser Browser kann keine Passkeys nutzen. Öffnen Sie Ihren Signaturlink in einem, der es kann (aktuelles Chrome, Safari, Edge oder Firefox), oder bitten Sie Ihren Absender um eine andere Art der Bestätigung.",

@@ -85,11 +85,14 @@ impl DurableObject for SignerPasskeysObject {
         Self { state }
     }
 
-    /// Every call reads and writes with no other await between: the runtime runs none beside it.
+    /// The call is read first; then the passkeys are read, changed and written with no other
+    /// await between, so the runtime runs no other call in the middle (its input gate is closed
+    /// only while storage is awaited, not while a body is read).
     async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let call = req.json::<RegistryCall>().await?;
         let storage = self.state.storage();
         let mut kept: SignerPasskeys = storage.get(KEPT).await?.unwrap_or_default();
-        match req.json::<RegistryCall>().await? {
+        match call {
             RegistryCall::Apply { changes } => {
                 let now = now_ms();
                 for change in changes {

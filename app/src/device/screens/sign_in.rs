@@ -13,7 +13,13 @@ use crate::device::{Ctx, Stage, api, webauthn};
 #[component]
 pub fn SignIn(ctx: Ctx, by_method: bool) -> impl IntoView {
     let lang = crate::i18n::use_lang();
-    let failed = RwSignal::new(None::<Option<u32>>);
+    let (heading, intro, no_luck) = if by_method {
+        (Key::MethodHeading, Key::MethodIntro, Key::MethodFailed)
+    } else {
+        (Key::SignInHeading, Key::SignInIntro, Key::NoPasskey)
+    };
+    // Why it did not work, and the tries left where the answer used one.
+    let failed = RwSignal::new(None::<(Key, Option<u32>)>);
     let busy = RwSignal::new(false);
     let use_passkey = move |_| {
         busy.set(true);
@@ -21,9 +27,12 @@ pub fn SignIn(ctx: Ctx, by_method: bool) -> impl IntoView {
         spawn_local(async move {
             if ctx.preview.get_untracked() {
                 // No authenticator is asked: the sender's browser holds none of the signer's.
-                if api::preview_sign_in(&token).await.is_ok() {
-                    ctx.notice.set(Some(Key::PreviewSignedIn));
-                    ctx.load();
+                match api::preview_sign_in(&token).await {
+                    Ok(_) => {
+                        ctx.notice.set(Some(Key::PreviewSignedIn));
+                        ctx.load();
+                    }
+                    Err(failure) => ctx.failed(failure),
                 }
                 busy.set(false);
                 return;
@@ -32,24 +41,23 @@ pub fn SignIn(ctx: Ctx, by_method: bool) -> impl IntoView {
                 Ok(Some(_)) => ctx.to_signing_page(),
                 // The signing page says why (cancelled, say) and what to do.
                 Err(Failure::Refused(e)) if e.code == ErrorCode::Cancelled => ctx.to_signing_page(),
-                Err(Failure::Refused(e)) => failed.set(Some(e.tries_left)),
+                // Every passkey the signer had with the sender was revoked.
+                Err(Failure::Refused(e)) if by_method && e.code == ErrorCode::Conflict => {
+                    failed.set(Some((Key::NoPasskeyLeft, None)))
+                }
+                Err(Failure::Refused(e)) => failed.set(Some((no_luck, e.tries_left))),
                 // Cancelled in the browser's dialog, no passkey there, or no answer.
-                _ => failed.set(Some(None)),
+                _ => failed.set(Some((no_luck, None))),
             }
             busy.set(false);
         });
     };
     let signing = ["/s#", &ctx.token.get_value()].concat();
-    let (heading, intro, no_luck) = if by_method {
-        (Key::MethodHeading, Key::MethodIntro, Key::MethodFailed)
-    } else {
-        (Key::SignInHeading, Key::SignInIntro, Key::NoPasskey)
-    };
     let usable = webauthn::available() || ctx.preview.get_untracked();
     let problem = move || {
-        failed.get().map(|tries| {
+        failed.get().map(|(why, tries)| {
             let tries = tries.map(|n| crate::i18n::tries_left(lang.get(), n));
-            view! { {tr(no_luck)} " " {tries} }
+            view! { {tr(why)} " " {tries} }
         })
     };
     view! {

@@ -81,7 +81,7 @@ impl RecipientObject {
     ) -> Result<Reply<VerifiedResponse>> {
         let mut verdict = verdict;
         if let Ok(verified) = &mut verdict {
-            if !self.keep_device(device).await? {
+            if !self.keep_device(device, None).await? {
                 return Ok(Err(*passkey_required()));
             }
             verified.recovery_code = self.first_recovery_code().await?;
@@ -89,9 +89,14 @@ impl RecipientObject {
         Ok(verdict)
     }
 
-    /// Keeps `device` among the browsers where the verification is active. Whether it may have
-    /// its grant ([`passkey_wanted`]).
-    pub(super) async fn keep_device(&self, device: Seen) -> Result<bool> {
+    /// Keeps `device` among the browsers where the verification is active (verified with the
+    /// signer's passkey `account_passkey` of the account, for the passkey method). Whether it may
+    /// have its grant ([`passkey_wanted`]).
+    pub(super) async fn keep_device(
+        &self,
+        device: Seen,
+        account_passkey: Option<&str>,
+    ) -> Result<bool> {
         let Some(mut current) = self.load().await? else {
             return Ok(true);
         };
@@ -99,6 +104,9 @@ impl RecipientObject {
         let id = crypto::random_id()?;
         let devices = &mut current.progress.devices;
         let kept = devices.verified(id, device, &amr, now_ms());
+        if let Some(credential_id) = account_passkey {
+            devices.signed_in_with(&kept, credential_id);
+        }
         let wanted = devices
             .devices()
             .iter()

@@ -673,10 +673,10 @@ impl DurableObject for RecipientObject {
             worker::console_error!("telling the sender about devices: {error}");
             self.alarm_by(now_ms() + RETRY_TELLING_AFTER_MS).await?;
         }
-        // And the account's registry of the signer's passkeys what they registered or lost.
+        // And the account's registry of the signer's passkeys what they registered or lost (the
+        // alarm tries again).
         if let Err(error) = self.tell_registry().await {
             worker::console_error!("telling the passkey registry: {error}");
-            self.alarm_by(now_ms() + RETRY_TELLING_AFTER_MS).await?;
         }
         Ok(response)
     }
@@ -782,7 +782,7 @@ impl RecipientObject {
                     ..
                 }) = &mut answered
                 {
-                    if !self.keep_device(device).await? {
+                    if !self.keep_device(device, None).await? {
                         return reply::<()>(&Err(*fresh_grant::passkey_required()));
                     }
                     verified.recovery_code = self.first_recovery_code().await?;

@@ -5,8 +5,10 @@
 //! does), and that the first sign-in verifies the recipient through the agreement.
 //!
 //! This object also tells the registry what its devices changed: a passkey registered here joins
-//! it, and a revoked device's passkey leaves it, before the call that changed them is answered
-//! (else the alarm retries).
+//! it, and a revoked device's passkeys (its own, the one it verified with) leave it, before the
+//! call that changed them is answered (else the alarm retries). One telling at a time, under the
+//! check lock, so the registry hears the changes in the order they were made, and for the person
+//! they were made for (a sender's replacement waits for it).
 
 use signgate_core::attempts::Gate;
 use signgate_core::audit::RefusalReason;
@@ -17,7 +19,7 @@ use signgate_core::wire::{ErrorCode, RecipientState, VerifiedResponse};
 use worker::Result;
 
 use super::passkeys::{AMR, Answer, problem, refused};
-use super::{Loaded, RecipientObject, Rp};
+use super::{Loaded, RETRY_TELLING_AFTER_MS, RecipientObject, Rp};
 use crate::config::now_ms;
 use crate::crypto;
 use crate::http::fail;
@@ -34,10 +36,11 @@ pub(super) struct SigningIn<'a> {
 }
 
 impl RecipientObject {
-    /// The passkeys the signer holds with the account, where a passkey is their method.
-    pub(super) async fn held_for_the_method(&self) -> Result<Vec<String>> {
-        match self.load().await? {
-            Some(loaded) if loaded.record.method == Method::Passkey => {
+    /// The passkeys the signer holds with the account, where the link is genuine and a passkey
+    /// is its method.
+    pub(super) async fn held_for_the_method(&self, token: &str) -> Result<Vec<String>> {
+        match self.authenticate(token).await? {
+            Ok(loaded) if loaded.record.method == Method::Passkey => {
                 self.registry(&loaded)?.credential_ids().await
             }
             _ => Ok(Vec::new()),
@@ -68,89 +71,122 @@ impl RecipientObject {
             return self.refuse(loaded, RefusalReason::Throttled).await;
         }
         let registry = self.registry(&loaded)?;
+        let wrong = |why| self.wrong_passkey(token, &browser.presented, why);
         let Some(passkey) = registry.find(credential_id).await? else {
-            return self.wrong_passkey(token, None).await;
+            return wrong(None).await;
         };
         let signed = match answer.check(&rp, &passkey.public_key) {
             Ok(signed) => signed,
-            Err(why) => return self.wrong_passkey(token, Some(why)).await,
+            Err(why) => return wrong(Some(why)).await,
         };
         let key = &passkey.public_key;
         if !crypto::signature_holds(key, &signed.message, &signed.signature).await? {
-            return self.wrong_passkey(token, None).await;
+            return wrong(None).await;
         }
         // The counter only once the signature holds: a forgery raises no alarm.
         match registry.used(credential_id, signed.sign_count).await? {
             Use::Kept => {}
             // Forgotten meanwhile: its device was revoked.
-            Use::Unknown => return self.wrong_passkey(token, None).await,
-            Use::CounterWentBack => {
-                return self
-                    .wrong_passkey(token, Some(Problem::CounterWentBack))
-                    .await;
-            }
+            Use::Unknown => return wrong(None).await,
+            Use::CounterWentBack => return wrong(Some(Problem::CounterWentBack)).await,
         }
-        // Other events ran meanwhile (a cancellation, the sender's change of method).
+        // A cancellation may have come meanwhile (a sender's change waits for the check lock).
         let loaded = match self.passkey_recipient(token).await? {
-            Ok(loaded) if loaded.record.method == Method::Passkey => loaded,
-            Ok(_) => {
-                return Ok(Err(*fail(
-                    ErrorCode::WrongMethod,
-                    "This link no longer uses a passkey.",
-                )));
-            }
+            Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
         let verdict = self.verified_with(loaded, AMR, None, None).await?;
         if verdict.is_ok() {
-            // A passkey's device: the policy's wish for one is met. Its recovery code comes with
-            // the signing page's grant, which shows it.
-            self.keep_device(browser).await?;
+            // A passkey's device, so the policy's wish for one is met; revoking it distrusts
+            // the passkey. Its recovery code comes with the signing page's grant, which shows it.
+            self.keep_device(browser, Some(credential_id)).await?;
         }
         Ok(verdict)
     }
 
-    /// An answer that does not hold: a try used, with why where it says more than "no".
+    /// An answer that does not hold: a try used, with why where it says more than "no". Not on
+    /// one of a verified recipient's own devices (`presented`), which cannot lock the link.
     async fn wrong_passkey(
         &self,
         token: &str,
+        presented: &[String],
         why: Option<Problem>,
     ) -> Result<Reply<VerifiedResponse>> {
         let loaded = match self.authenticate(token).await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
-        if loaded.progress.state == RecipientState::Cancelled {
-            return self.refuse(loaded, RefusalReason::Cancelled).await;
+        let refusal = match why {
+            Some(why) => problem(why),
+            None => fail(
+                ErrorCode::PasskeyRefused,
+                "That passkey answer does not hold for this link.",
+            ),
+        };
+        match loaded.state_in(presented) {
+            RecipientState::Cancelled => self.refuse(loaded, RefusalReason::Cancelled).await,
+            RecipientState::Verified => Ok(Err(*refusal)),
+            RecipientState::Pending => {
+                let mut counted = self.wrong(loaded, ErrorCode::PasskeyRefused).await?;
+                if let Err(error) = &mut counted
+                    && error.code == ErrorCode::PasskeyRefused
+                    && why.is_some()
+                {
+                    error.message = refusal.message;
+                }
+                Ok(counted)
+            }
         }
-        let mut counted = self.wrong(loaded, ErrorCode::PasskeyRefused).await?;
-        if let (Err(error), Some(why)) = (&mut counted, why)
-            && error.code == ErrorCode::PasskeyRefused
-        {
-            error.message = problem(why).message;
-        }
-        Ok(counted)
+    }
+
+    /// The same passkey's counter in the account's registry, for a sign-in with a device's own
+    /// passkey: one count for both ways in, so a copy used by turns is caught.
+    pub(super) async fn account_counter(
+        &self,
+        credential_id: &str,
+        sign_count: u32,
+    ) -> Result<std::result::Result<(), Problem>> {
+        let Some(loaded) = self.load().await? else {
+            return Ok(Ok(()));
+        };
+        Ok(
+            match self
+                .registry(&loaded)?
+                .used(credential_id, sign_count)
+                .await?
+            {
+                Use::CounterWentBack => Err(Problem::CounterWentBack),
+                // Not there (the registry was not told yet): the device's own counter decides.
+                Use::Kept | Use::Unknown => Ok(()),
+            },
+        )
     }
 
     /// Tells the account's registry of the signer's passkeys what this recipient's devices
-    /// changed, each once, in order; what it does not take waits for the alarm.
+    /// changed, in order; what it does not take waits for the alarm.
     pub(super) async fn tell_registry(&self) -> Result<()> {
-        let Some(mut loaded) = self.load().await? else {
+        let _in_order = self.checking.lock().await;
+        self.flush_registry().await
+    }
+
+    /// [`Self::tell_registry`], for a caller holding the check lock.
+    pub(super) async fn flush_registry(&self) -> Result<()> {
+        let Some(loaded) = self.load().await? else {
             return Ok(());
         };
-        let changes = loaded.progress.devices.take_registry_changes();
+        let changes = loaded.progress.devices.registry_changes().to_vec();
         if changes.is_empty() {
             return Ok(());
         }
-        let registry = self.registry(&loaded)?;
-        // Taken out before the call: a call arriving meanwhile finds none to send again.
-        self.save(loaded, Vec::new()).await?;
-        if let Err(error) = registry.apply(changes.clone()).await {
-            let mut current = self.load().await?.expect("loaded above");
-            current.progress.devices.untaken_registry_changes(changes);
-            self.save(current, Vec::new()).await?;
+        let told = changes.len();
+        // Kept in the queue until the registry has them (each change may be told twice).
+        if let Err(error) = self.registry(&loaded)?.apply(changes).await {
+            self.alarm_by(now_ms() + RETRY_TELLING_AFTER_MS).await?;
             return Err(error);
         }
+        let mut current = self.load().await?.expect("loaded above");
+        current.progress.devices.registry_told(told);
+        self.save(current, Vec::new()).await?;
         Ok(())
     }
 

@@ -183,7 +183,7 @@ impl RecipientObject {
     ) -> Result<Reply<PasskeyRequest>> {
         let _one_check_at_a_time = self.checking.lock().await;
         // Asked before the state is read: nothing read goes stale over the call.
-        let held = self.held_for_the_method().await?;
+        let held = self.held_for_the_method(token).await?;
         let mut loaded = match self.passkey_recipient(token).await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
@@ -201,7 +201,12 @@ impl RecipientObject {
         if allow_credentials.is_empty() {
             return Ok(Err(*fail(
                 ErrorCode::Conflict,
-                "No passkey is registered for this link: verify with your method instead.",
+                if loaded.record.method == Method::Passkey {
+                    "You hold no passkey for this sender any more: ask them for another way to \
+                     verify."
+                } else {
+                    "No passkey is registered for this link: verify with your method instead."
+                },
             )));
         }
         let challenge = base64url(&crypto::random_bytes::<32>()?);
@@ -271,12 +276,16 @@ impl RecipientObject {
                 "That passkey's signature does not hold.",
             )));
         }
+        // The counter only once the signature holds: a forged answer raises no alarm. The
+        // account's registry counts the same passkey for the passkey method: both must go up.
+        let by_account = self
+            .account_counter(&assertion.credential_id, signed.sign_count)
+            .await?;
         // Other events ran while WebCrypto answered (a cancellation, a revocation): the present.
         let mut loaded = match self.passkey_recipient(token).await? {
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
-        // The counter only once the signature holds: a forged answer raises no alarm.
         let kept = loaded
             .progress
             .devices
@@ -287,7 +296,7 @@ impl RecipientObject {
             // Revoked while WebCrypto answered.
             return Ok(Err(*refused(Refusal::UnknownCredential)));
         };
-        if let Err(why) = webauthn::check_counter(kept, signed.sign_count) {
+        if let Err(why) = webauthn::check_counter(kept, signed.sign_count).and(by_account) {
             let suspected = AuditKind::PasskeyCloneSuspected { device: device.id };
             self.save(loaded, vec![suspected]).await?;
             return Ok(Err(*problem(why)));

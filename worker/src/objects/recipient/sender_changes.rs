@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use signgate_core::audit::AuditKind;
 use signgate_core::phone;
+use signgate_core::policy::Method;
 use signgate_core::wire::{Contact, ErrorCode, RecipientState, RecipientStatus};
 use worker::Result;
 
@@ -34,6 +35,9 @@ impl RecipientObject {
     ) -> Result<Reply<RecipientStatus>> {
         let _no_check_meanwhile = self.checking.lock().await;
         let mut loaded = match self.changeable().await? {
+            Ok(loaded) if setup.method == Method::Passkey && !passkeys_snapshotted(&loaded) => {
+                return Ok(Err(*no_passkeys_then()));
+            }
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
@@ -58,7 +62,11 @@ impl RecipientObject {
 
     pub(super) async fn replace(&self, replacement: Replacement) -> Result<Reply<()>> {
         let _no_check_meanwhile = self.checking.lock().await;
+        let passkey = replacement.setup.method == Method::Passkey;
         let mut loaded = match self.changeable().await? {
+            Ok(loaded) if passkey && !passkeys_snapshotted(&loaded) => {
+                return Ok(Err(*no_passkeys_then()));
+            }
             Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
@@ -91,7 +99,10 @@ impl RecipientObject {
     }
 
     /// The recipient, if the sender may still change them: pending, and the link not expired.
+    /// What the account's passkey registry is still to hear of this person's devices is told
+    /// first (the caller holds the check lock), so none of it is lost or told of someone else.
     async fn changeable(&self) -> Result<Reply<Loaded>> {
+        self.flush_registry().await?;
         let Some(loaded) = self.load().await? else {
             return Ok(Err(*fail(ErrorCode::NotFound, "No such recipient.")));
         };
@@ -146,4 +157,17 @@ impl RecipientObject {
         crate::id_check::photos::delete(&self.env, photos).await;
         Ok(())
     }
+}
+
+/// Whether the device policy the recipient was made with has passkeys.
+fn passkeys_snapshotted(loaded: &Loaded) -> bool {
+    loaded.record.devices.passkeys != signgate_core::policy::PasskeyUse::Off
+}
+
+fn no_passkeys_then() -> crate::http::Failure {
+    fail(
+        ErrorCode::InvalidRequest,
+        "method: this agreement was made when the account had no passkeys, so its signer cannot \
+         use one",
+    )
 }
