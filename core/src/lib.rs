@@ -29,6 +29,7 @@ pub mod signer_passkeys;
 pub mod token;
 pub mod validate;
 pub mod verification;
+pub mod web_form;
 pub mod webauthn;
 pub mod webhook;
 pub mod wire;

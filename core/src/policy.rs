@@ -95,6 +95,7 @@ pub struct Policy {
     pub government_id: GovernmentIdPolicy,
     pub devices: DevicePolicy,
     pub passkey: PasskeyMethodPolicy,
+    pub web_forms: WebFormPolicy,
     /// Shown to signers instead of the sender's address when set (an e-mail address or phone).
     pub support_contact: Option<String>,
     /// Accounts saved before internal recipients had settings of their own carry one switch for
@@ -119,6 +120,7 @@ impl Default for Policy {
             government_id: GovernmentIdPolicy::default(),
             devices: DevicePolicy::default(),
             passkey: PasskeyMethodPolicy::default(),
+            web_forms: WebFormPolicy::default(),
             support_contact: None,
             legacy_senders_may_change: None,
         }
@@ -300,6 +302,23 @@ impl Default for KbaPolicy {
             strict: false,
             max_tries: TryLimit::Limited(3),
         }
+    }
+}
+
+/// The account's (or group's) web forms ([`crate::web_form`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct WebFormPolicy {
+    /// A signer proves their e-mail address with a code before the form's method. Off where the
+    /// forms need no strong authentication (the seed's setting); a form password is not
+    /// affected.
+    pub email_check: bool,
+}
+
+impl Default for WebFormPolicy {
+    fn default() -> Self {
+        Self { email_check: true }
     }
 }
 

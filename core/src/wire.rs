@@ -713,6 +713,87 @@ pub struct CreateAgreement {
     pub continue_url: Option<String>,
 }
 
+/// A web form to create (`POST /admin/v1/accounts/{id}/web-forms`): one public link for signers
+/// nobody named in advance ([`crate::web_form`]).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebForm {
+    /// Whose policy the form follows (the account's when absent).
+    #[serde(default)]
+    pub group: Option<String>,
+    pub title: String,
+    /// Whom signers are told the form is from, to contact.
+    pub sender: Contact,
+    /// What a signer meets after the e-mail step (the policy's default when absent): one that
+    /// needs nothing known about the signer beforehand.
+    #[serde(default)]
+    pub method: Option<Method>,
+    /// A password every signer types before anything else; set once, kept only as a hash;
+    /// write-only.
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub password_confirmation: Option<String>,
+}
+
+impl std::fmt::Debug for CreateWebForm {
+    /// Leaves the password out, so no log ever holds it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateWebForm")
+            .field("group", &self.group)
+            .field("title", &self.title)
+            .field("method", &self.method)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A web form as the admin API lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WebFormSummary {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    pub title: String,
+    pub sender: Contact,
+    pub method: Method,
+    /// Whether signers type a form password first.
+    pub password: bool,
+    pub enabled: bool,
+    /// Unix milliseconds.
+    pub created_at: u64,
+}
+
+/// A web form just made: its public link, shown this once (only its secret's digest is kept).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WebFormCreated {
+    #[serde(flatten)]
+    pub form: WebFormSummary,
+    pub url: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WebForms {
+    pub forms: Vec<WebFormSummary>,
+}
+
+/// What a signer opening a web form's link is shown first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WebFormView {
+    pub title: String,
+    pub sender: Contact,
+    /// A form password comes first.
+    pub password: bool,
+    /// The signer proves their e-mail address with a code (the policy may turn this off).
+    pub email_check: bool,
+    /// What they meet after that.
+    pub method: Method,
+}
+
 pub const DEFAULT_EXPIRY_DAYS: u32 = 30;
 pub const MAX_EXPIRY_DAYS: u32 = 365;
 pub const MAX_RECIPIENTS: usize = 50;
