@@ -9,6 +9,7 @@ pub const AGREEMENTS_BINDING: &str = "AGREEMENTS";
 pub const ASSETS_BINDING: &str = "ASSETS";
 pub const DEV_OUTBOX_BINDING: &str = "DEV_OUTBOX";
 pub const SIGNER_PASSKEYS_BINDING: &str = "SIGNER_PASSKEYS";
+pub const WEB_FORMS_BINDING: &str = "WEB_FORMS";
 /// Cloudflare's rate limiter: sends per client IP, an outer throttle only (per location,
 /// approximate); the exact per-recipient limits live in the recipient's object.
 pub const SEND_LIMITER_BINDING: &str = "CODE_SEND_LIMITER";

@@ -24,6 +24,7 @@ pub use objects::agreement::AgreementObject;
 pub use objects::dev_outbox::DevOutboxObject;
 pub use objects::recipient::RecipientObject;
 pub use objects::signer_passkeys::SignerPasskeysObject;
+pub use objects::web_forms::WebFormsObject;
 
 use worker::{Context, Env, Request, Response, Result, event};
 

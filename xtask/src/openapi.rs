@@ -13,12 +13,13 @@ use signgate_core::kba::Subject;
 use signgate_core::policy::Account;
 use signgate_core::wire::{
     AgreementStatus, ApiError, AuditTrail, ChangeMethod, CodeAttempt, CodeSent, CreateAgreement,
-    CreatePreview, CreatedAgreement, CreatedRecipient, Devices, DevicesRevoked, IdFinish,
-    IdHandoffRequest, IdHandoffSent, IdStatus, KbaAnswered, KbaAnswers, KbaRound, LoginStarted,
-    PairingClaim, PairingConfirmation, PairingOffer, PairingStatus, PasskeyAssertion,
+    CreatePreview, CreateWebForm, CreatedAgreement, CreatedRecipient, Devices, DevicesRevoked,
+    IdFinish, IdHandoffRequest, IdHandoffSent, IdStatus, KbaAnswered, KbaAnswers, KbaRound,
+    LoginStarted, PairingClaim, PairingConfirmation, PairingOffer, PairingStatus, PasskeyAssertion,
     PasskeyCreation, PasskeyRegistered, PasskeyRegistration, PasskeyRequest, PasswordAttempt,
     PreviewCreated, RecipientStatus, RecipientView, Recovered, RecoveryStart, ReplaceRecipient,
-    SendCode, StartLogin, VerificationsReset, VerifiedResponse, WebhookDeliveries, WebhookDelivery,
+    SendCode, StartLogin, VerificationsReset, VerifiedResponse, WebFormCreated, WebFormSummary,
+    WebFormView, WebForms, WebhookDeliveries, WebhookDelivery,
 };
 
 use crate::{Result, root};
@@ -38,6 +39,8 @@ enum Auth {
     Capture,
     /// `Authorization: Bearer <hand-off token>` (from an ID check's phone link, `/id#<token>`).
     Handoff,
+    /// `Authorization: Bearer <form token>` (from a web form's public link, `/f#<token>`).
+    Form,
     None,
 }
 
@@ -110,6 +113,18 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             None,
             200,
             Body::Json(health()),
+        ),
+        // A web form's public link.
+        op(
+            "get",
+            "/api/v1/form",
+            "webFormView",
+            "What a signer opening a web form's link is shown first. A disabled form and one \
+             never made answer alike.",
+            Auth::Form,
+            None,
+            200,
+            Body::Json(g.subschema_for::<WebFormView>()),
         ),
         // The recipient API (the signer's app), with the link token.
         op(
@@ -693,6 +708,36 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
         ),
         op(
             "post",
+            "/admin/v1/accounts/{id}/web-forms",
+            "createWebForm",
+            "A web form: one public signing link for signers nobody named in advance, shown once.",
+            Auth::Admin,
+            Some(g.subschema_for::<CreateWebForm>()),
+            201,
+            Body::Json(g.subschema_for::<WebFormCreated>()),
+        ),
+        op(
+            "get",
+            "/admin/v1/accounts/{id}/web-forms",
+            "listWebForms",
+            "The account's web forms (without their links).",
+            Auth::Admin,
+            None,
+            200,
+            Body::Json(g.subschema_for::<WebForms>()),
+        ),
+        op(
+            "post",
+            "/admin/v1/accounts/{id}/web-forms/{form}/disable",
+            "disableWebForm",
+            "The form's link stops working, for good.",
+            Auth::Admin,
+            None,
+            200,
+            Body::Json(g.subschema_for::<WebFormSummary>()),
+        ),
+        op(
+            "post",
             "/admin/v1/accounts/{id}/reset-verifications",
             "resetVerifications",
             "Void every e-mail-code verification of the account.",
@@ -874,9 +919,13 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
     ];
     for operation in &mut all {
         operation.parameters = match operation.path {
-            "/admin/v1/accounts/{id}" | "/admin/v1/accounts/{id}/reset-verifications" => {
-                vec![account_id.clone()]
-            }
+            "/admin/v1/accounts/{id}"
+            | "/admin/v1/accounts/{id}/reset-verifications"
+            | "/admin/v1/accounts/{id}/web-forms" => vec![account_id.clone()],
+            "/admin/v1/accounts/{id}/web-forms/{form}/disable" => vec![
+                account_id.clone(),
+                path_param("form", "The web form's id.", json!({ "type": "string" })),
+            ],
             "/admin/v1/agreements/{id}/webhooks/{event}/resend" => {
                 vec![agreement_id.clone(), event_id.clone()]
             }
@@ -1001,6 +1050,8 @@ pub fn document() -> Value {
                     "description": "An ID check's capture token (from its start or hand-off)." },
                 "handoffToken": { "type": "http", "scheme": "bearer",
                     "description": "The token in an ID check's phone link (`/id#<token>`)." },
+                "formToken": { "type": "http", "scheme": "bearer",
+                    "description": "The token in a web form's public link (`/f#<token>`)." },
             },
         },
     })
@@ -1047,6 +1098,7 @@ fn describe(operation: Operation, error: &Schema) -> Value {
         Auth::Preview => json!([{ "previewToken": [] }]),
         Auth::Capture => json!([{ "captureToken": [] }]),
         Auth::Handoff => json!([{ "handoffToken": [] }]),
+        Auth::Form => json!([{ "formToken": [] }]),
         Auth::None => json!([]),
     };
     object.insert("security".into(), security);
@@ -1089,7 +1141,7 @@ mod tests {
                 assert!(operation["responses"]["5XX"].is_object());
             }
         }
-        assert_eq!(ids.len(), 74);
+        assert_eq!(ids.len(), 78);
         // Every $ref points at a schema that is there.
         let text = document.to_string();
         for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {

@@ -9,11 +9,13 @@
 //!   code messages that would have been sent.
 //! - [`signer_passkeys::SignerPasskeysObject`], one per account and signer's address: the passkeys
 //!   the passkey method accepts, with their exact counters.
+//! - [`web_forms::WebFormsObject`], one per account: its web forms, with their exact limits.
 
 pub mod agreement;
 pub mod dev_outbox;
 pub mod recipient;
 pub mod signer_passkeys;
+pub mod web_forms;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

@@ -17,6 +17,7 @@ mod preview;
 mod recipient_view;
 mod recovery;
 mod veriff_webhook;
+mod web_form;
 
 use signgate_core::wire::ErrorCode;
 use worker::{Env, Method, Request, Response, Result};
@@ -123,10 +124,12 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
         ["api", "v1", "recipient", "passkey"] if method == Method::Post => {
             passkey::sign_in(req, env).await
         }
+        ["api", "v1", "form"] if method == Method::Get => web_form::view(req, env).await,
         ["api", "v1", "oauth", "callback"] if method == Method::Get => {
             oauth_callback::get(req, env).await
         }
         ["api", "health"]
+        | ["api", "v1", "form"]
         | ["api", "v1", "oauth", "callback"]
         | ["api", "v1", "recipient", "login", "start" | "finish"]
         | ["api", "v1", "recipient", "kba", "start" | "answers"]

@@ -9,6 +9,7 @@ mod identity_reports;
 mod previews;
 mod recipients;
 mod report;
+mod web_forms;
 mod webhooks;
 
 use sha2::{Digest, Sha256};
@@ -34,6 +35,13 @@ pub async fn dispatch(req: Request, env: &Env, path: &[&str]) -> Result<Response
         (Method::Post, ["v1", "accounts", id, "reset-verifications"]) => {
             accounts::reset_verifications(env, id).await
         }
+        (Method::Post, ["v1", "accounts", id, "web-forms"]) => {
+            web_forms::create(req, env, id).await
+        }
+        (Method::Get, ["v1", "accounts", id, "web-forms"]) => web_forms::list(env, id).await,
+        (Method::Post, ["v1", "accounts", id, "web-forms", form, "disable"]) => {
+            web_forms::disable(env, id, form).await
+        }
         (Method::Post, ["v1", "agreements"]) => agreements::create(req, env).await,
         (Method::Get, ["v1", "agreements", id]) => agreements::status(env, id).await,
         (Method::Post, ["v1", "previews"]) => previews::create(req, env).await,
@@ -54,7 +62,8 @@ pub async fn dispatch(req: Request, env: &Env, path: &[&str]) -> Result<Response
         (
             _,
             ["v1", "accounts", _]
-            | ["v1", "accounts", _, "reset-verifications"]
+            | ["v1", "accounts", _, "reset-verifications" | "web-forms"]
+            | ["v1", "accounts", _, "web-forms", _, "disable"]
             | ["v1", "agreements" | "previews"]
             | ["v1", "agreements", _]
             | [
