@@ -49,8 +49,15 @@ async fn pbkdf2(input: &[u8], salt: &[u8], iterations: u32) -> Result<Vec<u8>> {
     Ok(Uint8Array::new(&bits).to_vec())
 }
 
+/// A new password (a recipient's, a web form's) hashed with this deployment's pepper and cost.
+pub async fn hash_new_password(env: &worker::Env, password: &str) -> Result<String> {
+    let pepper = crate::config::password_pepper(env)?;
+    let iterations = crate::config::pbkdf2_iterations(env);
+    hash_password(&pepper, crate::config::PEPPER_VERSION, iterations, password).await
+}
+
 /// Hashes a new password with a fresh salt.
-pub async fn hash_password(
+async fn hash_password(
     pepper: &[u8],
     pepper_version: u32,
     iterations: u32,

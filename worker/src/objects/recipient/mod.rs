@@ -139,15 +139,9 @@ impl MethodSetup {
     ) -> Result<Self> {
         let method = planned.method;
         let password_hash = match (password, method) {
-            (Some(password), Method::Password) => Some(
-                crypto::hash_password(
-                    &config::password_pepper(env)?,
-                    config::PEPPER_VERSION,
-                    config::pbkdf2_iterations(env),
-                    password,
-                )
-                .await?,
-            ),
+            (Some(password), Method::Password) => {
+                Some(crypto::hash_new_password(env, password).await?)
+            }
             _ => None,
         };
         Ok(Self {

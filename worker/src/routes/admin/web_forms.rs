@@ -54,15 +54,7 @@ async fn created(req: &mut Request, env: &Env, account_id: &str) -> Result<Outco
         Err(problems) => return Ok(Err(fail(ErrorCode::InvalidRequest, problems.join("; ")))),
     };
     let password_hash = match &input.password {
-        Some(password) => Some(
-            crypto::hash_password(
-                &config::password_pepper(env)?,
-                config::PEPPER_VERSION,
-                config::pbkdf2_iterations(env),
-                password,
-            )
-            .await?,
-        ),
+        Some(password) => Some(crypto::hash_new_password(env, password).await?),
         None => None,
     };
     let object_id = AccountForms::object_id(env, account_id)?;
