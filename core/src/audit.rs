@@ -40,6 +40,12 @@ pub enum AuditKind {
     AgreementCreated {
         recipients: usize,
     },
+    /// The agreement is an entry on the web form `web_form_id`: its signer typed who they are,
+    /// and proved the address with a code unless the policy turned that off.
+    WebFormEntry {
+        web_form_id: String,
+        email_proven: bool,
+    },
     /// The signer opened their link; `method_shown` is the method put before them (none when the
     /// link was already verified or cancelled). Reopening within a minute is the same event.
     LinkOpened {

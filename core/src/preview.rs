@@ -51,10 +51,37 @@ pub struct PreviewSpec {
     /// What the device page offers (the account's device policy).
     #[serde(default)]
     pub devices: crate::policy::DevicePolicy,
+    /// A web form's preview: its first screens, before the method's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_form: Option<WebFormPreview>,
     /// Unix seconds.
     pub expires_at: u64,
     /// Random, so each preview link has its own code.
     pub nonce: String,
+}
+
+/// What a previewed web form asks before its method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebFormPreview {
+    pub password: bool,
+    pub email_check: bool,
+    /// The e-mail code's length, as the policy says.
+    pub code_digits: u8,
+}
+
+/// A previewed web form's answer to an entry or its code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FormAnswer {
+    /// The code "sent": shown on the screen (`preview_code`).
+    CodeSent(CodeSent),
+    /// On to the method's preview.
+    Entered,
+    /// A wrong code: nothing is counted.
+    Wrong,
+    /// Not a form's preview, or the form asks no code.
+    WrongStep,
+    /// What was typed would be refused on the real form too.
+    Invalid(String),
 }
 
 /// The tries a recipient starts with: a code method's rules, or the try limit of the others
@@ -392,6 +419,89 @@ impl PreviewSpec {
     }
 }
 
+impl PreviewSpec {
+    /// A previewed web form's first screen.
+    pub fn form_view(&self) -> Option<crate::wire::WebFormView> {
+        let form = self.web_form?;
+        Some(crate::wire::WebFormView {
+            title: self.title.clone(),
+            sender: self.sender.clone(),
+            password: form.password,
+            email_check: form.email_check,
+            method: self.method,
+        })
+    }
+
+    /// The form's e-mail code: its own, not the method's.
+    fn form_code(&self, key: &[u8]) -> Option<String> {
+        let digits = self.web_form?.code_digits;
+        let words: Vec<u32> = mac(key, format!("form-code:{}", self.nonce).as_bytes())
+            .chunks_exact(4)
+            .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
+            .collect();
+        code_from_random(digits, &words)
+    }
+
+    /// An entry on a previewed form: checked as the real form checks it; the sender set the form
+    /// password and a preview keeps no copy of it, so any well-formed one goes on.
+    pub fn form_entry(&self, entry: &crate::wire::WebFormEntry, key: &[u8]) -> FormAnswer {
+        let Some(form) = self.web_form else {
+            return FormAnswer::WrongStep;
+        };
+        let problems = crate::web_form::entry_problems(entry, form.password);
+        if !problems.is_empty() {
+            return FormAnswer::Invalid(problems.join("; "));
+        }
+        if !form.email_check {
+            return FormAnswer::Entered;
+        }
+        match self.form_code(key) {
+            Some(code) => FormAnswer::CodeSent(CodeSent {
+                channel: Channel::Email,
+                destination: crate::outgoing::masked_destination(Channel::Email, &entry.email),
+                digits: form.code_digits,
+                expires_in_secs: 600,
+                next_send_in_secs: 0,
+                preview_code: Some(code),
+            }),
+            None => FormAnswer::WrongStep,
+        }
+    }
+
+    /// The form's code "sent" again: the same one.
+    pub fn form_resend(&self, key: &[u8]) -> FormAnswer {
+        match (self.web_form, self.form_code(key)) {
+            (Some(form), Some(code)) if form.email_check => FormAnswer::CodeSent(CodeSent {
+                channel: Channel::Email,
+                destination: crate::outgoing::masked_destination(
+                    Channel::Email,
+                    &self.recipient_email,
+                ),
+                digits: form.code_digits,
+                expires_in_secs: 600,
+                next_send_in_secs: 0,
+                preview_code: Some(code),
+            }),
+            _ => FormAnswer::WrongStep,
+        }
+    }
+
+    /// The form's code typed.
+    pub fn form_code_entry(&self, typed: &str, key: &[u8]) -> FormAnswer {
+        let (Some(form), Some(code)) = (self.web_form, self.form_code(key)) else {
+            return FormAnswer::WrongStep;
+        };
+        if !form.email_check {
+            return FormAnswer::WrongStep;
+        }
+        match crate::otp::normalize_entry(typed, form.code_digits) {
+            Ok(entry) if constant_time_eq(entry.as_bytes(), code.as_bytes()) => FormAnswer::Entered,
+            Ok(_) => FormAnswer::Wrong,
+            Err(problem) => FormAnswer::Invalid(problem.to_string()),
+        }
+    }
+}
+
 /// A previewed ID check's window, as the default policy's.
 const PREVIEW_ID_SESSION_SECS: u64 = 15 * 60;
 
@@ -460,6 +570,7 @@ mod tests {
             providers: Vec::new(),
             kba_questions: None,
             devices: Default::default(),
+            web_form: None,
             expires_at: 1,
             nonce: String::new(),
         };
@@ -507,6 +618,7 @@ mod tests {
             providers: vec![("google".into(), "Google".into())],
             kba_questions: (method == Method::Kba).then_some(3),
             devices: Default::default(),
+            web_form: None,
             expires_at: 2_000,
             nonce: "n1".into(),
         }
@@ -707,5 +819,58 @@ mod tests {
             spec(Method::Password).answer(PreviewStep::KbaAnswers(&answers), &key),
             PreviewAnswer::WrongMethod
         );
+    }
+
+    #[test]
+    fn a_previewed_form_checks_the_entry_shows_its_own_code_and_counts_nothing() {
+        let key = KEY.to_vec();
+        let mut form = spec(Method::Kba);
+        assert_eq!(form.form_view(), None, "a method's preview is no form's");
+        form.web_form = Some(WebFormPreview {
+            password: true,
+            email_check: true,
+            code_digits: 6,
+        });
+        assert!(
+            form.form_view()
+                .is_some_and(|v| v.password && v.method == Method::Kba)
+        );
+        let mut entry = crate::wire::WebFormEntry {
+            name: "Bo".into(),
+            email: "bo@example.com".into(),
+            password: None,
+            language: None,
+        };
+        assert!(
+            matches!(form.form_entry(&entry, &key), FormAnswer::Invalid(p) if p.contains("password"))
+        );
+        entry.password = Some("anything".into());
+        let FormAnswer::CodeSent(sent) = form.form_entry(&entry, &key) else {
+            panic!("the code is shown");
+        };
+        let code = sent.preview_code.expect("on the screen");
+        assert_eq!(code.len(), 6);
+        assert!(
+            form.code(&key)
+                .is_none_or(|method_code| method_code != code),
+            "the form's code is not the method's"
+        );
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        for _ in 0..20 {
+            assert_eq!(form.form_code_entry(wrong, &key), FormAnswer::Wrong);
+        }
+        assert_eq!(form.form_code_entry(&code, &key), FormAnswer::Entered);
+        assert!(
+            matches!(form.form_resend(&key), FormAnswer::CodeSent(s) if s.preview_code == Some(code.clone()))
+        );
+
+        form.web_form = Some(WebFormPreview {
+            password: false,
+            email_check: false,
+            code_digits: 6,
+        });
+        entry.password = None;
+        assert_eq!(form.form_entry(&entry, &key), FormAnswer::Entered);
+        assert_eq!(form.form_code_entry(&code, &key), FormAnswer::WrongStep);
     }
 }

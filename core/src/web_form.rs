@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::policy::{Method, Policy};
-use crate::wire::CreateWebForm;
+use crate::wire::{CreateWebForm, WebFormEntry};
 
 /// Wrong form passwords in a row before the link rests.
 pub const MAX_WRONG_PASSWORDS: u32 = 5;
@@ -97,6 +97,35 @@ pub fn plan(policy: &Policy, request: &CreateWebForm) -> Result<Method, Vec<Stri
         _ => Err(problems),
     }
 }
+
+/// Checks what a signer typed on a form (`password`: the form has one): every problem named.
+/// The form password's own check (right or wrong) comes after, and only when this passes.
+pub fn entry_problems(entry: &WebFormEntry, password: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Err(problem) = crate::validate::text("name", &entry.name, crate::validate::MAX_NAME_LEN)
+    {
+        problems.push(problem);
+    }
+    if let Err(problem) = crate::validate::email(&entry.email) {
+        problems.push(format!("email: {problem}"));
+    }
+    match (&entry.password, password) {
+        (Some(typed), true) => {
+            if let Err(problem) = crate::password::check_entry(typed) {
+                problems.push(format!("password: {problem}"));
+            }
+        }
+        (None, true) => problems.push("password: this form asks for its password".into()),
+        // Nothing to check it against: a password typed for a form without one is no secret
+        // worth refusing over, and is dropped unread.
+        (_, false) => {}
+    }
+    problems
+}
+
+/// How long an entry may take to prove its address, from its first code: after that it is
+/// forgotten and the signer begins again.
+pub const ENTRY_LIFETIME_MS: u64 = 30 * 60_000;
 
 /// The form password's limit: wrong ones in a row rest the link, then it opens again.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -264,6 +293,27 @@ mod tests {
         right.password = Some("Harbour2027".into());
         right.password_confirmation = Some("Harbour2027".into());
         assert_eq!(plan(&policy, &right), Ok(Method::EmailCode));
+    }
+
+    #[test]
+    fn an_entry_names_every_problem_and_asks_for_the_password_only_where_there_is_one() {
+        let entry = |name: &str, email: &str, password: Option<&str>| WebFormEntry {
+            name: name.into(),
+            email: email.into(),
+            password: password.map(Into::into),
+            language: None,
+        };
+        assert!(entry_problems(&entry("Ada", "ada@example.com", None), false).is_empty());
+        assert!(entry_problems(&entry("Ada", "ada@example.com", Some("x")), false).is_empty());
+        assert!(entry_problems(&entry("Ada", "ada@example.com", Some("x")), true).is_empty());
+        let problems = entry_problems(&entry(" ", "ada", None), true).join("; ");
+        for field in ["name", "email", "password: this form asks"] {
+            assert!(problems.contains(field), "{field} in {problems}");
+        }
+        assert!(
+            entry_problems(&entry("Ada", "ada@example.com", Some("")), true)[0]
+                .starts_with("password: ")
+        );
     }
 
     #[test]

@@ -87,11 +87,16 @@ pub enum ErrorCode {
     PasskeyRequired,
     /// The account's policy does not allow this (pairing, passkeys).
     NotAllowed,
+    /// A web form rests after too many wrong form passwords; `retry_after_secs` says how long.
+    FormResting,
+    /// A web form's entry is over (too many wrong codes, or its time ran out): begin again from
+    /// the form.
+    EntryEnded,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 34] = [
+    pub const ALL: [ErrorCode; 36] = [
         Self::MalformedJson,
         Self::InvalidRequest,
         Self::BodyTooLarge,
@@ -125,6 +130,8 @@ impl ErrorCode {
         Self::PasskeyRefused,
         Self::PasskeyRequired,
         Self::NotAllowed,
+        Self::FormResting,
+        Self::EntryEnded,
         Self::Internal,
     ];
 
@@ -164,6 +171,8 @@ impl ErrorCode {
             Self::PasskeyRefused => "passkey_refused",
             Self::PasskeyRequired => "passkey_required",
             Self::NotAllowed => "not_allowed",
+            Self::FormResting => "form_resting",
+            Self::EntryEnded => "entry_ended",
             Self::Internal => "internal",
         }
     }
@@ -191,11 +200,12 @@ impl ErrorCode {
             | Self::QuestionsExpired
             | Self::NoQuestions
             | Self::NoIdSession
-            | Self::PhotosNotReady => 409,
+            | Self::PhotosNotReady
+            | Self::EntryEnded => 409,
             Self::BodyTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::InvalidPassword | Self::InvalidCode => 422,
-            Self::Throttled | Self::ResendTooSoon => 429,
+            Self::Throttled | Self::ResendTooSoon | Self::FormResting => 429,
             Self::Internal => 500,
             Self::DeliveryFailed | Self::ProviderUnavailable => 502,
             Self::NotConfigured => 503,
@@ -794,6 +804,47 @@ pub struct WebFormView {
     pub method: Method,
 }
 
+/// `POST /api/v1/form/entry` (with the form's link token): who is signing.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WebFormEntry {
+    pub name: String,
+    pub email: String,
+    /// The form password, where the form has one.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The e-mail code's language (`en`, `de`, `ru`).
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+impl std::fmt::Debug for WebFormEntry {
+    /// Leaves the password out, so no log ever holds it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebFormEntry")
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where an entry stands: its e-mail address still to prove with the code just sent (then
+/// `entry_token` and `code`), or done (then `signing_url`: the signer's own agreement).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WebFormEntered {
+    /// For the entry's code calls (`/api/v1/form/entry/send`, `/api/v1/form/entry/code`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeSent>,
+    /// The signer's signing link, to go on with the form's method. When the method is the
+    /// e-mail code, the entry's code was it: this browser is verified already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_url: Option<String>,
+}
+
 pub const DEFAULT_EXPIRY_DAYS: u32 = 30;
 pub const MAX_EXPIRY_DAYS: u32 = 365;
 pub const MAX_RECIPIENTS: usize = 50;
@@ -939,6 +990,9 @@ pub struct AgreementStatus {
     pub created_at: u64,
     pub expires_at: u64,
     pub recipients: Vec<RecipientStatus>,
+    /// The web form whose entry this agreement is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_form_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -1002,6 +1056,9 @@ pub struct CreatePreview {
     /// The language the screens open in (`en`, `de`, `ru`); the switcher still works.
     #[serde(default)]
     pub language: Option<String>,
+    /// With `account_id`: a preview of this web form, from its first screen.
+    #[serde(default)]
+    pub web_form_id: Option<String>,
     /// 60 to 86,400; an hour when absent.
     #[serde(default)]
     pub expires_in_secs: Option<u64>,
@@ -1047,6 +1104,12 @@ pub struct WebhookPayload {
     /// The device a `recipient.device_*` event is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<DeviceView>,
+    /// A `web_form.entry`'s form and who signed up (as they typed it; `email_proven` on the
+    /// agreement's trail says whether a code proved the address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_form_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<Contact>,
 }
 
 /// `GET /admin/v1/agreements/{id}/webhooks`: the agreement's events not delivered (yet).
@@ -1102,6 +1165,10 @@ pub enum WebhookKind {
     /// removed. Someone else may hold the signing link.
     #[serde(rename = "recipient.device_disowned")]
     RecipientDeviceDisowned,
+    /// Someone signed up on a web form (`web_form_id`, `signer`): this agreement is their entry,
+    /// its one recipient them.
+    #[serde(rename = "web_form.entry")]
+    WebFormEntry,
 }
 
 impl WebhookKind {
@@ -1112,6 +1179,7 @@ impl WebhookKind {
             Self::RecipientMethodUnavailable => "recipient.method_unavailable",
             Self::RecipientDeviceAdded => "recipient.device_added",
             Self::RecipientDeviceDisowned => "recipient.device_disowned",
+            Self::WebFormEntry => "web_form.entry",
         }
     }
 }

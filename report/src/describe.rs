@@ -154,6 +154,16 @@ fn describe(kind: &AuditKind) -> (String, Option<String>) {
         AuditKind::AgreementCreated { recipients } => {
             format!("Agreement created for {recipients} recipient(s)")
         }
+        AuditKind::WebFormEntry {
+            web_form_id,
+            email_proven: true,
+        } => format!("Signed up on web form {web_form_id}, e-mail address proven with a code"),
+        AuditKind::WebFormEntry {
+            web_form_id,
+            email_proven: false,
+        } => format!(
+            "Signed up on web form {web_form_id}; the e-mail address was not checked (policy)"
+        ),
         AuditKind::LinkOpened {
             method_shown: Some(m),
         } => format!("Opened the link; asked for: {}", method(*m)),
@@ -511,6 +521,7 @@ mod tests {
                 phone_last4: None,
                 signature_name: Some("Ada L.".into()),
             }],
+            web_form_id: None,
         }
     }
 
