@@ -12,6 +12,7 @@ mod http;
 mod id_check;
 mod kba;
 mod login;
+mod new_agreement;
 mod objects;
 mod outbound;
 mod routes;

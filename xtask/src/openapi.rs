@@ -18,8 +18,8 @@ use signgate_core::wire::{
     LoginStarted, PairingClaim, PairingConfirmation, PairingOffer, PairingStatus, PasskeyAssertion,
     PasskeyCreation, PasskeyRegistered, PasskeyRegistration, PasskeyRequest, PasswordAttempt,
     PreviewCreated, RecipientStatus, RecipientView, Recovered, RecoveryStart, ReplaceRecipient,
-    SendCode, StartLogin, VerificationsReset, VerifiedResponse, WebFormCreated, WebFormSummary,
-    WebFormView, WebForms, WebhookDeliveries, WebhookDelivery,
+    SendCode, StartLogin, VerificationsReset, VerifiedResponse, WebFormCreated, WebFormEntered,
+    WebFormEntry, WebFormSummary, WebFormView, WebForms, WebhookDeliveries, WebhookDelivery,
 };
 
 use crate::{Result, root};
@@ -39,8 +39,10 @@ enum Auth {
     Capture,
     /// `Authorization: Bearer <hand-off token>` (from an ID check's phone link, `/id#<token>`).
     Handoff,
-    /// `Authorization: Bearer <form token>` (from a web form's public link, `/f#<token>`).
+    /// `Authorization: Bearer <form token>` (from a web form's public link, `/f/#<token>`).
     Form,
+    /// `Authorization: Bearer <entry token>` (a web form's entry, from its first call).
+    Entry,
     None,
 }
 
@@ -125,6 +127,40 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             None,
             200,
             Body::Json(g.subschema_for::<WebFormView>()),
+        ),
+        op(
+            "post",
+            "/api/v1/form/entry",
+            "webFormEnter",
+            "A signer's entry on a web form: their name and e-mail address, and the form password \
+             where there is one. A code goes to the address (the entry's token answered for the \
+             next calls), or, where the policy turns the e-mail check off, the signer's own \
+             agreement is made at once (its signing link answered).",
+            Auth::Form,
+            Some(g.subschema_for::<WebFormEntry>()),
+            200,
+            Body::Json(g.subschema_for::<WebFormEntered>()),
+        ),
+        op(
+            "post",
+            "/api/v1/form/entry/send",
+            "webFormSendCode",
+            "Another e-mail code for an entry (capped per form, address and client).",
+            Auth::Entry,
+            Some(g.subschema_for::<SendCode>()),
+            200,
+            Body::Json(g.subschema_for::<CodeSent>()),
+        ),
+        op(
+            "post",
+            "/api/v1/form/entry/code",
+            "webFormCode",
+            "The entry's code: right, the signer's own agreement is made and its signing link \
+             answered (for an e-mail-code form this browser is verified already).",
+            Auth::Entry,
+            Some(g.subschema_for::<CodeAttempt>()),
+            200,
+            Body::Json(g.subschema_for::<WebFormEntered>()),
         ),
         // The recipient API (the signer's app), with the link token.
         op(
@@ -458,6 +494,46 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Operation> {
             Body::Html,
         ),
         // A sender's preview: the same calls with a preview token; nothing is stored or sent.
+        op(
+            "get",
+            "/api/v1/preview/form",
+            "previewWebFormView",
+            "A web form's preview: its first screen.",
+            Auth::Preview,
+            None,
+            200,
+            Body::Json(g.subschema_for::<WebFormView>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/form/entry",
+            "previewWebFormEnter",
+            "An entry on a previewed form: checked, its code shown, nothing made.",
+            Auth::Preview,
+            Some(g.subschema_for::<WebFormEntry>()),
+            200,
+            Body::Json(g.subschema_for::<WebFormEntered>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/form/entry/send",
+            "previewWebFormSendCode",
+            "A previewed form's code again: shown, not sent.",
+            Auth::Preview,
+            Some(g.subschema_for::<SendCode>()),
+            200,
+            Body::Json(g.subschema_for::<CodeSent>()),
+        ),
+        op(
+            "post",
+            "/api/v1/preview/form/entry/code",
+            "previewWebFormCode",
+            "A previewed form's code typed: on to the method's preview.",
+            Auth::Preview,
+            Some(g.subschema_for::<CodeAttempt>()),
+            200,
+            Body::Json(g.subschema_for::<WebFormEntered>()),
+        ),
         op(
             "get",
             "/api/v1/preview/recipient",
@@ -1051,7 +1127,9 @@ pub fn document() -> Value {
                 "handoffToken": { "type": "http", "scheme": "bearer",
                     "description": "The token in an ID check's phone link (`/id#<token>`)." },
                 "formToken": { "type": "http", "scheme": "bearer",
-                    "description": "The token in a web form's public link (`/f#<token>`)." },
+                    "description": "The token in a web form's public link (`/f/#<token>`)." },
+                "entryToken": { "type": "http", "scheme": "bearer",
+                    "description": "A web form entry's token, from its first call." },
             },
         },
     })
@@ -1099,6 +1177,7 @@ fn describe(operation: Operation, error: &Schema) -> Value {
         Auth::Capture => json!([{ "captureToken": [] }]),
         Auth::Handoff => json!([{ "handoffToken": [] }]),
         Auth::Form => json!([{ "formToken": [] }]),
+        Auth::Entry => json!([{ "entryToken": [] }]),
         Auth::None => json!([]),
     };
     object.insert("security".into(), security);
@@ -1141,7 +1220,7 @@ mod tests {
                 assert!(operation["responses"]["5XX"].is_object());
             }
         }
-        assert_eq!(ids.len(), 78);
+        assert_eq!(ids.len(), 85);
         // Every $ref points at a schema that is there.
         let text = document.to_string();
         for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {

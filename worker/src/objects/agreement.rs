@@ -38,6 +38,18 @@ pub struct AgreementRecord {
     pub created_at: u64,
     pub expires_at: u64,
     pub recipient_ids: Vec<String>,
+    /// When the agreement is an entry on a web form.
+    #[serde(default)]
+    pub web_form: Option<WebFormOrigin>,
+}
+
+/// The web form an agreement is an entry on, and who signed up on it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WebFormOrigin {
+    pub form_id: String,
+    pub signer: Contact,
+    /// Whether a code proved the signer's address (the policy may turn the check off).
+    pub email_proven: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -270,6 +282,25 @@ impl AgreementObject {
         self.state.storage().put(RECORD, &record).await?;
         self.audit(None, AuditKind::AgreementCreated { recipients })
             .await?;
+        if let Some(form) = &record.web_form {
+            let entry = AuditKind::WebFormEntry {
+                web_form_id: form.form_id.clone(),
+                email_proven: form.email_proven,
+            };
+            self.audit(None, entry).await?;
+            // The platform hears who signed up, with the recipient to follow.
+            let mut delivery = self.queued(
+                &record,
+                WebhookKind::WebFormEntry,
+                record.recipient_ids.first().cloned(),
+                None,
+                None,
+            )?;
+            delivery.payload.web_form_id = Some(form.form_id.clone());
+            delivery.payload.signer = Some(form.signer.clone());
+            self.state.storage().put(&delivery.key(), &delivery).await?;
+            self.deliver_soon().await?;
+        }
         Ok(Ok(()))
     }
 
@@ -433,6 +464,7 @@ impl AgreementObject {
             created_at: record.created_at,
             expires_at: record.expires_at,
             recipients,
+            web_form_id: record.web_form.map(|form| form.form_id),
         }))
     }
 
@@ -513,6 +545,8 @@ impl AgreementObject {
             method,
             reason,
             device: None,
+            web_form_id: None,
+            signer: None,
         };
         Ok(Delivery::new(payload, now))
     }

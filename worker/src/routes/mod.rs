@@ -14,10 +14,12 @@ mod pairing;
 mod passkey;
 mod password;
 mod preview;
+mod preview_form;
 mod recipient_view;
 mod recovery;
 mod veriff_webhook;
 mod web_form;
+mod web_form_entry;
 
 use signgate_core::wire::ErrorCode;
 use worker::{Env, Method, Request, Response, Result};
@@ -125,11 +127,22 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
             passkey::sign_in(req, env).await
         }
         ["api", "v1", "form"] if method == Method::Get => web_form::view(req, env).await,
+        ["api", "v1", "form", "entry"] if method == Method::Post => {
+            web_form_entry::enter(req, env).await
+        }
+        ["api", "v1", "form", "entry", "send"] if method == Method::Post => {
+            web_form_entry::send(req, env).await
+        }
+        ["api", "v1", "form", "entry", "code"] if method == Method::Post => {
+            web_form_entry::check(req, env).await
+        }
         ["api", "v1", "oauth", "callback"] if method == Method::Get => {
             oauth_callback::get(req, env).await
         }
         ["api", "health"]
         | ["api", "v1", "form"]
+        | ["api", "v1", "form", "entry"]
+        | ["api", "v1", "form", "entry", "send" | "code"]
         | ["api", "v1", "oauth", "callback"]
         | ["api", "v1", "recipient", "login", "start" | "finish"]
         | ["api", "v1", "recipient", "kba", "start" | "answers"]
@@ -152,6 +165,7 @@ pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
             format!("{method} is not allowed here."),
         )),
         ["api", "v1", "preview", "recipient", rest @ ..] => preview::dispatch(req, env, rest).await,
+        ["api", "v1", "preview", "form", rest @ ..] => preview_form::form(req, env, rest).await,
         ["api", ..] => http::error_response(&fail(ErrorCode::NotFound, "There is nothing here.")),
         ["admin", rest @ ..] => admin::dispatch(req, env, rest).await,
         ["dev", "outbox"] if method == Method::Get => dev_outbox::page(env).await,

@@ -51,6 +51,7 @@ mod passkeys;
 mod preview;
 mod recovery;
 mod sender_changes;
+mod web_form;
 
 pub use devices::Revocation;
 pub use id_check::Handoff;
@@ -110,6 +111,9 @@ pub struct RecipientRecord {
     /// Recovery's e-mail codes, where the policy has recovery.
     #[serde(default)]
     pub recovery_codes: Option<CodeRules>,
+    /// The web form this recipient signed up on, if they did.
+    #[serde(default)]
+    pub web_form_id: Option<String>,
 }
 
 /// The part of a recipient's record that belongs to their method, all of it replaced when the
@@ -182,6 +186,7 @@ impl RecipientRecord {
             continue_url,
             devices,
             recovery_codes,
+            web_form_id,
         } = common;
         let mut record = Self {
             agreement_id,
@@ -205,6 +210,7 @@ impl RecipientRecord {
             id_check: None,
             devices,
             recovery_codes,
+            web_form_id,
         };
         record.apply(setup);
         record
@@ -250,6 +256,7 @@ pub struct RecipientCommon {
     pub continue_url: Option<String>,
     pub devices: DevicePolicy,
     pub recovery_codes: Option<CodeRules>,
+    pub web_form_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -394,6 +401,12 @@ pub enum RecipientCall {
     CheckCode {
         token: String,
         code: String,
+        device: Seen,
+    },
+    /// A web form's entry proved the address with its code, and the form's method is the e-mail
+    /// code: the recipient it just became is verified, in the browser that entered it.
+    ProvenByWebForm {
+        token: String,
         device: Seen,
     },
     StartLogin(Box<StartLogin>),
@@ -578,6 +591,7 @@ impl std::fmt::Debug for RecipientCall {
             Self::CheckPassword { .. } => "CheckPassword",
             Self::SendCode { .. } => "SendCode",
             Self::CheckCode { .. } => "CheckCode",
+            Self::ProvenByWebForm { .. } => "ProvenByWebForm",
             Self::StartLogin { .. } => "StartLogin",
             Self::RestartLogin { .. } => "RestartLogin",
             Self::ClaimLogin { .. } => "ClaimLogin",
@@ -737,6 +751,10 @@ impl RecipientObject {
                 device,
             } => {
                 let verdict = self.check_code(&token, &code, &device.presented).await?;
+                reply(&self.bind_device(verdict, device).await?)
+            }
+            RecipientCall::ProvenByWebForm { token, device } => {
+                let verdict = self.proven_by_web_form(&token).await?;
                 reply(&self.bind_device(verdict, device).await?)
             }
             RecipientCall::StartLogin(start) => reply(&self.start_login(*start).await?),

@@ -37,6 +37,7 @@ impl RecipientObject {
                 .collect(),
             kba_questions: record.kba.map(|rules| rules.first_questions() as u8),
             devices: record.devices,
+            web_form: None,
             expires_at: 0,
             nonce: String::new(),
         }))

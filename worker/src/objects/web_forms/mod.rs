@@ -1,13 +1,19 @@
 //! An account's web forms ([`signgate_core::web_form`]): one object per account, so its list is
 //! exact and each form's limits (the form password's, the caps on e-mail codes) are counted in
 //! one place. A form's public link carries this object's id and a secret whose digest names the
-//! form here; a disabled form and one never made answer alike.
+//! form here; a disabled form and one never made answer alike. The entries still proving their
+//! address are kept here too (`entries`), until they become agreements or run out of time.
 
+mod entries;
+
+use futures_util::lock::Mutex;
 use serde::{Deserialize, Serialize};
 use signgate_core::policy::Method;
 use signgate_core::web_form::{PasswordGate, SendCaps};
-use signgate_core::wire::{Contact, WebFormSummary, WebForms};
+use signgate_core::wire::{CodeSent, Contact, WebFormEntry, WebFormSummary, WebForms};
 use worker::{DurableObject, Env, Request, Response, Result, State, Stub, durable_object};
+
+pub use entries::EntryStep;
 
 use super::{Reply, call, call_ok, reply, stub_by_name};
 use crate::config::WEB_FORMS_BINDING;
@@ -66,6 +72,37 @@ pub enum WebFormsCall {
     Open {
         digest: String,
     },
+    /// The form `id`, enabled or not (the sender's preview).
+    Get {
+        id: String,
+    },
+    /// A signer's entry on the form whose link's secret has `digest`.
+    Enter(Box<Enter>),
+    /// Another e-mail code for the entry whose token's secret has `entry`.
+    Resend {
+        entry: String,
+        client: String,
+        language: signgate_core::outgoing::Language,
+        host: String,
+    },
+    /// The entry's code typed.
+    CheckCode {
+        entry: String,
+        code: String,
+        origin: String,
+    },
+}
+
+/// A signer's entry, with what the object needs to send a code and make the agreement.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Enter {
+    pub digest: String,
+    pub entry: WebFormEntry,
+    /// The client's address, digested: the caps count per client.
+    pub client: String,
+    /// The app's host (the message names it) and origin (the signing link's).
+    pub host: String,
+    pub origin: String,
 }
 
 /// The web forms of `account_id`.
@@ -111,6 +148,44 @@ impl AccountForms {
         };
         call(&self.0, &open).await
     }
+
+    pub async fn get(&self, id: &str) -> Result<Reply<WebForm>> {
+        call(&self.0, &WebFormsCall::Get { id: id.to_owned() }).await
+    }
+
+    pub async fn enter(&self, enter: Enter) -> Result<Reply<EntryStep>> {
+        call(&self.0, &WebFormsCall::Enter(Box::new(enter))).await
+    }
+
+    pub async fn resend(
+        &self,
+        entry: String,
+        client: String,
+        language: signgate_core::outgoing::Language,
+        host: String,
+    ) -> Result<Reply<CodeSent>> {
+        let resend = WebFormsCall::Resend {
+            entry,
+            client,
+            language,
+            host,
+        };
+        call(&self.0, &resend).await
+    }
+
+    pub async fn check_code(
+        &self,
+        entry: String,
+        code: String,
+        origin: String,
+    ) -> Result<Reply<EntryStep>> {
+        let check = WebFormsCall::CheckCode {
+            entry,
+            code,
+            origin,
+        };
+        call(&self.0, &check).await
+    }
 }
 
 #[durable_object]
@@ -120,11 +195,25 @@ impl AccountForms {
 )]
 pub struct WebFormsObject {
     state: State,
+    env: Env,
+    /// Entries are checked one at a time: a form password's or a code's verdict is counted before
+    /// the next is looked at, so parallel guesses get no more tries than sequential ones.
+    checking: Mutex<()>,
 }
 
 impl DurableObject for WebFormsObject {
-    fn new(state: State, _env: Env) -> Self {
-        Self { state }
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            state,
+            env,
+            checking: Mutex::new(()),
+        }
+    }
+
+    /// Forgets the entries whose time ran out.
+    async fn alarm(&self) -> Result<Response> {
+        self.forget_ended_entries().await?;
+        Response::empty()
     }
 
     /// The call is read first; every change is then read and written with no other await
@@ -157,10 +246,7 @@ impl DurableObject for WebFormsObject {
             WebFormsCall::Disable { id } => {
                 let key = format!("{FORM_PREFIX}{id}");
                 let Some(mut form) = storage.get::<WebForm>(&key).await? else {
-                    return reply::<()>(&Err(*fail(
-                        signgate_core::wire::ErrorCode::NotFound,
-                        "This account has no web form with this id.",
-                    )));
+                    return reply::<()>(&Err(*no_such_form()));
                 };
                 if form.disabled_at.is_none() {
                     form.disabled_at = Some(crate::config::now_ms());
@@ -168,22 +254,64 @@ impl DurableObject for WebFormsObject {
                 }
                 reply(&Ok(form.summary()))
             }
-            WebFormsCall::Open { digest } => {
-                let id: Option<String> = storage.get(&format!("{DIGEST_PREFIX}{digest}")).await?;
-                let form = match id {
-                    Some(id) => {
-                        storage
-                            .get::<WebForm>(&format!("{FORM_PREFIX}{id}"))
-                            .await?
-                    }
-                    None => None,
-                };
-                match form {
-                    Some(form) if form.disabled_at.is_none() => reply(&Ok(form)),
-                    // Disabled or never made: the same to an outsider.
-                    _ => reply::<()>(&Err(*invalid_link())),
-                }
-            }
+            WebFormsCall::Open { digest } => match self.enabled(&digest).await? {
+                Some(form) => reply(&Ok(form)),
+                // Disabled or never made: the same to an outsider.
+                None => reply::<()>(&Err(*invalid_link())),
+            },
+            WebFormsCall::Get { id } => match self.form(&id).await? {
+                Some(form) => reply(&Ok(form)),
+                None => reply::<()>(&Err(*no_such_form())),
+            },
+            WebFormsCall::Enter(enter) => reply(&self.enter(*enter).await?),
+            WebFormsCall::Resend {
+                entry,
+                client,
+                language,
+                host,
+            } => reply(&self.resend(&entry, &client, language, &host).await?),
+            WebFormsCall::CheckCode {
+                entry,
+                code,
+                origin,
+            } => reply(&self.check_code(&entry, &code, &origin).await?),
         }
     }
+}
+
+impl WebFormsObject {
+    async fn form(&self, id: &str) -> Result<Option<WebForm>> {
+        self.state
+            .storage()
+            .get::<WebForm>(&format!("{FORM_PREFIX}{id}"))
+            .await
+    }
+
+    async fn save_form(&self, form: &WebForm) -> Result<()> {
+        self.state
+            .storage()
+            .put(&format!("{FORM_PREFIX}{}", form.id), form)
+            .await
+    }
+
+    /// The enabled form whose link's secret has `digest`.
+    async fn enabled(&self, digest: &str) -> Result<Option<WebForm>> {
+        let id: Option<String> = self
+            .state
+            .storage()
+            .get(&format!("{DIGEST_PREFIX}{digest}"))
+            .await?;
+        let form = match id {
+            Some(id) => self.form(&id).await?,
+            None => None,
+        };
+        Ok(form.filter(|form| form.disabled_at.is_none()))
+    }
+}
+
+fn no_such_form() -> crate::http::Failure {
+    fail(
+        signgate_core::wire::ErrorCode::NotFound,
+        "This account has no web form with this id.",
+    )
 }

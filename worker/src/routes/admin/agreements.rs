@@ -5,43 +5,26 @@
 
 use signgate_core::method_setup::{self, Confirmation, PlannedMethod};
 use signgate_core::policy::Account;
-use signgate_core::token::{LinkToken, SECRET_LEN};
 use signgate_core::validate;
 use signgate_core::wire::{
     AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AgreementStatus, AuditTrail, CreateAgreement,
-    CreatedAgreement, CreatedRecipient, DEFAULT_EXPIRY_DAYS, ErrorCode, MAX_EXPIRY_DAYS,
-    MAX_RECIPIENTS,
+    DEFAULT_EXPIRY_DAYS, ErrorCode, MAX_EXPIRY_DAYS, MAX_RECIPIENTS,
 };
 use worker::{Env, Request, Response, Result};
 
-use crate::config::{self, AGREEMENTS_BINDING, RECIPIENTS_BINDING, now_ms};
+use crate::accounts;
+use crate::config::{self, AGREEMENTS_BINDING};
 use crate::http::{self, MAX_ADMIN_BODY, fail, read_json};
-use crate::objects::agreement::{AgreementCall, AgreementRecord, AgreementSummary};
-use crate::objects::recipient::{
-    MethodSetup, RecipientCall, RecipientCommon, RecipientRecord, passkey_problem,
-};
-use crate::objects::{call, call_ok, stub};
-use crate::{accounts, crypto};
-
-const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+use crate::new_agreement::{self, NewAgreement, NewRecipient};
+use crate::objects::agreement::{AgreementCall, AgreementSummary};
+use crate::objects::recipient::passkey_problem;
+use crate::objects::{call, stub};
 
 /// A recipient that passed every check, ready to be written.
 struct Planned {
     index: usize,
     internal: bool,
     method: PlannedMethod,
-}
-
-/// A new link for the recipient `recipient_id`: their object's id and a fresh secret.
-pub fn new_link_token(recipient_id: &str) -> Result<LinkToken> {
-    LinkToken::new(recipient_id, crypto::random_bytes::<SECRET_LEN>()?).ok_or_else(|| {
-        worker::Error::RustError("the runtime gave an object id that is not 32 bytes of hex".into())
-    })
-}
-
-/// What the recipient is handed (once: only the secret's digest is kept).
-pub fn signing_url(origin: &str, token: &LinkToken) -> String {
-    format!("{origin}/s#{}", token.encode())
 }
 
 pub async fn create(mut req: Request, env: &Env) -> Result<Response> {
@@ -80,85 +63,32 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response> {
         return http::error_response(&fail(ErrorCode::InvalidRequest, problems.join("; ")));
     }
 
-    let now = now_ms();
-    let expires_at = now + u64::from(input.expires_in_days.unwrap_or(DEFAULT_EXPIRY_DAYS)) * DAY_MS;
-    let agreement_id = env
-        .durable_object(AGREEMENTS_BINDING)?
-        .unique_id()?
-        .to_string();
     let origin = config::origin(env, &req)?;
-
-    let mut created = Vec::with_capacity(planned.len());
-    let mut recipient_ids = Vec::with_capacity(planned.len());
-    for plan in planned {
-        let recipient = &input.recipients[plan.index];
-        let recipient_id = env
-            .durable_object(RECIPIENTS_BINDING)?
-            .unique_id()?
-            .to_string();
-        let token = new_link_token(&recipient_id)?;
-        let setup = MethodSetup::build(
-            env,
-            policy,
-            plan.method,
-            recipient.password.as_deref(),
-            &recipient.email,
-        )
-        .await?;
-        let method = setup.method;
-        let common = RecipientCommon {
-            agreement_id: agreement_id.clone(),
-            account_id: input.account_id.clone(),
-            title: input.title.clone(),
-            sender: input.sender.clone(),
-            name: recipient.name.clone(),
-            email: recipient.email.clone(),
-            internal: plan.internal,
-            token_digest: token.secret_digest(),
-            expires_at,
-            continue_url: input.continue_url.clone(),
-            devices: policy.devices,
-            recovery_codes: policy.recovery_code_rules(),
-        };
-        let record = RecipientRecord::new(common, setup);
-        let object = stub(env, RECIPIENTS_BINDING, &recipient_id)?;
-        call_ok::<_, ()>(
-            &object,
-            &RecipientCall::Init {
-                record: Box::new(record),
-            },
-        )
-        .await?;
-        created.push(CreatedRecipient {
-            id: recipient_id.clone(),
-            name: recipient.name.clone(),
-            email: recipient.email.clone(),
-            method,
-            internal: plan.internal,
-            signing_url: signing_url(&origin, &token),
-        });
-        recipient_ids.push(recipient_id);
-    }
-
-    let record = AgreementRecord {
-        account_id: input.account_id.clone(),
-        group: input.group.clone(),
-        title: input.title.clone(),
-        sender: input.sender.clone(),
-        created_at: now,
-        expires_at,
-        recipient_ids,
+    let new = NewAgreement {
+        account_id: &input.account_id,
+        group: input.group.as_deref(),
+        policy,
+        title: &input.title,
+        sender: &input.sender,
+        continue_url: input.continue_url.as_deref(),
+        expires_in_days: input.expires_in_days.unwrap_or(DEFAULT_EXPIRY_DAYS),
+        web_form: None,
+        recipients: planned
+            .into_iter()
+            .map(|plan| {
+                let recipient = &input.recipients[plan.index];
+                NewRecipient {
+                    name: &recipient.name,
+                    email: &recipient.email,
+                    internal: plan.internal,
+                    method: plan.method,
+                    password: recipient.password.as_deref(),
+                }
+            })
+            .collect(),
     };
-    let agreement = stub(env, AGREEMENTS_BINDING, &agreement_id)?;
-    call_ok::<_, ()>(&agreement, &AgreementCall::Init { record }).await?;
-    http::json(
-        201,
-        &CreatedAgreement {
-            id: agreement_id,
-            expires_at,
-            recipients: created,
-        },
-    )
+    let written = new_agreement::write(env, &origin, new).await?;
+    http::json(201, &written.agreement)
 }
 
 /// Every check of a creation request, with every problem found (not just the first).

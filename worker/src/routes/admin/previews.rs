@@ -2,8 +2,10 @@
 //! under an account's policy. It is signed and self-contained (`signgate_core::preview`): making
 //! one writes nothing, and opening one reads nothing but the token.
 
-use signgate_core::policy::{Account, Method};
-use signgate_core::preview::{self, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, PreviewSpec};
+use signgate_core::policy::{Account, Method, Policy};
+use signgate_core::preview::{
+    self, DEFAULT_LIFETIME_SECS, MAX_LIFETIME_SECS, PreviewSpec, WebFormPreview,
+};
 use signgate_core::validate;
 use signgate_core::wire::{Contact, CreatePreview, ErrorCode, PreviewCreated};
 use worker::{Env, Request, Response, Result};
@@ -13,6 +15,7 @@ use crate::config::{self, RECIPIENTS_BINDING, now_ms};
 use crate::http::{self, Failure, MAX_ADMIN_BODY, fail, read_json, respond};
 use crate::login::providers;
 use crate::objects::recipient::RecipientCall;
+use crate::objects::web_forms::AccountForms;
 use crate::objects::{call, stub};
 use crate::{accounts, crypto};
 
@@ -71,7 +74,12 @@ async fn create_preview(req: &mut Request, env: &Env) -> Result<Outcome<Response
     let token = preview::sign(&spec, &preview::key(&config::grant_signing_key(env)?));
     let query = language.map_or(String::new(), |tag| format!("?lang={tag}"));
     let created = PreviewCreated {
-        preview_url: format!("{}/s{query}#{token}", config::origin(env, req)?),
+        // A web form's preview opens on the form's own page.
+        preview_url: format!(
+            "{}/{}{query}#{token}",
+            config::origin(env, req)?,
+            if spec.web_form.is_some() { "f/" } else { "s" }
+        ),
         method: spec.method,
         expires_at: spec.expires_at,
     };
@@ -85,6 +93,7 @@ fn no_sample(input: &CreatePreview) -> bool {
         && input.title.is_none()
         && input.sender.is_none()
         && input.recipient.is_none()
+        && input.web_form_id.is_none()
 }
 
 type Found = Outcome<(PreviewSpec, Account)>;
@@ -108,9 +117,9 @@ async fn of_recipient(env: &Env, agreement_id: &str, recipient_id: &str) -> Resu
 
 /// What a recipient given `method` under the account's (or group's) policy would see.
 async fn of_method(env: &Env, input: &CreatePreview) -> Result<Found> {
-    let (Some(account_id), Some(method)) = (&input.account_id, input.method) else {
+    let Some(account_id) = &input.account_id else {
         return Ok(Err(invalid(
-            "a preview without an agreement needs account_id and method",
+            "a preview without an agreement needs account_id, and method or web_form_id",
         )));
     };
     let account = if accounts::valid_id(account_id) {
@@ -128,15 +137,92 @@ async fn of_method(env: &Env, input: &CreatePreview) -> Result<Found> {
             "group: the account has no group {group:?}"
         ))));
     }
+    let method = match (input.method, &input.web_form_id) {
+        (None, Some(form_id)) => {
+            return of_web_form(env, input, account_id, account, form_id).await;
+        }
+        (Some(method), None) => method,
+        _ => {
+            return Ok(Err(invalid(
+                "name either method (a method's screens) or web_form_id (a web form's), one of \
+                 them",
+            )));
+        }
+    };
     let sender = input.sender.clone().unwrap_or_else(|| Contact {
         name: account.name.clone(),
         email: "sender@example.com".into(),
     });
-    let recipient = input.recipient.clone().unwrap_or_else(|| Contact {
+    let title = input.title.clone().unwrap_or_else(|| SAMPLE_TITLE.into());
+    let recipient = sample_recipient(input);
+    let policy = account.policy_for(input.group.as_deref());
+    let internal = account.is_internal(&recipient.email);
+    let spec = match sample_spec(policy, internal, method, sender, title, recipient) {
+        Ok(spec) => spec,
+        Err(problems) => return Ok(Err(invalid(problems.join("; ")))),
+    };
+    Ok(Ok((spec, account)))
+}
+
+/// What a stranger opening the account's web form `form_id` would see, from its first screen:
+/// the form's title, sender and method, its password and e-mail check as they are now.
+async fn of_web_form(
+    env: &Env,
+    input: &CreatePreview,
+    account_id: &str,
+    account: Account,
+    form_id: &str,
+) -> Result<Found> {
+    if input.group.is_some() || input.title.is_some() || input.sender.is_some() {
+        return Ok(Err(invalid(
+            "a web form's preview shows the form's own group, title and sender: name \
+             account_id and web_form_id (and optionally recipient, language)",
+        )));
+    }
+    let form = match AccountForms::of(env, account_id)?.get(form_id).await? {
+        Ok(form) => form,
+        Err(refusal) => return Ok(Err(Box::new(refusal))),
+    };
+    let policy = account.policy_for(form.group.as_deref());
+    let recipient = sample_recipient(input);
+    let mut spec = match sample_spec(
+        policy,
+        false,
+        form.method,
+        form.sender.clone(),
+        form.title.clone(),
+        recipient,
+    ) {
+        Ok(spec) => spec,
+        Err(problems) => return Ok(Err(invalid(problems.join("; ")))),
+    };
+    let email_code = policy
+        .code_rules(Method::EmailCode)
+        .ok_or_else(|| worker::Error::RustError("the e-mail code has no rules".into()))?;
+    spec.web_form = Some(WebFormPreview {
+        password: form.password_hash.is_some(),
+        email_check: policy.web_forms.email_check,
+        code_digits: email_code.digits,
+    });
+    Ok(Ok((spec, account)))
+}
+
+fn sample_recipient(input: &CreatePreview) -> Contact {
+    input.recipient.clone().unwrap_or_else(|| Contact {
         name: "Alex Example".into(),
         email: "alex@example.com".into(),
-    });
-    let title = input.title.clone().unwrap_or_else(|| SAMPLE_TITLE.into());
+    })
+}
+
+/// The screens of `method` under `policy`, naming these people: every problem named.
+fn sample_spec(
+    policy: &Policy,
+    internal: bool,
+    method: Method,
+    sender: Contact,
+    title: String,
+    recipient: Contact,
+) -> std::result::Result<PreviewSpec, Vec<String>> {
     let mut problems: Vec<String> = validate::text("title", &title, validate::MAX_TITLE_LEN)
         .err()
         .into_iter()
@@ -147,15 +233,13 @@ async fn of_method(env: &Env, input: &CreatePreview) -> Result<Found> {
             &recipient.email,
         ))
         .collect();
-    let policy = account.policy_for(input.group.as_deref());
-    let internal = account.is_internal(&recipient.email);
     if let Err(problem) = policy.choose_method(internal, Some(method)) {
         problems.push(format!("method: {problem}"));
     }
     if !problems.is_empty() {
-        return Ok(Err(invalid(problems.join("; "))));
+        return Err(problems);
     }
-    let spec = PreviewSpec {
+    Ok(PreviewSpec {
         method,
         phone_last4: (method == Method::Phone).then(|| SAMPLE_PHONE_LAST4.into()),
         tries: preview::full_tries(policy.code_rules(method).as_ref(), policy.try_limit(method)),
@@ -171,6 +255,7 @@ async fn of_method(env: &Env, input: &CreatePreview) -> Result<Found> {
             .kba_rules(method)
             .map(|rules| rules.first_questions() as u8),
         devices: policy.devices,
+        web_form: None,
         sender,
         support_contact: None,
         title,
@@ -178,8 +263,7 @@ async fn of_method(env: &Env, input: &CreatePreview) -> Result<Found> {
         recipient_email: recipient.email,
         expires_at: 0,
         nonce: String::new(),
-    };
-    Ok(Ok((spec, account)))
+    })
 }
 
 fn invalid(message: impl Into<String>) -> Failure {

@@ -17,10 +17,11 @@ use signgate_core::wire::{
 };
 use worker::{Env, Request, Response, Result, Stub};
 
-use super::agreements::{agreement_with, new_link_token, signing_url};
+use super::agreements::agreement_with;
 use crate::accounts;
 use crate::config::{self, RECIPIENTS_BINDING};
 use crate::http::{self, Failure, MAX_ADMIN_BODY, fail, read_json, respond};
+use crate::new_agreement::{new_link_token, signing_url};
 use crate::objects::agreement::AgreementSummary;
 use crate::objects::recipient::{MethodSetup, RecipientCall, Replacement, passkey_problem};
 use crate::objects::{call, call_ok, stub};

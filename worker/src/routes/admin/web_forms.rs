@@ -76,7 +76,7 @@ async fn created(req: &mut Request, env: &Env, account_id: &str) -> Result<Outco
     };
     let created = WebFormCreated {
         form: form.summary(),
-        url: format!("{}/f#{}", config::origin(env, req)?, token.encode()),
+        url: format!("{}/f/#{}", config::origin(env, req)?, token.encode()),
     };
     AccountForms::of(env, account_id)?.create(form).await?;
     Ok(Ok(http::json(201, &created)?))
