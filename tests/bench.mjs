@@ -33,6 +33,8 @@ const { total: appBrotli, rows: appRows } = pageLoad(dist);
 const { total: idBrotli, rows: idRows } = pageLoad(path.join(dist, 'id'));
 // The device page: devices, passkeys and pairing, for the signers who use them.
 const { total: deviceBrotli, rows: deviceRows } = pageLoad(path.join(dist, 'device'));
+// The web form page: a sender's public form link, for the signers who open one.
+const { total: formBrotli, rows: formRows } = pageLoad(path.join(dist, 'f'));
 const workerFiles = ['index_bg.wasm', 'index.js'].map((f) => readFileSync(path.join(ROOT, 'worker/build', f)));
 const workerGzip = workerFiles.reduce((sum, buf) => sum + gzip(buf), 0);
 const workerRaw = workerFiles.reduce((sum, buf) => sum + buf.length, 0);
@@ -154,6 +156,8 @@ ID check page /id/ (its own load, after the app's): ${kb(idBrotli)}   target ≤
 ${idRows.join('\n')}
 Device page /device/ (its own load): ${kb(deviceBrotli)}   target ≤ 150 KB
 ${deviceRows.join('\n')}
+Web form page /f/ (its own load, before the app's): ${kb(formBrotli)}   target ≤ 150 KB
+${formRows.join('\n')}
 Worker bundle (index_bg.wasm + index.js): ${kb(workerRaw)} raw, ${kb(workerGzip)} gzip   target: as small as we can keep it
 
 Throughput, wrk -t1 -c8 -d6s on loopback (one wrk thread: the machine has two cores):

@@ -105,13 +105,20 @@ pub(crate) async fn post<T: DeserializeOwned>(
     token: &str,
     body: &impl Serialize,
 ) -> Result<T, Failure> {
+    passkey_first(post_at(&api_path(token, call), token, body).await, token)
+}
+
+/// A JSON POST with `token` to the API's `path` (`/api/v1/form/entry`): the pages whose calls are
+/// not the recipient API's use this and [`get_at`], with the same one request function.
+pub(crate) async fn post_at<T: DeserializeOwned>(
+    path: &str,
+    token: &str,
+    body: &impl Serialize,
+) -> Result<T, Failure> {
     let Some(body) = json(body) else {
         return Err(Failure::Unreachable);
     };
-    passkey_first(
-        parse(send_json(api_path(token, call), token, body).await),
-        token,
-    )
+    parse(send_json(path, token, body).await)
 }
 
 /// The account wants a passkey on this device before the document: the device page (which
@@ -129,8 +136,12 @@ pub(crate) fn passkey_first<T>(answer: Result<T, Failure>, token: &str) -> Resul
 
 /// A GET of the recipient API's `call` with the link token, never from a cache.
 pub(crate) async fn get<T: DeserializeOwned>(call: &str, token: &str) -> Result<T, Failure> {
-    let request =
-        authorized(Request::get(&api_path(token, call)), token).cache(RequestCache::NoStore);
+    get_at(&api_path(token, call), token).await
+}
+
+/// A GET of the API's `path` with `token`, never from a cache.
+pub(crate) async fn get_at<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, Failure> {
+    let request = authorized(Request::get(path), token).cache(RequestCache::NoStore);
     parse(exchange(request.build()).await)
 }
 
@@ -139,8 +150,8 @@ pub(crate) async fn delete<T: DeserializeOwned>(call: &str, token: &str) -> Resu
     parse(exchange(request.build()).await)
 }
 
-async fn send_json(path: String, token: &str, body: String) -> Answer {
-    let request = authorized(Request::post(&path), token)
+async fn send_json(path: &str, token: &str, body: String) -> Answer {
+    let request = authorized(Request::post(path), token)
         .header("Content-Type", "application/json")
         .body(body);
     exchange(request).await

@@ -6,6 +6,7 @@ mod api;
 pub mod capture;
 mod contact;
 pub mod device;
+pub mod form;
 mod i18n;
 mod qr;
 mod screens;

@@ -10,8 +10,8 @@ pub fn all() -> Result {
     worker()
 }
 
-/// A page Trunk builds: the signer app, and the ID check's page with the camera code, which only
-/// signers who photograph an ID download.
+/// A page Trunk builds: the signer app, and the pages only some signers download: the ID
+/// check's (the camera code), the device page's (passkeys, pairing) and the web form's.
 struct Page {
     html: &'static str,
     /// Where it goes, under the repository, and where it is served.
@@ -39,10 +39,17 @@ const DEVICE_PAGE: Page = Page {
     public_url: "/device/",
     bin: "signgate-device",
 };
+/// A sender's public form link (`/f/#<token>`): who is signing, then on to their own link.
+const FORM_PAGE: Page = Page {
+    html: "app/form.html",
+    dist: "dist/f",
+    public_url: "/f/",
+    bin: "signgate-form",
+};
 
 fn app() -> Result {
     // The app first: Trunk empties its dist, which holds the other pages'.
-    for page in [APP, ID_PAGE, DEVICE_PAGE] {
+    for page in [APP, ID_PAGE, DEVICE_PAGE, FORM_PAGE] {
         eprintln!("xtask: building {} (Trunk)", page.html);
         run(Command::new(cargo_bin().join("trunk"))
             .args(["build", page.html, "--release", "--offline=true"])
