@@ -40,6 +40,14 @@ const governmentId = idAgreement.recipients[0].signing_url;
 const idReports = `${origin}/admin/v1/agreements/${idAgreement.id}/recipients/${idAgreement.recipients[0].id}/identity-reports`;
 // What the sender sees before sending: the e-mail-code screens in German, nothing sent or counted.
 const preview = (await admin.request('POST', '/previews', { account_id: 'demo', method: 'email_code', language: 'de' })).preview_url;
+const webForm = await admin.request('POST', '/accounts/demo/web-forms', {
+  title: 'Consent to data processing',
+  sender: { name: 'Sam Sender', email: 'sam@acme.example' },
+  method: 'kba',
+  password: 'Harbour2027',
+  password_confirmation: 'Harbour2027',
+});
+const webFormPreview = (await admin.request('POST', '/previews', { account_id: 'demo', web_form_id: webForm.id })).preview_url;
 console.log(`
   signgate is running at ${origin}
 
@@ -75,6 +83,10 @@ console.log(`
     curl -H "authorization: Bearer $ADMIN_API_KEY" ${idReports}
   Preview:      ${preview}
                 the sender's preview (e-mail code, German): the code shows on screen, nothing counts
+  Web form:     ${webForm.url}
+                one public link for anyone: type any name and address, form password Harbour2027,
+                the code from ${origin}/dev/outbox, then the KBA questions (as Ada, above)
+                its preview: ${webFormPreview}
 
   Audit report: ${origin}/admin/v1/agreements/${password.agreementId}/report (.pdf), with the admin key
 
