@@ -448,9 +448,14 @@ impl PreviewSpec {
         let Some(form) = self.web_form else {
             return FormAnswer::WrongStep;
         };
-        let problems = crate::web_form::entry_problems(entry, form.password);
+        let problems = crate::web_form::entry_problems(
+            &entry.name,
+            &entry.email,
+            entry.password.as_deref(),
+            form.password,
+        );
         if !problems.is_empty() {
-            return FormAnswer::Invalid(problems.join("; "));
+            return FormAnswer::Invalid(crate::web_form::joined(&problems));
         }
         if !form.email_check {
             return FormAnswer::Entered;

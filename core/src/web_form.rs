@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::policy::{Method, Policy};
-use crate::wire::{CreateWebForm, WebFormEntry};
+use crate::wire::CreateWebForm;
 
 /// Wrong form passwords in a row before the link rests.
 pub const MAX_WRONG_PASSWORDS: u32 = 5;
@@ -98,29 +98,82 @@ pub fn plan(policy: &Policy, request: &CreateWebForm) -> Result<Method, Vec<Stri
     }
 }
 
+/// Which of an entry's fields a problem is with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryField {
+    Name,
+    Email,
+    Password,
+}
+
+/// One problem with what a signer typed on a form: the field, whether it was left empty, and
+/// the problem in words (the worker's answer joins them; the form's page names them by field in
+/// the signer's language).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryProblem {
+    pub field: EntryField,
+    pub missing: bool,
+    pub message: String,
+}
+
+impl std::fmt::Display for EntryProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// Checks what a signer typed on a form (`password`: the form has one): every problem named.
 /// The form password's own check (right or wrong) comes after, and only when this passes.
-pub fn entry_problems(entry: &WebFormEntry, password: bool) -> Vec<String> {
+pub fn entry_problems(
+    name: &str,
+    email: &str,
+    typed_password: Option<&str>,
+    password: bool,
+) -> Vec<EntryProblem> {
     let mut problems = Vec::new();
-    if let Err(problem) = crate::validate::text("name", &entry.name, crate::validate::MAX_NAME_LEN)
-    {
-        problems.push(problem);
+    if let Err(message) = crate::validate::text("name", name, crate::validate::MAX_NAME_LEN) {
+        problems.push(EntryProblem {
+            field: EntryField::Name,
+            missing: name.trim().is_empty(),
+            message,
+        });
     }
-    if let Err(problem) = crate::validate::email(&entry.email) {
-        problems.push(format!("email: {problem}"));
+    if let Err(problem) = crate::validate::email(email) {
+        problems.push(EntryProblem {
+            field: EntryField::Email,
+            missing: email.trim().is_empty(),
+            message: format!("email: {problem}"),
+        });
     }
-    match (&entry.password, password) {
+    match (typed_password, password) {
         (Some(typed), true) => {
             if let Err(problem) = crate::password::check_entry(typed) {
-                problems.push(format!("password: {problem}"));
+                problems.push(EntryProblem {
+                    field: EntryField::Password,
+                    missing: typed.is_empty(),
+                    message: format!("password: {problem}"),
+                });
             }
         }
-        (None, true) => problems.push("password: this form asks for its password".into()),
+        (None, true) => problems.push(EntryProblem {
+            field: EntryField::Password,
+            missing: true,
+            message: "password: this form asks for its password".into(),
+        }),
         // Nothing to check it against: a password typed for a form without one is no secret
         // worth refusing over, and is dropped unread.
         (_, false) => {}
     }
     problems
+}
+
+/// The problems as one answer's message.
+pub fn joined(problems: &[EntryProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// How long an entry may take to prove its address, from its first code: after that it is
@@ -297,22 +350,32 @@ mod tests {
 
     #[test]
     fn an_entry_names_every_problem_and_asks_for_the_password_only_where_there_is_one() {
-        let entry = |name: &str, email: &str, password: Option<&str>| WebFormEntry {
-            name: name.into(),
-            email: email.into(),
-            password: password.map(Into::into),
-            language: None,
+        let fields = |problems: Vec<EntryProblem>| -> Vec<(EntryField, bool)> {
+            problems.iter().map(|p| (p.field, p.missing)).collect()
         };
-        assert!(entry_problems(&entry("Ada", "ada@example.com", None), false).is_empty());
-        assert!(entry_problems(&entry("Ada", "ada@example.com", Some("x")), false).is_empty());
-        assert!(entry_problems(&entry("Ada", "ada@example.com", Some("x")), true).is_empty());
-        let problems = entry_problems(&entry(" ", "ada", None), true).join("; ");
+        assert!(entry_problems("Ada", "ada@example.com", None, false).is_empty());
+        assert!(entry_problems("Ada", "ada@example.com", Some("x"), false).is_empty());
+        assert!(entry_problems("Ada", "ada@example.com", Some("x"), true).is_empty());
+        let all = entry_problems(" ", "ada", None, true);
+        assert_eq!(
+            fields(all.clone()),
+            [
+                (EntryField::Name, true),
+                (EntryField::Email, false),
+                (EntryField::Password, true)
+            ]
+        );
+        let joined = all
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
         for field in ["name", "email", "password: this form asks"] {
-            assert!(problems.contains(field), "{field} in {problems}");
+            assert!(joined.contains(field), "{field} in {joined}");
         }
-        assert!(
-            entry_problems(&entry("Ada", "ada@example.com", Some("")), true)[0]
-                .starts_with("password: ")
+        assert_eq!(
+            fields(entry_problems("Ada", "", Some(""), true)),
+            [(EntryField::Email, true), (EntryField::Password, true)]
         );
     }
 

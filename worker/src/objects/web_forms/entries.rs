@@ -82,9 +82,17 @@ impl WebFormsObject {
         let Some(policy) = self.policy_of(&form).await? else {
             return Ok(Err(*invalid_link()));
         };
-        let problems = web_form::entry_problems(&entry, form.password_hash.is_some());
+        let problems = web_form::entry_problems(
+            &entry.name,
+            &entry.email,
+            entry.password.as_deref(),
+            form.password_hash.is_some(),
+        );
         if !problems.is_empty() {
-            return Ok(Err(*fail(ErrorCode::InvalidRequest, problems.join("; "))));
+            return Ok(Err(*fail(
+                ErrorCode::InvalidRequest,
+                web_form::joined(&problems),
+            )));
         }
         if let Some(refusal) = self.check_form_password(&form, &entry).await? {
             return Ok(Err(*refusal));
