@@ -228,6 +228,43 @@ impl PasswordGate {
     }
 }
 
+/// Wrong entry codes one address may collect in a day, over every entry on every form of the
+/// account: an entry ends after too many wrong codes, but a new one could begin at once, so this
+/// is what bounds guessing a stranger's code (and with it, an agreement in their name).
+pub const WRONG_CODES_PER_ADDRESS_PER_DAY: usize = 20;
+const DAY_MS: u64 = 24 * HOUR_MS;
+
+/// The wrong entry codes of one address in the last day.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Guesses(Vec<u64>);
+
+impl Guesses {
+    /// `Err(until)` while the address has had its share of wrong codes.
+    pub fn gate(&self, now: u64) -> Result<(), u64> {
+        let recent: Vec<u64> = self
+            .0
+            .iter()
+            .copied()
+            .filter(|&at| at + DAY_MS > now)
+            .collect();
+        if recent.len() >= WRONG_CODES_PER_ADDRESS_PER_DAY {
+            return Err(recent[recent.len() - WRONG_CODES_PER_ADDRESS_PER_DAY] + DAY_MS);
+        }
+        Ok(())
+    }
+
+    /// One more wrong code at `now`; what is older than a day is forgotten.
+    pub fn wrong(&mut self, now: u64) {
+        self.0.retain(|&at| at + DAY_MS > now);
+        self.0.push(now);
+    }
+
+    /// Nothing within the day: the record may go.
+    pub fn is_spent(&self, now: u64) -> bool {
+        self.0.iter().all(|&at| at + DAY_MS <= now)
+    }
+}
+
 /// Which cap a send met.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Capped {
@@ -276,10 +313,12 @@ impl SendCaps {
                 full(self.by_key.get(&ip_key), SENDS_PER_IP_PER_HOUR),
             ),
         ];
-        if let Some((capped, until)) = checks
+        // Named by the first cap met, waited for until the last one met lets go.
+        let met: Vec<(Capped, u64)> = checks
             .into_iter()
-            .find_map(|(capped, until)| until.map(|u| (capped, u)))
-        {
+            .filter_map(|(capped, until)| until.map(|u| (capped, u)))
+            .collect();
+        if let (Some(&(capped, _)), Some(until)) = (met.first(), met.iter().map(|m| m.1).max()) {
             return Err((capped, until));
         }
         self.link.push(now);
@@ -377,6 +416,19 @@ mod tests {
             fields(entry_problems("Ada", "", Some(""), true)),
             [(EntryField::Email, true), (EntryField::Password, true)]
         );
+    }
+
+    #[test]
+    fn an_address_gets_so_many_wrong_codes_a_day_whatever_the_entries() {
+        let mut guesses = Guesses::default();
+        for i in 0..WRONG_CODES_PER_ADDRESS_PER_DAY as u64 {
+            assert_eq!(guesses.gate(i), Ok(()));
+            guesses.wrong(i);
+        }
+        assert_eq!(guesses.gate(100), Err(DAY_MS));
+        assert_eq!(guesses.gate(DAY_MS), Ok(()), "the first one is a day old");
+        assert!(!guesses.is_spent(DAY_MS));
+        assert!(guesses.is_spent(DAY_MS + WRONG_CODES_PER_ADDRESS_PER_DAY as u64));
     }
 
     #[test]

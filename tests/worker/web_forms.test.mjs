@@ -330,4 +330,35 @@ describe('web forms under workerd', () => {
     await refused(await browser.code(entryToken, code), 404, 'invalid_link');
     await refused(await browser.enter({ name: 'Gil', email }), 404, 'invalid_link');
   });
+
+  test('an address collects so many wrong codes a day, whatever the entries: a new entry does not buy new guesses', async () => {
+    const accountId = await newAccount();
+    const { body: form } = await createForm(accountId);
+    const email = address();
+    const browser = signer(tokenOf(form.url));
+    const first = await answered(await browser.enter({ name: 'Ivy', email }), 200);
+    const second = await answered(await browser.enter({ name: 'Ivy', email }), 200);
+    const wrongFor = async (entryToken) => {
+      for (let i = 0; i < 10; i++) {
+        const res = await browser.code(entryToken, '000000'.slice(0, 5) + String(i));
+        assert.ok([403, 409].includes(res.status), `${res.status}`);
+      }
+    };
+    // Ten wrong on each entry void its codes; together they are the address's share for the day.
+    await wrongFor(first.entry_token);
+    await wrongFor(second.entry_token);
+    const third = await refused(await browser.enter({ name: 'Ivy', email }), 429, 'throttled');
+    assert.ok(third.retry_after_secs > 23 * 3600, JSON.stringify(third));
+    await refused(await browser.code(second.entry_token, await stack.latestCode(email)), 429, 'throttled');
+    // Another address is not held back.
+    await answered(await browser.enter({ name: 'Jo', email: address() }), 200);
+  });
+
+  test('with the e-mail check off, a passkey form says nothing about whether an address holds a passkey', async () => {
+    const policy = { methods: { allowed: ['password', 'passkey'], default: 'password' }, web_forms: { email_check: false } };
+    const accountId = await newAccount(policy);
+    const { body: form } = await createForm(accountId, { method: 'passkey' });
+    const done = await answered(await signer(tokenOf(form.url)).enter({ name: 'Kim', email: address() }), 200);
+    assert.match(done.signing_url, /\/s#/);
+  });
 });

@@ -16,7 +16,9 @@ use signgate_core::otp::{AfterWrong, Channel, CodeBook, CodeRules, EntryGate, Se
 use signgate_core::outgoing::{self, CodeContext, Language};
 use signgate_core::policy::{Method, Policy};
 use signgate_core::token::{LinkToken, SECRET_LEN};
-use signgate_core::web_form::{self, AfterWrong as AfterWrongPassword, Capped, ENTRY_LIFETIME_MS};
+use signgate_core::web_form::{
+    self, AfterWrong as AfterWrongPassword, Capped, ENTRY_LIFETIME_MS, Guesses,
+};
 use signgate_core::wire::{CodeSent, Contact, DEFAULT_EXPIRY_DAYS, ErrorCode, WebFormEntry};
 use worker::Result;
 
@@ -31,6 +33,8 @@ use crate::objects::recipient::passkey_problem;
 use crate::{accounts, codes, crypto, device};
 
 const ENTRY_PREFIX: &str = "entry:";
+/// An address's wrong codes of the last day (`web_form::Guesses`), by the address's digest.
+const GUESSES_PREFIX: &str = "guesses:";
 
 /// An entry still proving its address.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,7 +72,6 @@ pub enum EntryStep {
 
 impl WebFormsObject {
     pub(super) async fn enter(&self, enter: Enter) -> Result<Reply<EntryStep>> {
-        let _one_at_a_time = self.checking.lock().await;
         let Enter {
             digest,
             entry,
@@ -76,6 +79,11 @@ impl WebFormsObject {
             host,
             origin,
         } = enter;
+        // A made-up link is turned away before it waits for the lock.
+        if self.enabled(&digest).await?.is_none() {
+            return Ok(Err(*invalid_link()));
+        }
+        let _one_at_a_time = self.checking.lock().await;
         let Some(form) = self.enabled(&digest).await? else {
             return Ok(Err(*invalid_link()));
         };
@@ -97,25 +105,38 @@ impl WebFormsObject {
         if let Some(refusal) = self.check_form_password(&form, &entry).await? {
             return Ok(Err(*refusal));
         }
-        // Entries are capped whether or not a code goes out: without the e-mail check each one is
-        // an agreement at once.
-        if let Some(refusal) = self.take_send(&form.id, &entry.email, &client).await? {
-            return Ok(Err(*refusal));
-        }
         let person = Contact {
             name: entry.name.trim().to_owned(),
             email: entry.email.trim().to_owned(),
         };
-        if !policy.web_forms.email_check {
-            return self.complete(&form, &policy, person, false, &origin).await;
+        let email_check = policy.web_forms.email_check;
+        if email_check {
+            if Courier::for_channel(&self.env, Channel::Email).is_none() {
+                return Ok(Err(*not_configured()));
+            }
+            if let Some(refusal) = self.guessed_too_often(&person.email).await? {
+                return Ok(Err(*refusal));
+            }
+        }
+        // Entries are capped whether or not a code goes out: without the e-mail check each one is
+        // an agreement at once.
+        if let Some(refusal) = self.take_send(&form.id, &person.email, &client).await? {
+            return Ok(Err(*refusal));
+        }
+        if !email_check {
+            return self
+                .complete(&form.id, &policy, person, false, &origin)
+                .await;
         }
         let rules = policy
             .code_rules(Method::EmailCode)
             .ok_or_else(|| worker::Error::RustError("the e-mail code has no rules".into()))?;
         // Tests and local development may shorten the lifetime, never lengthen it.
+        // No code outlives its entry.
         let rules = CodeRules {
             lifetime_ms: config::dev_code_lifetime_ms(&self.env)
-                .map_or(rules.lifetime_ms, |dev| dev.min(rules.lifetime_ms)),
+                .map_or(rules.lifetime_ms, |dev| dev.min(rules.lifetime_ms))
+                .min(ENTRY_LIFETIME_MS),
             ..rules
         };
         let object_id = self.state.id().to_string();
@@ -136,11 +157,15 @@ impl WebFormsObject {
             expires_at: now_ms() + ENTRY_LIFETIME_MS,
         };
         let key = entry_key(&token.secret_digest());
-        let sent = match self.send_code(&form, pending, &key, &host).await? {
+        self.forget_ended_by(pending.expires_at).await?;
+        let sent = match self.send_code(&form, pending.clone(), &key, &host).await? {
             Ok(sent) => sent,
-            Err(refusal) => return Ok(Err(refusal)),
+            Err(refusal) => {
+                // Its token was never handed out: nobody could use the entry.
+                self.forget(&key, &pending).await?;
+                return Ok(Err(refusal));
+            }
         };
-        self.forget_ended_by(now_ms() + ENTRY_LIFETIME_MS).await?;
         Ok(Ok(EntryStep::CodeSent {
             entry_token: token.encode(),
             sent,
@@ -154,8 +179,11 @@ impl WebFormsObject {
         language: Language,
         host: &str,
     ) -> Result<Reply<CodeSent>> {
-        let _one_at_a_time = self.checking.lock().await;
         let key = entry_key(entry_digest);
+        if self.state.storage().get::<Entry>(&key).await?.is_none() {
+            return Ok(Err(*invalid_link()));
+        }
+        let _one_at_a_time = self.checking.lock().await;
         let (form, mut entry) = match self.entry_and_form(&key).await? {
             Ok(found) => found,
             Err(refusal) => return Ok(Err(*refusal)),
@@ -178,8 +206,12 @@ impl WebFormsObject {
         typed: &str,
         origin: &str,
     ) -> Result<Reply<EntryStep>> {
-        let _one_at_a_time = self.checking.lock().await;
         let key = entry_key(entry_digest);
+        // A made-up entry token is turned away before it waits for the lock.
+        if self.state.storage().get::<Entry>(&key).await?.is_none() {
+            return Ok(Err(*invalid_link()));
+        }
+        let _one_at_a_time = self.checking.lock().await;
         let (form, entry) = match self.entry_and_form(&key).await? {
             Ok(found) => found,
             Err(refusal) => return Ok(Err(*refusal)),
@@ -195,6 +227,10 @@ impl WebFormsObject {
                 )));
             }
         };
+        if let Some(refusal) = self.guessed_too_often(&entry.email).await? {
+            self.forget(&key, &entry).await?;
+            return Ok(Err(*refusal));
+        }
         let now = now_ms();
         match entry.book.gate(now) {
             EntryGate::Locked => return self.end(&key, &entry).await,
@@ -230,6 +266,9 @@ impl WebFormsObject {
             if book.accept(&id, now_ms()).is_none() {
                 return Ok(Err(*no_code()));
             }
+            // The entry is used up before anything is made: should making the agreement fail
+            // half-way, its code cannot make another.
+            self.forget(&key, &entry).await?;
             let Some(policy) = self.policy_of(&form).await? else {
                 return Ok(Err(*invalid_link()));
             };
@@ -237,14 +276,9 @@ impl WebFormsObject {
                 name: entry.name.clone(),
                 email: entry.email.clone(),
             };
-            let done = self.complete(&form, &policy, person, true, origin).await?;
-            // Made, or refused for good (the form's method cannot take this signer): the entry
-            // is over either way.
-            self.state.storage().delete(&key).await?;
-            let used: Vec<String> = candidates.into_iter().map(|c| c.id).collect();
-            codes::forget(&self.env, &scope, &used).await;
-            return Ok(done);
+            return self.complete(&form.id, &policy, person, true, origin).await;
         }
+        self.count_wrong_code(&entry.email).await?;
         match book.record_wrong(&entry.rules, now) {
             AfterWrong::TriesLeft(left) => {
                 self.save_entry(&key, &Entry { book, ..entry }).await?;
@@ -313,10 +347,14 @@ impl WebFormsObject {
 
     /// Takes one send (or entry) from the form's caps: `Some` refusal when a cap is met.
     async fn take_send(&self, form_id: &str, email: &str, client: &str) -> Result<Option<Failure>> {
-        let Some(mut form) = self.form(form_id).await? else {
+        let Some(mut form) = self
+            .form(form_id)
+            .await?
+            .filter(|f| f.disabled_at.is_none())
+        else {
             return Ok(Some(invalid_link()));
         };
-        let address = device::digest(&email.trim().to_lowercase());
+        let address = address_digest(email);
         match form.sends.take(&address, client, now_ms()) {
             Ok(()) => {
                 self.save_form(&form).await?;
@@ -325,7 +363,7 @@ impl WebFormsObject {
             Err((capped, until)) => {
                 let message = match capped {
                     Capped::Address => {
-                        "That is the most codes we send to one address in an hour. Please use one \
+                        "That is the most sign-ups for one address in an hour. Please use a code \
                          you have, or wait."
                     }
                     Capped::Ip | Capped::Link => {
@@ -350,10 +388,7 @@ impl WebFormsObject {
         host: &str,
     ) -> Result<Reply<CodeSent>> {
         let Some(courier) = Courier::for_channel(&self.env, Channel::Email) else {
-            return Ok(Err(*fail(
-                ErrorCode::NotConfigured,
-                "Codes cannot be sent by e-mail here yet. Please ask the sender.",
-            )));
+            return Ok(Err(*not_configured()));
         };
         let now = now_ms();
         let code_id = crypto::random_id()?;
@@ -411,12 +446,20 @@ impl WebFormsObject {
     /// method as the policy allows it now.
     async fn complete(
         &self,
-        form: &WebForm,
+        form_id: &str,
         policy: &Policy,
         signer: Contact,
         email_proven: bool,
         origin: &str,
     ) -> Result<Reply<EntryStep>> {
+        // As the form is now: one disabled meanwhile makes nothing more.
+        let Some(form) = self
+            .form(form_id)
+            .await?
+            .filter(|f| f.disabled_at.is_none())
+        else {
+            return Ok(Err(*invalid_link()));
+        };
         // The policy may have changed since the form was made: it decides now.
         if let Err(problem) = policy.choose_method(false, Some(form.method)) {
             worker::console_log!("a web form's method is no longer allowed: {problem}");
@@ -425,15 +468,18 @@ impl WebFormsObject {
                 "This form cannot be used just now. Please contact its sender.",
             )));
         }
-        if passkey_problem(
-            &self.env,
-            &form.account_id,
-            form.method,
-            &signer.email,
-            "email",
-        )
-        .await?
-        .is_some()
+        // Only once the address is proven: an unproven one must not learn whether that address
+        // holds a passkey with this sender (its signing link then finds none).
+        if email_proven
+            && passkey_problem(
+                &self.env,
+                &form.account_id,
+                form.method,
+                &signer.email,
+                "email",
+            )
+            .await?
+            .is_some()
         {
             return Ok(Err(*fail(
                 ErrorCode::NotEligible,
@@ -496,6 +542,32 @@ impl WebFormsObject {
         }
     }
 
+    /// `Some` refusal while `email` has had its share of wrong codes today.
+    async fn guessed_too_often(&self, email: &str) -> Result<Option<Failure>> {
+        let guesses: Guesses = self
+            .state
+            .storage()
+            .get(&guesses_key(email))
+            .await?
+            .unwrap_or_default();
+        Ok(guesses.gate(now_ms()).err().map(|until| {
+            let mut refusal = fail(
+                ErrorCode::Throttled,
+                "Too many wrong codes for this address today. Please try again tomorrow.",
+            );
+            refusal.retry_after_secs = Some(until.saturating_sub(now_ms()).div_ceil(1000));
+            refusal
+        }))
+    }
+
+    async fn count_wrong_code(&self, email: &str) -> Result<()> {
+        let storage = self.state.storage();
+        let key = guesses_key(email);
+        let mut guesses: Guesses = storage.get(&key).await?.unwrap_or_default();
+        guesses.wrong(now_ms());
+        storage.put(&key, &guesses).await
+    }
+
     async fn save_entry(&self, key: &str, entry: &Entry) -> Result<()> {
         self.state.storage().put(key, entry).await
     }
@@ -524,9 +596,24 @@ impl WebFormsObject {
         Ok(())
     }
 
-    /// The alarm: every entry out of time is forgotten; the alarm rings again for the rest.
+    /// The alarm: every entry out of time is forgotten, and every address's count of wrong
+    /// codes older than a day; the alarm rings again for the rest.
     pub(super) async fn forget_ended_entries(&self) -> Result<()> {
+        let _one_at_a_time = self.checking.lock().await;
         let storage = self.state.storage();
+        let counts = storage
+            .list_with_options(worker::ListOptions::new().prefix(GUESSES_PREFIX))
+            .await?;
+        for key in counts.keys() {
+            let key = key?.as_string().unwrap_or_default();
+            let spent = storage
+                .get::<Guesses>(&key)
+                .await?
+                .is_none_or(|guesses| guesses.is_spent(now_ms()));
+            if spent {
+                storage.delete(&key).await?;
+            }
+        }
         let map = storage
             .list_with_options(worker::ListOptions::new().prefix(ENTRY_PREFIX))
             .await?;
@@ -561,6 +648,22 @@ fn ended() -> Failure {
 
 fn entry_key(digest: &str) -> String {
     format!("{ENTRY_PREFIX}{digest}")
+}
+
+/// An address as the caps and counts know it: its digest, in lower case.
+fn address_digest(email: &str) -> String {
+    device::digest(&email.trim().to_lowercase())
+}
+
+fn guesses_key(email: &str) -> String {
+    format!("{GUESSES_PREFIX}{}", address_digest(email))
+}
+
+fn not_configured() -> Failure {
+    fail(
+        ErrorCode::NotConfigured,
+        "Codes cannot be sent by e-mail here yet. Please ask the sender.",
+    )
 }
 
 fn resting(until: u64) -> Failure {

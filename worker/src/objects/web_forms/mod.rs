@@ -58,7 +58,7 @@ impl WebForm {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum WebFormsCall {
     Create {
@@ -93,8 +93,24 @@ pub enum WebFormsCall {
     },
 }
 
+impl std::fmt::Debug for WebFormsCall {
+    /// The call's name only: codes, passwords and token digests stay out of every log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Create { .. } => "Create",
+            Self::List => "List",
+            Self::Disable { .. } => "Disable",
+            Self::Open { .. } => "Open",
+            Self::Get { .. } => "Get",
+            Self::Enter(_) => "Enter",
+            Self::Resend { .. } => "Resend",
+            Self::CheckCode { .. } => "CheckCode",
+        })
+    }
+}
+
 /// A signer's entry, with what the object needs to send a code and make the agreement.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Enter {
     pub digest: String,
     pub entry: WebFormEntry,
