@@ -218,7 +218,9 @@ describe('sender previews under workerd', () => {
     const refusals = [
       [{ account_id: 'acme', method: 'kba' }, 400, /does not allow the method "kba"/],
       [{ account_id: 'nobody', method: 'phone' }, 400, /no account has this id/],
-      [{ account_id: 'acme' }, 400, /needs account_id and method/],
+      [{ account_id: 'acme' }, 400, /either method .* or web_form_id/],
+      [{ account_id: 'acme', method: 'phone', web_form_id: 'f1' }, 400, /either method .* or web_form_id/],
+      [{ account_id: 'acme', web_form_id: 'no-such-form' }, 404, /no web form with this id/],
       [{ agreement_id: real.agreementId, recipient_id: real.recipientId, method: 'phone' }, 400, /not both/],
       [{ agreement_id: real.agreementId }, 400, /either/],
       [{ agreement_id: real.agreementId, recipient_id: 'f'.repeat(64) }, 404, /no recipient/],

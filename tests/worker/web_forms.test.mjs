@@ -361,4 +361,37 @@ describe('web forms under workerd', () => {
     const done = await answered(await signer(tokenOf(form.url)).enter({ name: 'Kim', email: address() }), 200);
     assert.match(done.signing_url, /\/s#/);
   });
+
+  test('a sender previews a form: its own page, the code on screen, then the method\'s preview; nothing made, sent or counted', async () => {
+    const accountId = await withHooks();
+    const { body: form } = await createForm(accountId, {
+      method: 'kba', password: 'Harbour2027', password_confirmation: 'Harbour2027',
+    });
+    const created = await admin.send('POST', '/previews', { account_id: accountId, web_form_id: form.id, language: 'de' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.match(created.body.preview_url, new RegExp(`^${stack.origin}/f/\\?lang=de#p1\\.`));
+    const token = tokenOf(created.body.preview_url);
+    const call = (route, body) => fetch(`${stack.origin}/api/v1/preview/form${route}`, body === undefined
+      ? { headers: { authorization: `Bearer ${token}` } }
+      : { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.deepEqual(await answered(await call(''), 200), {
+      title: 'Consent to treatment', sender: SENDER, password: true, email_check: true, method: 'kba',
+    });
+    const email = address();
+    assert.match((await refused(await call('/entry', { name: 'Lu', email }), 400, 'invalid_request')).message, /password/);
+    // The sender does not know the form password's hash: any well-formed one goes on.
+    const entered = await answered(await call('/entry', { name: 'Lu', email, password: 'anything' }), 200);
+    assert.equal(entered.entry_token, token);
+    const code = entered.code.preview_code;
+    assert.match(code, /^\d{6}$/);
+    await refused(await call('/entry/code', { code: code === '000000' ? '111111' : '000000' }), 403, 'wrong_code');
+    const done = await answered(await call('/entry/code', { code }), 200);
+    assert.equal(done.signing_url, `${stack.origin}/s#${token}`);
+    assert.ok(!(await stack.outbox()).some((m) => m.to === email), 'nothing was sent');
+    // A preview is no real link, and a method's preview no form's.
+    assert.equal((await open(token)).status, 404);
+    const methodPreview = await admin.request('POST', '/previews', { account_id: accountId, method: 'kba' });
+    const res = await fetch(`${stack.origin}/api/v1/preview/form`, { headers: { authorization: `Bearer ${tokenOf(methodPreview.preview_url)}` } });
+    assert.equal(res.status, 404);
+  });
 });
