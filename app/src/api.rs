@@ -21,22 +21,26 @@ pub enum Failure {
     Unreachable,
 }
 
-/// Where the calls for `token` go: a sender's preview has routes of its own, which answer from
-/// the preview token alone and never touch a real link.
-fn api_path(token: &str, call: &str) -> String {
-    let base = if signgate_core::preview::is_preview_token(token) {
-        "/api/v1/preview/recipient"
+/// The recipient API, the signing page's.
+const RECIPIENT: &str = "/recipient";
+
+/// Where `call` (`/password`) of the API at `base` (`/recipient`, `/form`) goes for `token`: a
+/// sender's preview has routes of its own, which answer from the preview token alone and never
+/// touch a real link or form.
+pub(crate) fn api_path(base: &str, token: &str, call: &str) -> String {
+    let preview = if signgate_core::preview::is_preview_token(token) {
+        "/preview"
     } else {
-        "/api/v1/recipient"
+        ""
     };
-    format!("{base}{call}")
+    ["/api/v1", preview, base, call].concat()
 }
 
 /// What this link is for and where the signer stands.
 pub async fn recipient(token: &str) -> Result<RecipientView, Failure> {
     // The state changes as the signer acts: never answer from a cache.
-    let request =
-        authorized(Request::get(&api_path(token, "")), token).cache(RequestCache::NoStore);
+    let request = authorized(Request::get(&api_path(RECIPIENT, token, "")), token)
+        .cache(RequestCache::NoStore);
     parse(exchange(request.build()).await)
 }
 
@@ -105,7 +109,10 @@ pub(crate) async fn post<T: DeserializeOwned>(
     token: &str,
     body: &impl Serialize,
 ) -> Result<T, Failure> {
-    passkey_first(post_at(&api_path(token, call), token, body).await, token)
+    passkey_first(
+        post_at(&api_path(RECIPIENT, token, call), token, body).await,
+        token,
+    )
 }
 
 /// A JSON POST with `token` to the API's `path` (`/api/v1/form/entry`): the pages whose calls are
@@ -136,7 +143,7 @@ pub(crate) fn passkey_first<T>(answer: Result<T, Failure>, token: &str) -> Resul
 
 /// A GET of the recipient API's `call` with the link token, never from a cache.
 pub(crate) async fn get<T: DeserializeOwned>(call: &str, token: &str) -> Result<T, Failure> {
-    get_at(&api_path(token, call), token).await
+    get_at(&api_path(RECIPIENT, token, call), token).await
 }
 
 /// A GET of the API's `path` with `token`, never from a cache.
@@ -146,7 +153,7 @@ pub(crate) async fn get_at<T: DeserializeOwned>(path: &str, token: &str) -> Resu
 }
 
 pub(crate) async fn delete<T: DeserializeOwned>(call: &str, token: &str) -> Result<T, Failure> {
-    let request = authorized(Request::delete(&api_path(token, call)), token);
+    let request = authorized(Request::delete(&api_path(RECIPIENT, token, call)), token);
     parse(exchange(request.build()).await)
 }
 
@@ -201,12 +208,15 @@ mod tests {
     #[test]
     fn a_preview_calls_the_preview_routes_and_a_link_the_real_ones() {
         assert_eq!(
-            api_path("p1.eyJ9.sig", "/code/send"),
+            api_path(RECIPIENT, "p1.eyJ9.sig", "/code/send"),
             "/api/v1/preview/recipient/code/send"
         );
-        assert_eq!(api_path("p1.eyJ9.sig", ""), "/api/v1/preview/recipient");
         assert_eq!(
-            api_path(&"A".repeat(86), "/password"),
+            api_path(RECIPIENT, "p1.eyJ9.sig", ""),
+            "/api/v1/preview/recipient"
+        );
+        assert_eq!(
+            api_path(RECIPIENT, &"A".repeat(86), "/password"),
             "/api/v1/recipient/password"
         );
     }

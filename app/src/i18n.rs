@@ -2,7 +2,8 @@
 //!
 //! Fixed texts are declared once in [`messages!`] with all three languages side by side, so a
 //! missing translation is a compile error, not a blank on someone's phone. Texts with numbers or
-//! names are functions below the table.
+//! names are functions below the table. What the web form page says too is in [`shared`], a table
+//! of its own, so neither page carries the other's.
 
 use leptos::prelude::*;
 use signgate_core::otp::Channel;
@@ -81,10 +82,25 @@ macro_rules! messages {
 
         /// A fixed text that follows the language switcher, for use in `view!`.
         pub fn tr(key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
-            let lang = crate::i18n::use_lang();
-            move || text(lang.get(), key)
+            /// Every key, by its place: how [`crate::i18n::follow`] finds one again.
+            const ALL: &[Key] = &[$(Key::$key,)*];
+            fn at(lang: Lang, index: u16) -> &'static str {
+                text(lang, ALL[usize::from(index)])
+            }
+            crate::i18n::follow(at, key as u16)
         }
     };
+}
+
+/// A fixed text of a table (`at`, its `index`th key) that follows the language switcher. Every
+/// table's `tr` answers this one closure type, so a page with two tables (the signing page's own
+/// and the one it shares with the web form) renders their texts with one copy of the view code.
+pub fn follow(
+    at: fn(Lang, u16) -> &'static str,
+    index: u16,
+) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let lang = use_lang();
+    move || at(lang.get(), index)
 }
 /// For the ID check's page, which has a table of its own.
 pub(crate) use messages;
@@ -168,16 +184,6 @@ messages! {
         de: "Ein Passwort besteht nur aus den Buchstaben A–Z und den Ziffern 0–9, höchstens 64 Zeichen. Bitte prüfen Sie Ihre Eingabe. Dies zählt nicht als Versuch.",
         ru: "Пароль состоит только из латинских букв A–Z и цифр 0–9, не более 64 символов. Проверьте, что вы ввели. Эта попытка не засчитана.",
     }
-    Throttled {
-        en: "Too many tries in a short time.",
-        de: "Zu viele Versuche in kurzer Zeit.",
-        ru: "Слишком много попыток за короткое время.",
-    }
-    WaitAMoment {
-        en: " Please wait a moment and try again.",
-        de: " Bitte warten Sie einen Moment und versuchen Sie es dann erneut.",
-        ru: " Подождите немного и попробуйте ещё раз.",
-    }
     SomethingWentWrong {
         en: "Something went wrong. Please try again.",
         de: "Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.",
@@ -230,32 +236,6 @@ messages! {
         de: "Geben Sie den Code ein",
         ru: "Введите код",
     }
-    EmailMayTakeAWhile {
-        en: "It can take a few minutes to arrive. If you cannot find it, look in your spam folder.",
-        de: "Es kann einige Minuten dauern, bis sie ankommt. Wenn Sie sie nicht finden, sehen Sie im Spam-Ordner nach.",
-        ru: "Письмо может прийти через несколько минут. Если его нет, проверьте папку «Спам».",
-    }
-    CodeExpiresSoon {
-        en: "Your code expires soon. Enter it now or request a new one.",
-        de: "Ihr Code läuft bald ab. Geben Sie ihn jetzt ein oder fordern Sie einen neuen an.",
-        ru: "Срок действия кода скоро истечёт. Введите его сейчас или запросите новый.",
-    }
-    // Names the SendNewCode button: keep the two in step.
-    CodeExpired {
-        en: "Your code has expired. Please request a new one with “Send a new code”.",
-        de: "Ihr Code ist abgelaufen. Bitte fordern Sie mit „Neuen Code senden“ einen neuen an.",
-        ru: "Срок действия кода истёк. Запросите новый кнопкой «Отправить новый код».",
-    }
-    SendNewCode {
-        en: "Send a new code",
-        de: "Neuen Code senden",
-        ru: "Отправить новый код",
-    }
-    NewCodeOnItsWay {
-        en: "A new code is on its way.",
-        de: "Ein neuer Code ist unterwegs.",
-        ru: "Новый код уже отправлен.",
-    }
     OtherChannel {
         en: "Choose another way to get the code",
         de: "Eine andere Art wählen, den Code zu erhalten",
@@ -265,36 +245,6 @@ messages! {
         en: "Didn't get a code?",
         de: "Keinen Code erhalten?",
         ru: "Не получили код?",
-    }
-    WrongCode {
-        en: "That code is not right.",
-        de: "Der Code ist nicht richtig.",
-        ru: "Код неверный.",
-    }
-    CodesVoided {
-        en: "That code is not right. After too many wrong entries, the codes sent so far no longer work. Please request a new code.",
-        de: "Der Code ist nicht richtig. Nach zu vielen falschen Eingaben gelten die bisher gesendeten Codes nicht mehr. Bitte fordern Sie einen neuen Code an.",
-        ru: "Код неверный. Из-за слишком большого числа ошибок отправленные ранее коды больше не действуют. Запросите новый код.",
-    }
-    NoValidCode {
-        en: "No code is valid at the moment: it may have expired. Please request a new code.",
-        de: "Zurzeit ist kein Code gültig, er ist möglicherweise abgelaufen. Bitte fordern Sie einen neuen Code an.",
-        ru: "Сейчас нет действующего кода: возможно, срок его действия истёк. Запросите новый код.",
-    }
-    DeliveryFailed {
-        en: "We could not send the code. Please try again in a moment.",
-        de: "Der Code konnte nicht gesendet werden. Bitte versuchen Sie es gleich noch einmal.",
-        ru: "Не удалось отправить код. Попробуйте ещё раз чуть позже.",
-    }
-    NotConfigured {
-        en: "Codes cannot be sent this way right now.",
-        de: "Codes können zurzeit nicht auf diesem Weg gesendet werden.",
-        ru: "Сейчас коды нельзя отправить этим способом.",
-    }
-    ResendNotYet {
-        en: "You cannot request a new code yet. Please wait a moment.",
-        de: "Sie können noch keinen neuen Code anfordern. Bitte warten Sie einen Moment.",
-        ru: "Новый код пока нельзя запросить. Подождите немного.",
     }
 
     ProvidersHeading {
@@ -585,6 +535,82 @@ messages! {
     }
 }
 
+/// The words both the signing page and the web form page say, in a table of their own so each
+/// build carries them once and neither carries the other's table: the code screens' (a code
+/// refused, its countdown, a new one sent or not) and a throttle's.
+pub mod shared {
+    use super::Lang;
+
+    messages! {
+        WrongCode {
+            en: "That code is not right.",
+            de: "Der Code ist nicht richtig.",
+            ru: "Код неверный.",
+        }
+        CodesVoided {
+            en: "That code is not right. After too many wrong entries, the codes sent so far no longer work. Please request a new code.",
+            de: "Der Code ist nicht richtig. Nach zu vielen falschen Eingaben gelten die bisher gesendeten Codes nicht mehr. Bitte fordern Sie einen neuen Code an.",
+            ru: "Код неверный. Из-за слишком большого числа ошибок отправленные ранее коды больше не действуют. Запросите новый код.",
+        }
+        NoValidCode {
+            en: "No code is valid at the moment: it may have expired. Please request a new code.",
+            de: "Zurzeit ist kein Code gültig, er ist möglicherweise abgelaufen. Bitte fordern Sie einen neuen Code an.",
+            ru: "Сейчас нет действующего кода: возможно, срок его действия истёк. Запросите новый код.",
+        }
+        EmailMayTakeAWhile {
+            en: "It can take a few minutes to arrive. If you cannot find it, look in your spam folder.",
+            de: "Es kann einige Minuten dauern, bis sie ankommt. Wenn Sie sie nicht finden, sehen Sie im Spam-Ordner nach.",
+            ru: "Письмо может прийти через несколько минут. Если его нет, проверьте папку «Спам».",
+        }
+        CodeExpiresSoon {
+            en: "Your code expires soon. Enter it now or request a new one.",
+            de: "Ihr Code läuft bald ab. Geben Sie ihn jetzt ein oder fordern Sie einen neuen an.",
+            ru: "Срок действия кода скоро истечёт. Введите его сейчас или запросите новый.",
+        }
+        // Names the SendNewCode button: keep the two in step.
+        CodeExpired {
+            en: "Your code has expired. Please request a new one with “Send a new code”.",
+            de: "Ihr Code ist abgelaufen. Bitte fordern Sie mit „Neuen Code senden“ einen neuen an.",
+            ru: "Срок действия кода истёк. Запросите новый кнопкой «Отправить новый код».",
+        }
+        SendNewCode {
+            en: "Send a new code",
+            de: "Neuen Code senden",
+            ru: "Отправить новый код",
+        }
+        NewCodeOnItsWay {
+            en: "A new code is on its way.",
+            de: "Ein neuer Code ist unterwegs.",
+            ru: "Новый код уже отправлен.",
+        }
+        ResendNotYet {
+            en: "You cannot request a new code yet. Please wait a moment.",
+            de: "Sie können noch keinen neuen Code anfordern. Bitte warten Sie einen Moment.",
+            ru: "Новый код пока нельзя запросить. Подождите немного.",
+        }
+        DeliveryFailed {
+            en: "We could not send the code. Please try again in a moment.",
+            de: "Der Code konnte nicht gesendet werden. Bitte versuchen Sie es gleich noch einmal.",
+            ru: "Не удалось отправить код. Попробуйте ещё раз чуть позже.",
+        }
+        NotConfigured {
+            en: "Codes cannot be sent this way right now.",
+            de: "Codes können zurzeit nicht auf diesem Weg gesendet werden.",
+            ru: "Сейчас коды нельзя отправить этим способом.",
+        }
+        Throttled {
+            en: "Too many tries in a short time.",
+            de: "Zu viele Versuche in kurzer Zeit.",
+            ru: "Слишком много попыток за короткое время.",
+        }
+        WaitAMoment {
+            en: " Please wait a moment and try again.",
+            de: " Bitte warten Sie einen Moment und versuchen Sie es dann erneut.",
+            ru: " Подождите немного и попробуйте ещё раз.",
+        }
+    }
+}
+
 // ---- texts with numbers and names ---------------------------------------------------------------
 
 /// CLDR plural categories; English and German use only `One` and `Other`.
@@ -636,13 +662,14 @@ pub fn wait_for(lang: Lang, secs: u64) -> String {
     }
 }
 
-/// "Too many tries in a short time." and how long to wait, when the worker said.
+/// "Too many tries in a short time." and how long to wait, when the worker said: every page's
+/// throttle says it so.
 pub fn throttled(lang: Lang, retry_after_secs: Option<u64>) -> String {
-    let wait = match retry_after_secs {
+    let wait = match retry_after_secs.filter(|&secs| secs > 0) {
         Some(secs) => wait_for(lang, secs),
-        None => text(lang, Key::WaitAMoment).to_owned(),
+        None => shared::text(lang, shared::Key::WaitAMoment).to_owned(),
     };
-    format!("{}{wait}", text(lang, Key::Throttled))
+    format!("{}{wait}", shared::text(lang, shared::Key::Throttled))
 }
 
 /// When the next code may be requested.

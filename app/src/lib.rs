@@ -4,6 +4,7 @@
 
 mod api;
 pub mod capture;
+mod codes;
 mod contact;
 pub mod device;
 pub mod form;
@@ -11,6 +12,7 @@ mod i18n;
 mod qr;
 mod screens;
 mod token;
+mod ui;
 
 use leptos::{prelude::*, task::spawn_local};
 use signgate_core::wire::LoginOutcome;

@@ -3,6 +3,8 @@
 //! address bar, so it is not in screenshots, bookmarks or a URL the signer shares, yet a reload in
 //! the same tab still works.
 //!
+//! The web form page (`/f/#<form token>`) keeps its token the same way ([`take_fragment`]).
+//!
 //! A login hand-off (social provider, platform account) leaves the tab and comes back as
 //! `/s#login=<outcome>`. That fragment is no token: the token is still in session storage from
 //! before the signer left, which is why the hand-off navigates this same tab.
@@ -39,20 +41,12 @@ enum Fragment<'a> {
 
 /// The token of this tab's link, if there is one, and how a login hand-off ended, if it just did.
 pub fn take() -> Arrival {
-    let window = window();
-    let location = window.location();
     // Storage throws in some private modes: the token then lives in memory for this page only.
     let storage = session();
-    let hash = location.hash().unwrap_or_default();
+    // An outcome goes too: a reload must not tell of the same sign-in again. A finished one that
+    // is still to be collected waits in storage instead.
+    let hash = take_hash(false);
     let fragment = parse(&hash);
-    if fragment != Fragment::Empty
-        && let (Ok(history), Ok(path)) = (window.history(), location.pathname())
-    {
-        // An outcome goes too: a reload must not tell of the same sign-in again. A finished one
-        // that is still to be collected waits in storage instead.
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
-    }
-    let stored = |key| read(storage.as_ref(), key);
     match fragment {
         Fragment::Token(token) => {
             if let Some(storage) = &storage {
@@ -85,24 +79,68 @@ pub fn take() -> Arrival {
     }
 }
 
-/// The tab's session storage; `None` where the browser refuses it (some private modes).
-fn session() -> Option<Storage> {
+/// The address bar's fragment without its `#` (empty when there is none), taken out of the
+/// address at once: no token in history, screenshots or a URL the signer shares. `keep_query`:
+/// the query stays (the web form's `?lang=ru`, so a reload keeps a preview's language).
+fn take_hash(keep_query: bool) -> String {
+    let window = window();
+    let location = window.location();
+    let hash = location.hash().unwrap_or_default();
+    let fragment = hash.strip_prefix('#').unwrap_or(&hash);
+    if !fragment.is_empty()
+        && let (Ok(history), Ok(path)) = (window.history(), location.pathname())
+    {
+        let query = keep_query
+            .then(|| location.search().ok())
+            .flatten()
+            .unwrap_or_default();
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&[path, query].concat()));
+    }
+    fragment.to_owned()
+}
+
+/// A page's link token in the address bar's fragment (the web form's `/f/#<token>`), taken out of
+/// the address and kept in this tab's session storage under `key`, so a reload in the same tab
+/// still finds it ([`stored`]); `None` when the fragment is empty.
+pub(crate) fn take_fragment(key: &str) -> Option<String> {
+    let token = take_hash(true);
+    if token.is_empty() {
+        return None;
+    }
+    if let Some(storage) = session() {
+        let _ = storage.set_item(key, &token);
+    }
+    Some(token)
+}
+
+/// What this tab keeps under `key`, if anything.
+pub(crate) fn stored(key: &str) -> Option<String> {
+    read(session().as_ref(), key)
+}
+
+/// Forgets what this tab keeps under `key`.
+pub(crate) fn forget(key: &str) {
+    if let Some(storage) = session() {
+        let _ = storage.remove_item(key);
+    }
+}
+
+/// The tab's session storage; `None` where the browser refuses it (some private modes): what a
+/// page keeps there then lasts until it is reloaded.
+pub(crate) fn session() -> Option<Storage> {
     window().session_storage().ok().flatten()
 }
 
 /// A finished login not collected yet (only `Done` is ever kept).
 pub fn pending_login() -> Option<LoginOutcome> {
-    let storage = session();
-    read(storage.as_ref(), LOGIN_KEY)
+    stored(LOGIN_KEY)
         .and_then(|name| LoginOutcome::from_name(&name))
         .filter(|&outcome| outcome == LoginOutcome::Done)
 }
 
 /// The worker has answered the collection for good (grant, nothing to collect, link gone).
 pub fn forget_login() {
-    if let Some(storage) = session() {
-        let _ = storage.remove_item(LOGIN_KEY);
-    }
+    forget(LOGIN_KEY);
 }
 
 /// Just before the tab leaves for `provider` (its id).
@@ -115,8 +153,7 @@ pub fn remember_provider(provider: &str) {
 
 /// The id of the provider the tab last left for.
 pub fn remembered_provider() -> Option<String> {
-    let storage = session();
-    read(storage.as_ref(), PROVIDER_KEY)
+    stored(PROVIDER_KEY)
 }
 
 fn read(storage: Option<&Storage>, key: &str) -> Option<String> {

@@ -14,6 +14,11 @@ const PASSWORD = 'Harbour2027';
 /// Focus moves to the new screen's heading as it appears.
 const headingFocused = (page) => page.waitForFunction(() => document.activeElement?.tagName === 'H1');
 const focusedId = (page) => page.evaluate(() => document.activeElement?.id);
+/// What a field's `aria-describedby` reads out: the texts it names, joined.
+const describedBy = (field) => field.evaluate((el) => (el.getAttribute('aria-describedby') ?? '')
+  .split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' '));
+/// The screen's one alert, in the page from the start (out of sight): its text says each problem once.
+const alerted = (s, text) => s.alert().filter({ hasText: text }).waitFor({ state: 'attached' });
 /// A refusal (a wrong password or code) is a 4xx the browser logs; nothing else may be.
 const unexpected = (page) => page.consoleErrors.filter((e) => !/status of 4\d\d/.test(e));
 /// A new address for each signer, so no test shares another's hourly code limit.
@@ -80,14 +85,20 @@ describe('web forms in the browser', () => {
     const violations = { entry: await s.axeViolations() };
     await noSidewaysScroll(page, 'the entry screen');
 
-    // Nothing typed: every field says what it needs, in German, and the first takes the focus.
+    // Nothing typed: every field says what it needs, in German, and the first takes the focus. One
+    // alert says it all, once; each field names its own problem.
     const proceed = page.getByRole('button', { name: 'Weiter', exact: true });
+    assert.equal(await s.alert().count(), 1, 'the alert is in the page before anything goes wrong');
     await proceed.click();
-    await s.alert().filter({ hasText: 'Bitte geben Sie Ihren Namen ein.' }).waitFor();
-    await s.alert().filter({ hasText: 'Bitte geben Sie Ihre E-Mail-Adresse ein.' }).waitFor();
-    await s.alert().filter({ hasText: 'Bitte geben Sie das Formular-Passwort ein.' }).waitFor();
+    const needs = ['Bitte geben Sie Ihren Namen ein.', 'Bitte geben Sie Ihre E-Mail-Adresse ein.',
+      'Bitte geben Sie das Formular-Passwort ein.'];
+    await alerted(s, needs.join(' '));
+    assert.equal(await s.alert().count(), 1, 'one alert for the three problems');
+    for (const [field, need] of [[name, needs[0]], [email, needs[1]], [password, needs[2]]]) {
+      assert.ok((await describedBy(field)).includes(need), need);
+      assert.equal(await field.getAttribute('aria-invalid'), 'true');
+    }
     assert.equal(await focusedId(page), 'form-name');
-    assert.equal(await name.getAttribute('aria-invalid'), 'true');
     violations['entry with errors'] = await s.axeViolations();
 
     const address = newAddress('ada');
@@ -95,7 +106,8 @@ describe('web forms in the browser', () => {
     await email.fill(address);
     await password.fill('Wrong1234');
     await proceed.click();
-    await s.alert().filter({ hasText: /^Das Passwort ist nicht richtig\. Noch \d Versuche?\.$/ }).waitFor();
+    await alerted(s, /^Das Passwort ist nicht richtig\. Noch \d Versuche?\.$/);
+    assert.match(await describedBy(password), /Das Passwort ist nicht richtig\. Noch \d Versuche?\./);
     assert.equal(await password.inputValue(), '', 'the wrong password is cleared');
     assert.equal(await focusedId(page), 'form-password');
     assert.equal(await name.inputValue(), 'Ada Lovelace', 'the name stays');
@@ -106,7 +118,11 @@ describe('web forms in the browser', () => {
     await s.waitFor('form-code');
     await headingFocused(page);
     assert.equal(await s.heading().textContent(), 'Bestätigen Sie Ihre E-Mail-Adresse');
-    await page.getByText(/^Wir haben einen Code an a…@example\.com gesendet\./).waitFor();
+    await page.getByText(/^Wir haben einen Code an Ihre E-Mail-Adresse a…@example\.com gesendet\./).waitFor();
+    assert.match(await page.locator('#code-expiry').textContent(), /^Der Code läuft in \d+:\d\d ab\.$/);
+    // The tab keeps what a reload needs, never who the signer is.
+    const kept = await page.evaluate(() => sessionStorage.getItem('signgate.form.entry'));
+    assert.ok(kept && !kept.includes(address) && !kept.includes('Ada Lovelace'), kept);
     assert.equal(await page.getByTestId('preview-code').count(), 0, 'a real code is never on the screen');
     const field = page.getByLabel('6-stelliger Code', { exact: true });
     assert.equal(await field.getAttribute('autocomplete'), 'one-time-code');
@@ -117,7 +133,8 @@ describe('web forms in the browser', () => {
     const code = await stack.latestCode(address);
     await field.fill(code === '000000' ? '111111' : '000000');
     await page.getByRole('button', { name: 'Bestätigen', exact: true }).click();
-    await s.alert().filter({ hasText: /^Dieser Code ist nicht richtig\./ }).waitFor();
+    await alerted(s, /^Der Code ist nicht richtig\./);
+    assert.match(await describedBy(field), /^Der Code ist nicht richtig\./);
     assert.equal(await field.inputValue(), '', 'the wrong code is cleared');
     violations['code with error'] = await s.axeViolations();
     // The phone put the tab away while the signer read their mail: the code screen comes back.
@@ -131,6 +148,7 @@ describe('web forms in the browser', () => {
     assert.equal(await s.heading().textContent(), 'Sie sind verifiziert');
     assert.equal(await page.locator('html').getAttribute('lang'), 'de');
     assert.equal(await page.evaluate(() => sessionStorage.getItem('signgate.form.entry')), null, 'the entry is forgotten');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('signgate.form')), null, 'and the form\'s token');
     assert.deepEqual(violations, { entry: [], 'entry with errors': [], code: [], 'code with error': [] });
     assert.deepEqual(unexpected(page), []);
     await page.context().close();
@@ -217,7 +235,7 @@ describe('web forms in the browser', () => {
     const violations = { entry: await s.axeViolations() };
     await noSidewaysScroll(page, 'the previewed entry screen');
 
-    await page.getByLabel('Ваше полное имя', { exact: true }).fill('Ада Лавлейс');
+    await page.getByLabel('Имя и фамилия', { exact: true }).fill('Ада Лавлейс');
     await page.getByLabel('Адрес электронной почты', { exact: true }).fill('ada@example.com');
     await page.getByLabel('Пароль формы', { exact: true }).fill('Anything123');
     await page.getByRole('button', { name: 'Продолжить', exact: true }).click();
@@ -232,7 +250,7 @@ describe('web forms in the browser', () => {
     const field = page.getByLabel('Код из 6 цифр', { exact: true });
     await field.fill(code === '000000' ? '111111' : '000000');
     await page.getByRole('button', { name: 'Подтвердить', exact: true }).click();
-    await s.alert().filter({ hasText: /^Код неверный\./ }).waitFor();
+    await alerted(s, /^Код неверный\./);
     await field.fill(code);
     await page.getByRole('button', { name: 'Подтвердить', exact: true }).click();
 

@@ -1,7 +1,6 @@
 //! The ID check page's words, in English, German and Russian: a table of its own, so the page
 //! carries only these and the main app only its own.
 
-use leptos::prelude::*;
 use signgate_core::id_check::{Document, Failure, Shot};
 
 use crate::i18n::{Lang, messages};

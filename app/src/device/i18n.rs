@@ -1,7 +1,6 @@
 //! The device page's words, in English, German and Russian: a table of its own, so the page
 //! carries only these and the main app only its own.
 
-use leptos::prelude::*;
 use signgate_core::devices::DeviceLabel;
 
 use crate::i18n::{Lang, messages};

@@ -7,17 +7,15 @@ use signgate_core::wire::{
     CodeAttempt, CodeSent, SendCode, WebFormEntered, WebFormEntry, WebFormView,
 };
 
-use crate::api::{Failure, get_at, post_at};
+use crate::api::{Failure, api_path, get_at, post_at};
 use crate::i18n::Lang;
 
-/// Where a form call (`""`, `/entry`, `/entry/code`) with `bearer` goes.
+/// The form API: `""` (the form), `/entry`, `/entry/send`, `/entry/code`.
+const FORM: &str = "/form";
+
+/// Where a form call with `bearer` goes.
 fn path(bearer: &str, call: &str) -> String {
-    let base = if signgate_core::preview::is_preview_token(bearer) {
-        "/api/v1/preview/form"
-    } else {
-        "/api/v1/form"
-    };
-    format!("{base}{call}")
+    api_path(FORM, bearer, call)
 }
 
 /// The form's first screen: its title, its sender, and what it asks.

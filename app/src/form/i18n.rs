@@ -1,8 +1,7 @@
 //! The web form page's words, in English, German and Russian: a table of its own, so the page
 //! carries only these. Numbers (tries, waits, a code's length) are told by the main table's
-//! functions, which carry no table.
-
-use leptos::prelude::*;
+//! functions, which carry no table; the code screen's words are the signing page's, in
+//! [`crate::i18n::shared`].
 
 use crate::i18n::{Lang, duration, messages};
 
@@ -15,13 +14,13 @@ messages! {
         ru: "Предпросмотр: ничего не отправляется и ничего не засчитывается.",
     }
     PreviewPassword {
-        en: "Preview: any password of letters and digits goes on here; your signers need the real one.",
-        de: "Vorschau: Hier geht jedes Passwort aus Buchstaben und Ziffern weiter; Ihre Unterzeichner brauchen das richtige.",
+        en: "Preview: any password of letters and digits is accepted here; your signers need the real one.",
+        de: "Vorschau: Hier wird jedes Passwort aus Buchstaben und Ziffern angenommen; Ihre Unterzeichner brauchen das richtige.",
         ru: "Предпросмотр: здесь подойдёт любой пароль из букв и цифр; подписантам понадобится настоящий.",
     }
     PreviewCode {
         en: "Preview: this is the code the signer would receive:",
-        de: "Vorschau: Diesen Code würde die unterzeichnende Person erhalten:",
+        de: "Vorschau: Diesen Code würde Ihr Unterzeichner erhalten:",
         ru: "Предпросмотр: этот код получил бы подписант:",
     }
     Opening { en: "Opening the form…", de: "Das Formular wird geöffnet …", ru: "Открываем форму…" }
@@ -31,7 +30,7 @@ messages! {
         de: "Um zu unterschreiben, sagen Sie uns bitte, wer Sie sind.",
         ru: "Чтобы подписать, укажите, кто вы.",
     }
-    NameLabel { en: "Your full name", de: "Ihr vollständiger Name", ru: "Ваше полное имя" }
+    NameLabel { en: "Your full name", de: "Ihr vollständiger Name", ru: "Имя и фамилия" }
     EmailLabel { en: "E-mail address", de: "E-Mail-Adresse", ru: "Адрес электронной почты" }
     CodeWillBeSent {
         en: "We will send a code to this address to confirm it is yours.",
@@ -97,20 +96,16 @@ messages! {
         de: "Dieses Formular verlangt einen Passkey, den Sie bei einer früheren Signatur für diesen Absender angelegt haben, und für diese Adresse gibt es keinen. Bitte fragen Sie den Absender nach einem anderen Weg.",
         ru: "Эта форма просит подтвердить личность ключом доступа, созданным при прошлом подписании для этого отправителя, а для этого адреса такого ключа нет. Попросите отправителя о другом способе.",
     }
+    FormUnavailable {
+        en: "This form cannot be used just now. Please contact the sender.",
+        de: "Dieses Formular kann gerade nicht verwendet werden. Bitte wenden Sie sich an den Absender.",
+        ru: "Этой формой сейчас нельзя воспользоваться. Свяжитесь с отправителем.",
+    }
+    // Names the Continue button: keep the two in step.
     EntryEnded {
-        en: "Your confirmation has ended: too many wrong codes, or it took longer than 30 minutes. Please continue again, and we will send a new code.",
-        de: "Ihre Bestätigung ist beendet: zu viele falsche Codes, oder sie hat länger als 30 Minuten gedauert. Bitte fahren Sie erneut fort; wir senden dann einen neuen Code.",
-        ru: "Подтверждение прервано: слишком много неверных кодов или прошло больше 30 минут. Нажмите «Продолжить» ещё раз, и мы отправим новый код.",
-    }
-    Throttled {
-        en: "Too many tries in a short time.",
-        de: "Zu viele Versuche in kurzer Zeit.",
-        ru: "Слишком много попыток за короткое время.",
-    }
-    WaitAMoment {
-        en: " Please wait a moment and try again.",
-        de: " Bitte warten Sie einen Moment und versuchen Sie es dann erneut.",
-        ru: " Подождите немного и попробуйте ещё раз.",
+        en: "Your code check has ended. Press “Continue” again and we will send a new code.",
+        de: "Die Bestätigung ist abgelaufen. Klicken Sie erneut auf „Weiter“, dann senden wir Ihnen einen neuen Code.",
+        ru: "Проверка кода завершена. Нажмите «Продолжить» ещё раз, и мы отправим новый код.",
     }
     Unreachable {
         en: "signgate could not be reached. Check your connection and try again.",
@@ -128,41 +123,15 @@ messages! {
         ru: "Подтвердите адрес электронной почты",
     }
     Confirm { en: "Confirm", de: "Bestätigen", ru: "Подтвердить" }
-    WrongCode {
-        en: "That code is not right.",
-        de: "Dieser Code ist nicht richtig.",
-        ru: "Код неверный.",
-    }
-    CodesVoided {
-        en: "That code is not right. After too many wrong entries, the codes sent so far no longer work. Please request a new code.",
-        de: "Dieser Code ist nicht richtig. Nach zu vielen falschen Eingaben gelten die bisher gesendeten Codes nicht mehr. Bitte fordern Sie einen neuen Code an.",
-        ru: "Код неверный. После слишком большого числа неверных вводов отправленные коды больше не действуют. Запросите новый код.",
-    }
-    NoValidCode {
-        en: "No code is valid at the moment: it may have expired. Please request a new code.",
-        de: "Zurzeit ist kein Code gültig: Er ist vielleicht abgelaufen. Bitte fordern Sie einen neuen Code an.",
-        ru: "Сейчас нет действующего кода: возможно, срок его действия истёк. Запросите новый код.",
-    }
-    SendNewCode { en: "Send a new code", de: "Neuen Code senden", ru: "Отправить новый код" }
-    NewCodeOnItsWay {
-        en: "A new code is on its way.",
-        de: "Ein neuer Code ist unterwegs.",
-        ru: "Новый код уже в пути.",
-    }
-    ResendNotYet {
-        en: "A new code cannot be sent yet. Please wait a moment.",
-        de: "Ein neuer Code kann noch nicht gesendet werden. Bitte warten Sie einen Moment.",
-        ru: "Новый код пока нельзя отправить. Подождите немного.",
-    }
-    SendFailed {
-        en: "We could not send the code. Please try again in a moment.",
-        de: "Wir konnten den Code nicht senden. Bitte versuchen Sie es gleich noch einmal.",
-        ru: "Не удалось отправить код. Попробуйте ещё раз чуть позже.",
-    }
     ChangeAddress {
         en: "Wrong address? Change it",
         de: "Falsche Adresse? Ändern",
         ru: "Адрес указан неверно? Изменить",
+    }
+    RefusedHeading {
+        en: "This form cannot go on",
+        de: "Das Formular kann nicht fortgesetzt werden",
+        ru: "Продолжить заполнение формы нельзя",
     }
     GoingOn {
         en: "Opening your document…",
@@ -187,27 +156,6 @@ messages! {
     Retry { en: "Try again", de: "Erneut versuchen", ru: "Попробовать ещё раз" }
 }
 
-/// Where the code went (`destination`: the worker's mask, `a…@example.com`).
-pub fn code_sent(lang: Lang, destination: &str) -> String {
-    match lang {
-        Lang::En => format!("We sent a code to {destination}."),
-        Lang::De => format!("Wir haben einen Code an {destination} gesendet."),
-        Lang::Ru => format!("Мы отправили код на адрес {destination}."),
-    }
-}
-
-/// How long the code just sent works, and that an e-mail may be slow.
-pub fn code_valid_for(lang: Lang, secs: u64) -> String {
-    let amount = duration(lang, secs);
-    match lang {
-        Lang::En => format!("It is valid for {amount}. An e-mail can take a minute to arrive."),
-        Lang::De => format!(
-            "Er gilt {amount} lang. Eine E-Mail kann eine Minute brauchen, bis sie ankommt."
-        ),
-        Lang::Ru => format!("Он действует {amount}. Письмо может прийти не сразу."),
-    }
-}
-
 /// "… Please try again in 15 minutes.", or later when the worker did not say.
 fn try_again_in(lang: Lang, secs: Option<u64>) -> String {
     match (lang, secs.filter(|&s| s > 0)) {
@@ -229,28 +177,20 @@ pub fn resting(lang: Lang, retry_after_secs: Option<u64>) -> String {
         Lang::De => {
             "Dieses Formular ist nach zu vielen falschen Passwörtern vorübergehend gesperrt."
         }
-        Lang::Ru => "Форма временно закрыта после слишком большого числа неверных паролей.",
+        Lang::Ru => "Форма временно закрыта из-за слишком большого числа неверных паролей.",
     };
     format!("{first} {}", try_again_in(lang, retry_after_secs))
 }
 
-/// Too many codes for this address (or from here, or on this form) this hour.
-pub fn too_many_codes(lang: Lang, retry_after_secs: Option<u64>) -> String {
+/// One of the hourly caps on entries (for this address, from this client, on this form): which,
+/// the page does not say.
+pub fn too_many_sign_ups(lang: Lang, retry_after_secs: Option<u64>) -> String {
     let first = match lang {
-        Lang::En => "Too many codes were sent for this address.",
-        Lang::De => "Für diese Adresse wurden zu viele Codes gesendet.",
-        Lang::Ru => "На этот адрес отправлено слишком много кодов.",
+        Lang::En => "Too many sign-ups from here or for this address just now.",
+        Lang::De => "Gerade gab es zu viele Anmeldungen von hier oder für diese Adresse.",
+        Lang::Ru => "Слишком много заявок отсюда или для этого адреса за последнее время.",
     };
     format!("{first} {}", try_again_in(lang, retry_after_secs))
-}
-
-/// "Too many tries in a short time." and how long to wait, when the worker said.
-pub fn throttled(lang: Lang, retry_after_secs: Option<u64>) -> String {
-    let wait = match retry_after_secs.filter(|&s| s > 0) {
-        Some(secs) => crate::i18n::wait_for(lang, secs),
-        None => text(lang, Key::WaitAMoment).to_owned(),
-    };
-    format!("{}{wait}", text(lang, Key::Throttled))
 }
 
 #[cfg(test)]
@@ -264,24 +204,16 @@ mod tests {
             "This form is paused after too many wrong passwords. Please try again in 15 minutes."
         );
         assert_eq!(
-            too_many_codes(Lang::De, Some(60)),
-            "Für diese Adresse wurden zu viele Codes gesendet. Bitte versuchen Sie es in 1 Minute erneut."
+            too_many_sign_ups(Lang::En, Some(900)),
+            "Too many sign-ups from here or for this address just now. Please try again in 15 minutes."
         );
         assert_eq!(
-            too_many_codes(Lang::Ru, None),
-            "На этот адрес отправлено слишком много кодов. Попробуйте позже."
+            too_many_sign_ups(Lang::De, Some(60)),
+            "Gerade gab es zu viele Anmeldungen von hier oder für diese Adresse. Bitte versuchen Sie es in 1 Minute erneut."
         );
         assert_eq!(
-            throttled(Lang::En, Some(30)),
-            "Too many tries in a short time. Please wait 30 seconds and try again."
-        );
-        assert_eq!(
-            code_valid_for(Lang::Ru, 600),
-            "Он действует 10 минут. Письмо может прийти не сразу."
-        );
-        assert_eq!(
-            code_sent(Lang::De, "a…@example.com"),
-            "Wir haben einen Code an a…@example.com gesendet."
+            too_many_sign_ups(Lang::Ru, None),
+            "Слишком много заявок отсюда или для этого адреса за последнее время. Попробуйте позже."
         );
     }
 }

@@ -7,13 +7,20 @@
 //! ```text
 //! Opening ──▶ Entry ──(a code sent)──▶ Code ──(the right code)──▶ GoingOn ──▶ /s#<their token>
 //!    │         │ ▲                      ├──(send a new code)──▶ Code
-//!    │         │ └──────────────────────┘ (entry ended, or another
-//!    │         │                          address: what was typed stays)
+//!    │         │ └──────────────────────┤ (entry ended, or another
+//!    │         │                        │  address: what was typed stays)
+//!    │         │                        ├──(entry unknown now)──▶ Opening ──▶ Entry (ended)
+//!    │         │                        └──(no passkey, method not allowed)──▶ Refused
 //!    │         └──(no e-mail check)──▶ GoingOn
-//!    ├──▶ Code (a reload while a code is out)
+//!    ├──▶ Code (a reload while a code is out, within the entry's 30 minutes)
 //!    ├──▶ InvalidLink (disabled, unknown or garbled: all alike)
 //!    └──▶ Problem ──(retry)──▶ Opening
 //! ```
+//!
+//! The tab keeps the form's token and, while a code is out, the entry's token with what the code
+//! screen shows (the masked address, the code's length and times), never the signer's name or
+//! address: those stay in memory. Going on replaces this page in history, so the back button
+//! never comes back to a filled-in form that would make a second agreement.
 //!
 //! A sender's preview (a `p1.` token) walks the same screens under a banner: the preview routes
 //! show the code on screen and send nothing. The worker decides everything; this page only shows
@@ -27,19 +34,20 @@ use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
-use signgate_core::wire::{CodeSent, ErrorCode, WebFormEntered, WebFormView};
-use web_sys::Storage;
+use signgate_core::web_form::ENTRY_LIFETIME_MS;
+use signgate_core::wire::{CodeSent, Contact, ErrorCode, WebFormEntered, WebFormView};
 
 use crate::api::Failure;
 use crate::i18n::Lang;
-use i18n::{Key, tr};
-use screens::{CodeEntry, Entry, GoingOn, InvalidLink, Opening, Problem};
+use crate::token;
+use i18n::{Key, text, tr};
+use screens::{CodeEntry, Entry, GoingOn, InvalidLink, Opening, Problem, Refused};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Stage {
     Opening,
-    /// Who is signing. `ended`: an entry of theirs just ended (too many wrong codes, or out of
-    /// time), which the screen says.
+    /// Who is signing. `ended`: an entry of theirs just ended (too many wrong codes, out of time,
+    /// or used), which the page says.
     Entry {
         form: WebFormView,
         ended: bool,
@@ -52,8 +60,22 @@ pub enum Stage {
     },
     /// On the way to the signer's own signing link.
     GoingOn,
+    /// The right code, yet no signing link, for good: `why`, and `sender` to ask.
+    Refused {
+        sender: Contact,
+        why: Refusal,
+    },
     InvalidLink,
     Unreachable,
+}
+
+/// Why an entry whose address is proven goes no further.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The form's method is a passkey, and this address has none with the sender.
+    NoPasskey,
+    /// The account's policy no longer allows the form's method.
+    NotAllowed,
 }
 
 /// What every screen of the page shares.
@@ -64,7 +86,8 @@ pub struct Ctx {
     pub token: StoredValue<String>,
     pub preview: RwSignal<bool>,
     pub lang: RwSignal<Lang>,
-    /// What the signer typed, kept when they come back to the entry screen.
+    /// What the signer typed, kept when they come back to the entry screen: in memory only, so a
+    /// reload forgets it.
     pub name: RwSignal<String>,
     pub email: RwSignal<String>,
 }
@@ -132,25 +155,37 @@ impl Ctx {
     /// The form's first screen; a code already out for this tab's entry (a reload, or the tab
     /// brought back after the phone put it away while the signer read their mail) is shown again.
     pub fn load(self) {
+        self.open_form(false);
+    }
+
+    /// The worker no longer knows the entry (used, or forgotten once its time ran out; it cannot
+    /// tell those from a made-up one), or its form is gone. The form, loaded again, says which:
+    /// still open, the entry screen follows, with what was typed and that the code check ended.
+    pub fn entry_gone(self) {
+        forget_entry();
+        self.open_form(true);
+    }
+
+    fn open_form(self, ended: bool) {
         self.stage.set(Stage::Opening);
         let token = self.token.get_value();
         spawn_local(async move {
-            match api::form(&token).await {
-                Ok(form) => match saved_entry() {
-                    Some(saved) => {
-                        self.name.set(saved.name);
-                        self.email.set(saved.email);
-                        let elapsed = ((js_sys::Date::now() - saved.saved_at_ms) / 1000.0).max(0.0);
-                        self.stage.set(Stage::Code {
-                            form,
-                            entry: saved.entry,
-                            sent: aged(saved.sent, elapsed as u64),
-                        });
+            let form = match api::form(&token).await {
+                Ok(form) => form,
+                Err(failure) => return self.failed(failure),
+            };
+            let now = js_sys::Date::now();
+            self.stage.set(match live_entry(now) {
+                Some(saved) => {
+                    let elapsed = ((now - saved.saved_at_ms) / 1000.0).max(0.0);
+                    Stage::Code {
+                        form,
+                        entry: saved.entry,
+                        sent: aged(saved.sent, elapsed as u64),
                     }
-                    None => self.stage.set(Stage::Entry { form, ended: false }),
-                },
-                Err(failure) => self.failed(failure),
-            }
+                }
+                None => Stage::Entry { form, ended },
+            });
         });
     }
 
@@ -163,9 +198,11 @@ impl Ctx {
         }
     }
 
-    /// The form does not work (any more): disabled, unknown or garbled, all alike.
+    /// The form does not work (any more): disabled, unknown or garbled, all alike. This tab
+    /// forgets it.
     pub fn link_gone(self) {
         forget_entry();
+        token::forget(TOKEN_KEY);
         self.stage.set(Stage::InvalidLink);
     }
 
@@ -174,23 +211,9 @@ impl Ctx {
         match next {
             Next::GoOn(url) => self.go_on(&url),
             Next::Code { entry, sent } => {
-                self.save_entry(&entry, &sent);
+                save_entry(&entry, &sent);
                 self.stage.set(Stage::Code { form, entry, sent });
             }
-        }
-    }
-
-    /// A code sent again: a reload shows the newest.
-    pub fn save_entry(self, entry: &str, sent: &CodeSent) {
-        let saved = SavedEntry {
-            entry: entry.to_owned(),
-            name: self.name.get_untracked(),
-            email: self.email.get_untracked(),
-            sent: sent.clone(),
-            saved_at_ms: js_sys::Date::now(),
-        };
-        if let (Some(storage), Some(json)) = (session(), crate::api::json(&saved)) {
-            let _ = storage.set_item(ENTRY_KEY, &json);
         }
     }
 
@@ -200,13 +223,21 @@ impl Ctx {
         self.stage.set(Stage::Entry { form, ended });
     }
 
-    /// On to the signer's own signing link, in the language they read now. `assign`, so the back
-    /// button comes back to the form.
+    /// The right code, yet the entry goes no further (the worker has forgotten it): whom to ask.
+    pub fn refused(self, sender: Contact, why: Refusal) {
+        forget_entry();
+        self.stage.set(Stage::Refused { sender, why });
+    }
+
+    /// On to the signer's own signing link, in the language they read now. `replace`, so the back
+    /// button does not come back to a filled-in form that would make a second agreement; this
+    /// tab is done with the form's token too.
     pub fn go_on(self, url: &str) {
         forget_entry();
+        token::forget(TOKEN_KEY);
         self.stage.set(Stage::GoingOn);
         let href = with_lang(url, self.lang.get_untracked().code());
-        let _ = window().location().assign(&href);
+        let _ = window().location().replace(&href);
     }
 }
 
@@ -220,23 +251,21 @@ pub fn FormApp() -> impl IntoView {
         name: RwSignal::new(String::new()),
         email: RwSignal::new(String::new()),
     };
-    match arrival() {
+    match new_form().or_else(|| token::stored(TOKEN_KEY)) {
         Some(token) => ctx.open(token),
         None => ctx.stage.set(Stage::InvalidLink),
     }
     // Another form's link opened in this tab changes only the fragment: no reload.
     let _ = window_event_listener(ev::hashchange, move |_| {
-        if let Some(token) = from_fragment() {
+        if let Some(token) = new_form() {
             ctx.name.set(String::new());
             ctx.email.set(String::new());
             ctx.open(token);
         }
     });
-    // Back from the signing page, the browser may restore this page as it was left: on its way.
-    let _ = window_event_listener(ev::pageshow, move |event| {
-        if event.persisted() && ctx.stage.get_untracked() == Stage::GoingOn {
-            ctx.load();
-        }
+    let ended = Memo::new(move |_| {
+        ctx.stage
+            .with(|stage| matches!(stage, Stage::Entry { ended: true, .. }))
     });
     view! {
         <header class="site-header">
@@ -249,13 +278,19 @@ pub fn FormApp() -> impl IntoView {
                 .then(|| crate::preview_banner(tr(Key::PreviewLabel), tr(Key::PreviewBanner)))
         }}
         <main>
+            // Above the screens and always in the page, so screen readers are listening when an
+            // entry that has ended sends the signer back to the entry screen.
+            <div id="form-status" role="status" class:notice=move || ended.get()>
+                {move || ended.get().then(|| text(ctx.lang.get(), Key::EntryEnded))}
+            </div>
             {move || match ctx.stage.get() {
                 Stage::Opening => view! { <Opening /> }.into_any(),
-                Stage::Entry { form, ended } => view! { <Entry ctx form ended /> }.into_any(),
+                Stage::Entry { form, .. } => view! { <Entry ctx form /> }.into_any(),
                 Stage::Code { form, entry, sent } => {
                     view! { <CodeEntry ctx form entry sent /> }.into_any()
                 }
                 Stage::GoingOn => view! { <GoingOn /> }.into_any(),
+                Stage::Refused { sender, why } => view! { <Refused sender why /> }.into_any(),
                 Stage::InvalidLink => view! { <InvalidLink /> }.into_any(),
                 Stage::Unreachable => view! { <Problem ctx /> }.into_any(),
             }}
@@ -269,64 +304,66 @@ const TOKEN_KEY: &str = "signgate.form";
 /// The entry whose code is out, so a reload comes back to typing it.
 const ENTRY_KEY: &str = "signgate.form.entry";
 
-/// This tab's form token: from the address (which then forgets it: no token in history,
-/// screenshots or a shared URL) or, on a reload, from storage.
-fn arrival() -> Option<String> {
-    from_fragment().or_else(|| {
-        let token = session()?.get_item(TOKEN_KEY).ok().flatten()?;
-        (!token.is_empty()).then_some(token)
-    })
-}
-
-/// A token in the address's fragment, taken out of it and kept. A new link's entry is not the
-/// last one's.
-fn from_fragment() -> Option<String> {
-    let window = window();
-    let location = window.location();
-    let hash = location.hash().unwrap_or_default();
-    let token = hash.strip_prefix('#').filter(|t| !t.is_empty())?.to_owned();
-    // The query (`?lang=ru` on a preview) stays, so a reload keeps the language.
-    let address = [
-        location.pathname().unwrap_or_else(|_| "/f/".into()),
-        location.search().unwrap_or_default(),
-    ]
-    .concat();
-    let _ = window.history().and_then(|history| {
-        history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address))
-    });
-    if let Some(storage) = session() {
-        let _ = storage.set_item(TOKEN_KEY, &token);
-        let _ = storage.remove_item(ENTRY_KEY);
-    }
+/// A form's token in the address's fragment, which then forgets it. A new link's entry is not
+/// the last one's.
+fn new_form() -> Option<String> {
+    let token = token::take_fragment(TOKEN_KEY)?;
+    forget_entry();
     Some(token)
 }
 
-/// The tab's session storage; `None` where the browser refuses it (some private modes): the
-/// page then works until it is reloaded.
-fn session() -> Option<Storage> {
-    window().session_storage().ok().flatten()
-}
-
-/// An entry whose code is out, as this tab keeps it.
+/// An entry whose code is out, as this tab keeps it: only what the code screen needs after a
+/// reload. The signer's name and address are not kept: they stay in the page's memory.
 #[derive(Serialize, Deserialize)]
 struct SavedEntry {
+    /// The entry's token, for its code calls.
     entry: String,
-    name: String,
-    email: String,
+    /// The code last sent: the masked address, the code's length and its times.
     sent: CodeSent,
-    /// The wall clock's (`Date.now()`), the one clock a reload keeps.
+    /// When `sent` was told, by the wall clock (`Date.now()`), the one clock a reload keeps.
     saved_at_ms: f64,
+    /// When the entry began: it lasts [`ENTRY_LIFETIME_MS`] from there.
+    began_at_ms: f64,
+}
+
+/// Keeps the entry with the code just sent, so a reload shows the newest. The same entry keeps
+/// the time it began.
+fn save_entry(entry: &str, sent: &CodeSent) {
+    let now = js_sys::Date::now();
+    let began_at_ms = saved_entry()
+        .filter(|saved| saved.entry == entry)
+        .map_or(now, |saved| saved.began_at_ms);
+    let saved = SavedEntry {
+        entry: entry.to_owned(),
+        sent: sent.clone(),
+        saved_at_ms: now,
+        began_at_ms,
+    };
+    if let (Some(storage), Some(json)) = (token::session(), crate::api::json(&saved)) {
+        let _ = storage.set_item(ENTRY_KEY, &json);
+    }
 }
 
 fn saved_entry() -> Option<SavedEntry> {
-    let text = session()?.get_item(ENTRY_KEY).ok().flatten()?;
-    crate::api::read(&text)
+    crate::api::read(&token::stored(ENTRY_KEY)?)
+}
+
+/// The entry kept, unless its time has run out by `now_ms` (it is then forgotten).
+fn live_entry(now_ms: f64) -> Option<SavedEntry> {
+    let saved = saved_entry().filter(|saved| within_lifetime(saved.began_at_ms, now_ms));
+    if saved.is_none() {
+        forget_entry();
+    }
+    saved
+}
+
+/// Whether an entry begun at `began_at_ms` may still be going at `now_ms`.
+fn within_lifetime(began_at_ms: f64, now_ms: f64) -> bool {
+    now_ms - began_at_ms < ENTRY_LIFETIME_MS as f64
 }
 
 fn forget_entry() {
-    if let Some(storage) = session() {
-        let _ = storage.remove_item(ENTRY_KEY);
-    }
+    token::forget(ENTRY_KEY);
 }
 
 /// A code told `elapsed_secs` ago, as it stands now.
@@ -403,6 +440,13 @@ mod tests {
             "https://sign.example/s?x=1&lang=ru#abc"
         );
         assert_eq!(with_lang("/s", "en"), "/s?lang=en");
+    }
+
+    #[test]
+    fn an_entry_kept_over_a_reload_lasts_its_lifetime() {
+        let began = 1_000_000.0;
+        assert!(within_lifetime(began, began + 29.0 * 60_000.0));
+        assert!(!within_lifetime(began, began + 30.0 * 60_000.0));
     }
 
     #[test]

@@ -1,66 +1,22 @@
-use std::time::Duration;
-
 use leptos::{ev::SubmitEvent, html, prelude::*, task::spawn_local};
 use signgate_core::otp::Channel;
-use signgate_core::wire::{CodeSent, ErrorCode, RecipientView, VerifiedResponse};
+use signgate_core::wire::{CodeSent, RecipientView, VerifiedResponse};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, CredentialRequestOptions};
 
-use super::send::{SendOutcome, SendProblem, send_outcome, send_problem_text};
+use super::send::{SendOutcome, send_outcome, send_problem_text};
 use super::{ContactLink, Elsewhere, Heading, Screen, elsewhere, line};
 use crate::api::{self, Failure};
+use crate::codes::{self, CodeProblem, Countdowns, Problem, SendProblem};
 use crate::contact::HelpContact;
+use crate::i18n::shared::{self, Key as SharedKey};
 use crate::i18n::{self, Key, Lang, text, tr};
 
 const ERROR_ID: &str = "code-error";
 const HINT_ID: &str = "code-hint";
 const RESEND_WAIT_ID: &str = "resend-wait";
 const RESEND_ERROR_ID: &str = "resend-error";
-/// From here on the signer is warned: a minute is about what it takes to switch apps and type.
-pub(super) const WARN_BEFORE_SECS: u64 = 60;
-/// Well under a second, so the shown second never lags the clock by a whole one.
-const TICK: Duration = Duration::from_millis(250);
-
-/// Why the signer is still on this screen after pressing Verify.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum EntryError {
-    Wrong {
-        tries_left: Option<u32>,
-    },
-    /// Too many wrong entries voided every code sent so far.
-    Voided,
-    /// No code is valid: expired, voided or replaced.
-    NoCode,
-    /// What was typed cannot be a code; the worker did not count it as a try.
-    NotACode,
-    Throttled {
-        retry_after_secs: Option<u64>,
-    },
-    Failed,
-}
-
-impl EntryError {
-    /// The code the signer holds is of no use any more: only a new one helps.
-    fn needs_new_code(self) -> bool {
-        matches!(self, EntryError::Voided | EntryError::NoCode)
-    }
-
-    /// The field held a code that did not work: clear it for the next.
-    fn clears_field(self) -> bool {
-        matches!(
-            self,
-            EntryError::Wrong { .. } | EntryError::Voided | EntryError::NoCode
-        )
-    }
-}
-
-/// One error at a time, shown where it happened: under the field or by the resend button.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Problem {
-    Entry(EntryError),
-    Send(SendProblem),
-}
 
 #[derive(Debug, PartialEq)]
 enum Outcome {
@@ -68,7 +24,7 @@ enum Outcome {
     Next(Box<Screen>),
     /// The sender changed the method since the page loaded: load the link again.
     Reload,
-    Stay(EntryError),
+    Stay(CodeProblem),
 }
 
 /// One screen for codes by text message, call and e-mail.
@@ -83,6 +39,9 @@ pub fn Code(
     let lang = i18n::use_lang();
     let contact = HelpContact::of(&recipient);
     let channel = sent.channel;
+    let countdowns = Countdowns::new(&sent);
+    let send_left = countdowns.send_left;
+    let must_wait = move || countdowns.must_wait();
     let code = RwSignal::new(String::new());
     let (problem, set_problem) = signal(None::<Problem>);
     let tries_left = RwSignal::new(recipient.tries_left);
@@ -98,21 +57,6 @@ pub fn Code(
         }
     };
 
-    // Deadlines on the page's own monotonic clock: the worker counts in seconds from its answer
-    // because the phone's wall clock may be wrong, and a throttled background tab catches up on
-    // its next tick instead of counting ticks.
-    let now = ticking_clock();
-    let expires_at = RwSignal::new(Some(deadline(now.get_untracked(), sent.expires_in_secs)));
-    let send_at = RwSignal::new(deadline(now.get_untracked(), sent.next_send_in_secs));
-    // Memos: the page changes once a second, not on every tick.
-    let expiry_left = Memo::new(move |_| expires_at.get().map(|at| secs_left(at, now.get())));
-    let send_left = Memo::new(move |_| secs_left(send_at.get(), now.get()));
-    // Changes only when the code enters its last minute and when it expires, so the status
-    // region is announced twice at most, not every second.
-    let warning = Memo::new(move |_| expiry_warning(expiry_left.get()));
-    let needs_new_code = move || matches!(expiry_left.get(), None | Some(0));
-    let must_wait = move || send_left.get() > 0;
-
     let otp = StoredValue::new_local(None::<AbortController>);
     on_cleanup(move || stop_listening(otp));
 
@@ -126,21 +70,21 @@ pub fn Code(
                     Outcome::Reload => reload.run(()),
                     Outcome::Stay(error) => {
                         match error {
-                            EntryError::Wrong {
+                            CodeProblem::Wrong {
                                 tries_left: Some(n),
                             } => tries_left.set(Some(n)),
                             // The count starts again for new codes; the worker has not said how.
-                            EntryError::Voided => tries_left.set(None),
+                            CodeProblem::Voided => tries_left.set(None),
                             _ => {}
                         }
                         if error.clears_field() {
                             code.set(String::new());
                         }
                         if error.needs_new_code() {
-                            expires_at.set(None);
+                            countdowns.void();
                         }
                         set_notice.set(false);
-                        set_problem.set(Some(Problem::Entry(error)));
+                        set_problem.set(Some(Problem::Code(error)));
                         // Pressing Verify disabled the button under the signer's focus: give it
                         // to what they need next.
                         let resend_ready = send_left.get_untracked() == 0;
@@ -189,10 +133,7 @@ pub fn Code(
                 let answer = api::send_code(&token, channel, lang.get_untracked()).await;
                 match send_outcome(answer, &contact) {
                     SendOutcome::Sent(sent) => {
-                        let at = now_ms();
-                        now.set(at);
-                        expires_at.set(Some(deadline(at, sent.expires_in_secs)));
-                        send_at.set(deadline(at, sent.next_send_in_secs));
+                        countdowns.restart(&sent);
                         destination.set(sent.destination);
                         preview_code.set(sent.preview_code);
                         digits.set(sent.digits);
@@ -208,7 +149,7 @@ pub fn Code(
                             retry_after_secs: Some(secs),
                         } = problem
                         {
-                            send_at.set(deadline(now_ms(), secs));
+                            countdowns.send_in(secs);
                         }
                         set_problem.set(Some(Problem::Send(problem)));
                         // A running countdown disables the button under the signer's focus.
@@ -229,14 +170,8 @@ pub fn Code(
         }
     };
 
-    let entry_error = move || match problem.get() {
-        Some(Problem::Entry(error)) => Some(error),
-        _ => None,
-    };
-    let send_error = move || match problem.get() {
-        Some(Problem::Send(problem)) => Some(problem),
-        _ => None,
-    };
+    let entry_error = move || Problem::code(problem.get());
+    let send_error = move || Problem::send(problem.get());
     // Shown until the first answer, which says it again: a signer who comes back after wrong
     // tries sees what is left before typing.
     let described_by = move || match (entry_error(), tries_left.get()) {
@@ -256,8 +191,8 @@ pub fn Code(
             </button>
         }
     });
-    let email_delay =
-        (channel == Channel::Email).then(|| view! { " " {tr(Key::EmailMayTakeAWhile)} });
+    let email_delay = (channel == Channel::Email)
+        .then(|| view! { " " {shared::tr(SharedKey::EmailMayTakeAWhile)} });
 
     view! {
         <div class="screen" data-testid="screen-code">
@@ -279,21 +214,7 @@ pub fn Code(
                         }
                     })
             }}
-            {line(
-                "code-expiry",
-                "countdown",
-                false,
-                Signal::derive(move || {
-                    expiry_left
-                        .get()
-                        .filter(|&secs| secs > 0)
-                        .map(|secs| i18n::code_expires_in(lang.get(), secs))
-                }),
-            )}
-            // Always in the page, so screen readers are listening before the text arrives.
-            <div id="code-expiry-warning" role="status" class:notice=move || warning.get().is_some()>
-                {move || warning.get().map(|key| text(lang.get(), key))}
-            </div>
+            {codes::expiry(countdowns)}
             <form class="stack" on:submit=on_submit>
                 <div class="field">
                     <label for="code">{move || i18n::code_label(lang.get(), digits.get())}</label>
@@ -339,7 +260,9 @@ pub fn Code(
             </form>
             // Outside the stack: empty, it must not leave a gap.
             <div id="code-notice" role="status" class:notice=move || notice.get()>
-                {move || notice.get().then(|| text(lang.get(), Key::NewCodeOnItsWay))}
+                {move || {
+                    notice.get().then(|| shared::text(lang.get(), SharedKey::NewCodeOnItsWay))
+                }}
             </div>
             <div class="stack resend">
                 {line(
@@ -354,14 +277,14 @@ pub fn Code(
                 <button
                     type="button"
                     id="resend"
-                    class:button=needs_new_code
+                    class:button=move || countdowns.needs_new_code()
                     disabled=must_wait
                     aria-disabled=move || resending.get().then_some("true")
                     aria-describedby=move || must_wait().then_some(RESEND_WAIT_ID)
                     on:click=on_resend
                     node_ref=resend_button
                 >
-                    {tr(Key::SendNewCode)}
+                    {shared::tr(SharedKey::SendNewCode)}
                 </button>
                 {line(
                     RESEND_WAIT_ID,
@@ -383,77 +306,19 @@ fn outcome(answer: Result<VerifiedResponse, Failure>, contact: &HelpContact) -> 
     let error = match answer {
         Ok(verified) => return Outcome::Next(Box::new(Screen::verified(&verified))),
         Err(Failure::Refused(error)) => error,
-        Err(Failure::Unreachable) => return Outcome::Stay(EntryError::Failed),
+        Err(Failure::Unreachable) => return Outcome::Stay(CodeProblem::Failed),
     };
     match elsewhere(error.code, contact) {
-        Some(Elsewhere::Screen(screen)) => return Outcome::Next(screen),
-        Some(Elsewhere::Reload) => return Outcome::Reload,
-        None => {}
-    }
-    match error.code {
-        ErrorCode::WrongCode => Outcome::Stay(EntryError::Wrong {
-            tries_left: error.tries_left,
-        }),
-        ErrorCode::CodesVoided => Outcome::Stay(EntryError::Voided),
-        ErrorCode::NoCode => Outcome::Stay(EntryError::NoCode),
-        ErrorCode::InvalidCode => Outcome::Stay(EntryError::NotACode),
-        ErrorCode::Throttled => Outcome::Stay(EntryError::Throttled {
-            retry_after_secs: error.retry_after_secs.filter(|&secs| secs > 0),
-        }),
-        _ => Outcome::Stay(EntryError::Failed),
+        Some(Elsewhere::Screen(screen)) => Outcome::Next(screen),
+        Some(Elsewhere::Reload) => Outcome::Reload,
+        None => Outcome::Stay(CodeProblem::of(&error)),
     }
 }
 
-fn entry_error_text(lang: Lang, error: EntryError, digits: u8) -> String {
-    match error {
-        EntryError::Wrong { tries_left } => {
-            let remaining = tries_left.map(|n| i18n::tries_left(lang, n));
-            format!(
-                "{}{}",
-                text(lang, Key::WrongCode),
-                remaining.unwrap_or_default()
-            )
-        }
-        EntryError::Voided => text(lang, Key::CodesVoided).to_owned(),
-        EntryError::NoCode => text(lang, Key::NoValidCode).to_owned(),
-        EntryError::NotACode => i18n::not_a_code(lang, digits),
-        EntryError::Throttled { retry_after_secs } => i18n::throttled(lang, retry_after_secs),
-        EntryError::Failed => text(lang, Key::SomethingWentWrong).to_owned(),
-    }
-}
-
-/// What the status region under the countdown says, by the seconds the code has left.
-fn expiry_warning(left: Option<u64>) -> Option<Key> {
-    match left? {
-        0 => Some(Key::CodeExpired),
-        secs if secs <= WARN_BEFORE_SECS => Some(Key::CodeExpiresSoon),
-        _ => None,
-    }
-}
-
-/// The page's monotonic clock in milliseconds, ticking while the calling screen is shown (the code
-/// screen's countdowns, the knowledge questions' time).
-pub(super) fn ticking_clock() -> RwSignal<f64> {
-    let now = RwSignal::new(now_ms());
-    if let Ok(ticker) = set_interval_with_handle(move || now.set(now_ms()), TICK) {
-        on_cleanup(move || ticker.clear());
-    }
-    now
-}
-
-fn now_ms() -> f64 {
-    window()
-        .performance()
-        .map_or_else(js_sys::Date::now, |clock| clock.now())
-}
-
-pub(super) fn deadline(now_ms: f64, secs: u64) -> f64 {
-    now_ms + secs as f64 * 1000.0
-}
-
-/// Whole seconds, rounded up: "0:00" only once the time is really up.
-pub(super) fn secs_left(deadline_ms: f64, now_ms: f64) -> u64 {
-    ((deadline_ms - now_ms) / 1000.0).ceil().max(0.0) as u64
+fn entry_error_text(lang: Lang, error: CodeProblem, digits: u8) -> String {
+    error
+        .text(lang, digits)
+        .unwrap_or_else(|| text(lang, Key::SomethingWentWrong).to_owned())
 }
 
 /// WebOTP: where the browser offers it (Chrome on Android), the code from the text message is
@@ -513,6 +378,7 @@ fn stop_listening(slot: StoredValue<Option<AbortController>, LocalStorage>) {
 mod tests {
     use super::*;
     use crate::screens::test_support::{contact, refusal, verified};
+    use signgate_core::wire::ErrorCode;
 
     fn refused(code: ErrorCode, tries_left: Option<u32>) -> Outcome {
         outcome(Err(refusal(code, tries_left, None)), &contact())
@@ -534,21 +400,21 @@ mod tests {
     fn each_refusal_has_its_place() {
         assert_eq!(
             refused(ErrorCode::WrongCode, Some(2)),
-            Outcome::Stay(EntryError::Wrong {
+            Outcome::Stay(CodeProblem::Wrong {
                 tries_left: Some(2)
             })
         );
         assert_eq!(
             refused(ErrorCode::CodesVoided, None),
-            Outcome::Stay(EntryError::Voided)
+            Outcome::Stay(CodeProblem::Voided)
         );
         assert_eq!(
             refused(ErrorCode::NoCode, None),
-            Outcome::Stay(EntryError::NoCode)
+            Outcome::Stay(CodeProblem::NoCode)
         );
         assert_eq!(
             refused(ErrorCode::InvalidCode, Some(3)),
-            Outcome::Stay(EntryError::NotACode)
+            Outcome::Stay(CodeProblem::NotACode)
         );
         assert_eq!(
             refused(ErrorCode::Cancelled, Some(0)),
@@ -565,85 +431,11 @@ mod tests {
         assert_eq!(refused(ErrorCode::WrongMethod, None), Outcome::Reload);
         assert_eq!(
             refused(ErrorCode::Internal, None),
-            Outcome::Stay(EntryError::Failed)
+            Outcome::Stay(CodeProblem::Failed)
         );
         assert_eq!(
             outcome(Err(Failure::Unreachable), &contact()),
-            Outcome::Stay(EntryError::Failed)
-        );
-    }
-
-    #[test]
-    fn only_codes_of_no_further_use_ask_for_a_new_one() {
-        assert!(EntryError::Voided.needs_new_code());
-        assert!(EntryError::NoCode.needs_new_code());
-        assert!(!EntryError::Wrong { tries_left: None }.needs_new_code());
-        assert!(!EntryError::NotACode.needs_new_code());
-        // A typo that was not counted stays, to be fixed rather than typed again.
-        assert!(!EntryError::NotACode.clears_field());
-        assert!(EntryError::Wrong { tries_left: None }.clears_field());
-    }
-
-    #[test]
-    fn error_texts_are_the_ones_the_end_to_end_tests_expect() {
-        let wrong = |n| EntryError::Wrong { tries_left: n };
-        assert_eq!(
-            entry_error_text(Lang::En, wrong(Some(2)), 6),
-            "That code is not right. 2 tries left."
-        );
-        assert_eq!(
-            entry_error_text(Lang::En, wrong(Some(1)), 6),
-            "That code is not right. 1 try left."
-        );
-        assert_eq!(
-            entry_error_text(Lang::Ru, wrong(Some(3)), 6),
-            "Код неверный. Осталось 3 попытки."
-        );
-        assert_eq!(
-            entry_error_text(Lang::En, EntryError::NotACode, 6),
-            "A code has 6 digits. Please check what you typed. This did not count as a try."
-        );
-        assert_eq!(
-            entry_error_text(Lang::En, EntryError::NoCode, 6),
-            "No code is valid at the moment: it may have expired. Please request a new code."
-        );
-        assert_eq!(
-            entry_error_text(Lang::En, EntryError::Voided, 6),
-            "That code is not right. After too many wrong entries, the codes sent so far no longer work. Please request a new code."
-        );
-    }
-
-    #[test]
-    fn the_warning_comes_in_the_last_minute_and_at_expiry() {
-        assert_eq!(expiry_warning(Some(61)), None);
-        assert_eq!(expiry_warning(Some(60)), Some(Key::CodeExpiresSoon));
-        assert_eq!(expiry_warning(Some(1)), Some(Key::CodeExpiresSoon));
-        assert_eq!(expiry_warning(Some(0)), Some(Key::CodeExpired));
-        // Voided codes are explained by the error instead.
-        assert_eq!(expiry_warning(None), None);
-        assert_eq!(
-            text(Lang::En, Key::CodeExpiresSoon),
-            "Your code expires soon. Enter it now or request a new one."
-        );
-        assert_eq!(
-            text(Lang::En, Key::CodeExpired),
-            "Your code has expired. Please request a new one with “Send a new code”."
-        );
-    }
-
-    #[test]
-    fn countdowns_round_up_to_the_second() {
-        let start = 1_000.0;
-        let at = deadline(start, 581);
-        assert_eq!(secs_left(at, start), 581);
-        assert_eq!(secs_left(at, start + 0.5), 581);
-        assert_eq!(secs_left(at, start + 1_000.0), 580);
-        assert_eq!(secs_left(at, at - 1.0), 1);
-        assert_eq!(secs_left(at, at), 0);
-        assert_eq!(secs_left(at, at + 5_000.0), 0);
-        assert_eq!(
-            i18n::code_expires_in(Lang::En, secs_left(at, start)),
-            "The code expires in 9:41."
+            Outcome::Stay(CodeProblem::Failed)
         );
     }
 }

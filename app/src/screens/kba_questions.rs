@@ -5,10 +5,10 @@ use leptos::{ev::SubmitEvent, html, prelude::*, task::spawn_local};
 use signgate_core::kba::Subject;
 use signgate_core::wire::{KbaAnswer, KbaAnswered, KbaAnswers, KbaRound, RecipientView};
 
-use super::code::{WARN_BEFORE_SECS, deadline, secs_left, ticking_clock};
 use super::kba::{ERROR_ID, KbaProblem, Outcome, back_to_form, error_line, go, refocus, refused};
 use super::{Heading, Screen, line};
 use crate::api::{self, Failure};
+use crate::codes::{WARN_BEFORE_SECS, deadline, secs_left, ticking_clock};
 use crate::i18n::{self, Key, Lang, text, tr};
 
 const TRIES_ID: &str = "kba-tries";

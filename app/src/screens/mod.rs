@@ -60,7 +60,7 @@ pub use providers::Providers;
 pub use signing_in::SigningIn;
 pub use verified::Verified;
 
-use leptos::{html, prelude::*};
+use leptos::prelude::*;
 use signgate_core::kba::Subject;
 use signgate_core::otp::Channel;
 use signgate_core::policy::Method;
@@ -73,6 +73,7 @@ use signgate_core::validate::is_web_address;
 use crate::api::Failure;
 use crate::contact::HelpContact;
 use crate::i18n::{self, Key};
+use crate::ui::line;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Screen {
@@ -284,31 +285,10 @@ fn continue_href(verified: &VerifiedResponse) -> Option<String> {
     is_web_address(url).then(|| format!("{url}#grant={}", verified.grant))
 }
 
-/// The screen's one `<h1>`. It takes focus when it appears, so screen-reader and keyboard users
-/// start reading the new screen at its top instead of being left on a vanished button.
+/// The screen's one `<h1>` (it takes focus when it appears), in this page's words.
 #[component]
 fn Heading(key: Key) -> impl IntoView {
-    let heading = NodeRef::<html::H1>::new();
-    heading.on_load(|h1| {
-        let _ = h1.focus();
-    });
-    view! { <h1 tabindex="-1" node_ref=heading>{i18n::tr(key)}</h1> }
-}
-
-/// A paragraph shown while `text` has something to say (an error, a hint, a countdown). One
-/// function with plain arguments for every such line of every screen: each `<Show>` or closure
-/// of its own would be code of its own in the signer's download. `alert`: announced at once.
-fn line(
-    id: &'static str,
-    class: &'static str,
-    alert: bool,
-    text: Signal<Option<String>>,
-) -> impl IntoView {
-    move || {
-        text.get().map(|text| {
-            view! { <p id=id class=class role=alert.then_some("alert")>{text}</p> }
-        })
-    }
+    view! { <crate::ui::Heading>{i18n::tr(key)}</crate::ui::Heading> }
 }
 
 /// A link to whom the signer can ask for help.

@@ -2,32 +2,16 @@
 
 use leptos::{ev::SubmitEvent, prelude::*};
 use signgate_core::otp::Channel;
-use signgate_core::wire::{CodeSent, ErrorCode, RecipientView};
+use signgate_core::wire::{CodeSent, RecipientView};
 
 use super::{Elsewhere, Screen, elsewhere, line};
 use crate::api::{self, Failure};
+use crate::codes::SendProblem;
 use crate::contact::HelpContact;
 use crate::i18n::{self, Key, Lang, text, tr};
 
 /// The id of the alert that says why no code was sent.
 const SEND_ERROR_ID: &str = "send-error";
-
-/// Why no code was sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SendProblem {
-    /// The last code is too recent; `None` when the worker did not say for how long.
-    TooSoon {
-        retry_after_secs: Option<u64>,
-    },
-    /// Too many requests from this network.
-    Throttled {
-        retry_after_secs: Option<u64>,
-    },
-    /// The carrier or mail service did not take it: another try may work.
-    DeliveryFailed,
-    NotConfigured,
-    Failed,
-}
 
 #[derive(Debug, PartialEq)]
 pub enum SendOutcome {
@@ -47,33 +31,17 @@ pub fn send_outcome(answer: Result<CodeSent, Failure>, contact: &HelpContact) ->
         Err(Failure::Unreachable) => return SendOutcome::Stay(SendProblem::Failed),
     };
     match elsewhere(error.code, contact) {
-        Some(Elsewhere::Screen(screen)) => return SendOutcome::Next(screen),
-        Some(Elsewhere::Reload) => return SendOutcome::Reload,
-        None => {}
-    }
-    let retry_after_secs = error.retry_after_secs.filter(|&secs| secs > 0);
-    match error.code {
-        ErrorCode::ResendTooSoon => SendOutcome::Stay(SendProblem::TooSoon { retry_after_secs }),
-        ErrorCode::Throttled => SendOutcome::Stay(SendProblem::Throttled { retry_after_secs }),
-        ErrorCode::DeliveryFailed => SendOutcome::Stay(SendProblem::DeliveryFailed),
-        ErrorCode::NotConfigured => SendOutcome::Stay(SendProblem::NotConfigured),
-        _ => SendOutcome::Stay(SendProblem::Failed),
+        Some(Elsewhere::Screen(screen)) => SendOutcome::Next(screen),
+        Some(Elsewhere::Reload) => SendOutcome::Reload,
+        None => SendOutcome::Stay(SendProblem::of(&error)),
     }
 }
 
+/// Why no code was sent, in the signer's words; a failure in this page's own.
 pub fn send_problem_text(lang: Lang, problem: SendProblem) -> String {
-    match problem {
-        SendProblem::TooSoon {
-            retry_after_secs: Some(secs),
-        } => i18n::resend_in(lang, secs),
-        SendProblem::TooSoon {
-            retry_after_secs: None,
-        } => text(lang, Key::ResendNotYet).to_owned(),
-        SendProblem::Throttled { retry_after_secs } => i18n::throttled(lang, retry_after_secs),
-        SendProblem::DeliveryFailed => text(lang, Key::DeliveryFailed).to_owned(),
-        SendProblem::NotConfigured => text(lang, Key::NotConfigured).to_owned(),
-        SendProblem::Failed => text(lang, Key::SomethingWentWrong).to_owned(),
-    }
+    problem
+        .text(lang)
+        .unwrap_or_else(|| text(lang, Key::SomethingWentWrong).to_owned())
 }
 
 /// The phone and e-mail screens' form for the first code: `children` (the phone's choice of how)
@@ -137,6 +105,7 @@ pub fn SendForm(
 mod tests {
     use super::*;
     use crate::screens::test_support::{contact, refusal};
+    use signgate_core::wire::ErrorCode;
 
     fn refused(code: ErrorCode, retry_after_secs: Option<u64>) -> SendOutcome {
         send_outcome(Err(refusal(code, None, retry_after_secs)), &contact())

@@ -16,12 +16,9 @@ pub use shot::ShotScreen;
 
 use super::i18n::{Key, tr};
 
-/// The screen's one `<h1>`, focused when it appears (as in the main app).
+/// The screen's one `<h1>` (it takes focus when it appears, as on the other pages), in this
+/// page's words.
 #[component]
 fn Heading(key: Key) -> impl IntoView {
-    let heading = NodeRef::<leptos::html::H1>::new();
-    heading.on_load(|h1| {
-        let _ = h1.focus();
-    });
-    view! { <h1 tabindex="-1" node_ref=heading>{tr(key)}</h1> }
+    view! { <crate::ui::Heading>{tr(key)}</crate::ui::Heading> }
 }

@@ -1,93 +1,46 @@
-use std::time::Duration;
-
 use leptos::{ev::SubmitEvent, html, prelude::*};
-use signgate_core::wire::{CodeSent, ErrorCode, WebFormEntered, WebFormView};
+use signgate_core::otp::Channel;
+use signgate_core::wire::{ApiError, CodeSent, ErrorCode, WebFormEntered, WebFormView};
 
-use super::{Heading, line};
+use super::{Heading, announcer, line};
 use crate::api::Failure;
-use crate::form::i18n::{self, Key, text, tr};
-use crate::form::{Ctx, Next, api, next};
-use crate::i18n::Lang;
+use crate::codes::{self, CodeProblem, Countdowns, Problem, SendProblem};
+use crate::form::i18n::{Key, text, tr};
+use crate::form::{Ctx, Next, Refusal, api, next, save_entry};
+use crate::i18n::shared::{self, Key as SharedKey};
+use crate::i18n::{Lang, code_label, code_sent, resend_in};
 
 const CODE_ERROR: &str = "form-code-error";
 const RESEND_WAIT: &str = "form-resend-wait";
 const RESEND_ERROR: &str = "form-resend-error";
-/// Well under a second, so the shown second never lags the clock by a whole one.
-const TICK: Duration = Duration::from_millis(250);
 
-/// Why the signer is still on this screen after pressing Confirm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CodeProblem {
-    Wrong {
-        tries_left: Option<u32>,
-    },
-    /// Too many wrong entries voided every code sent so far.
-    Voided,
-    /// No code is valid: expired, voided or replaced.
-    NoCode,
-    /// What was typed cannot be a code; the worker did not count it as a try.
-    NotACode,
-    Throttled {
-        retry_after_secs: Option<u64>,
-    },
-    Unreachable,
-    Failed,
-}
-
-impl CodeProblem {
-    /// The code the signer holds is of no use any more: only a new one helps.
-    fn needs_new_code(self) -> bool {
-        matches!(self, CodeProblem::Voided | CodeProblem::NoCode)
-    }
-
-    /// The field held a code that did not work: clear it for the next.
-    fn clears_field(self) -> bool {
-        matches!(
-            self,
-            CodeProblem::Wrong { .. } | CodeProblem::Voided | CodeProblem::NoCode
-        )
-    }
-}
-
-/// Why no new code was sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum SendProblem {
-    TooSoon { retry_after_secs: Option<u64> },
-    Throttled { retry_after_secs: Option<u64> },
-    DeliveryFailed,
-    Unreachable,
-    Failed,
-}
-
+/// What the worker's answer to one of the entry's calls means.
 #[derive(Debug, PartialEq)]
-enum Outcome<T, P> {
+enum Outcome<T> {
     Done(T),
     /// The entry is over (too many wrong codes, or its time ran out): from the entry screen again.
     Ended,
-    InvalidLink,
-    Stay(P),
+    /// The worker does not know the entry (any more), or its form is gone: the form tells which.
+    Gone,
+    /// The right code, yet no signing link, for good.
+    Refused(Refusal),
+    Stay(Problem),
 }
 
-/// The code sent to the address typed: typed in here, or a new one asked for.
+/// The code sent to the address typed: typed in here, or a new one asked for. The code screen of
+/// the signing page with its engine ([`crate::codes`]), for an entry instead of a link.
 #[component]
 pub fn CodeEntry(ctx: Ctx, form: WebFormView, entry: String, sent: CodeSent) -> impl IntoView {
     let lang = ctx.lang;
     let code = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<CodeProblem>);
-    let send_problem = RwSignal::new(None::<SendProblem>);
+    let problem = RwSignal::new(None::<Problem>);
     let notice = RwSignal::new(false);
+    let countdowns = Countdowns::new(&sent);
+    let send_left = countdowns.send_left;
+    let must_wait = move || countdowns.must_wait();
     let destination = RwSignal::new(sent.destination);
     let preview_code = RwSignal::new(sent.preview_code);
     let digits = RwSignal::new(sent.digits);
-    let valid_for = RwSignal::new(sent.expires_in_secs);
-    // The wait for a new code on the page's own monotonic clock: a throttled background tab
-    // catches up on its next tick instead of counting ticks.
-    let now = ticking_clock();
-    let send_at = RwSignal::new(deadline(now.get_untracked(), sent.next_send_in_secs));
-    // A memo: the page changes once a second, not on every tick.
-    let send_left = Memo::new(move |_| secs_left(send_at.get(), now.get()));
-    let must_wait = move || send_left.get() > 0;
-    let needs_new_code = move || problem.get().is_some_and(CodeProblem::needs_new_code);
     let field = NodeRef::<html::Input>::new();
     let resend_button = NodeRef::<html::Button>::new();
     let focus_field = move || {
@@ -99,19 +52,19 @@ pub fn CodeEntry(ctx: Ctx, form: WebFormView, entry: String, sent: CodeSent) -> 
     let entry = StoredValue::new(entry);
 
     let confirm = Action::new_local(move |typed: &String| {
-        // Read now: after the answer, this screen may be gone (another link opened meanwhile).
         let (token, typed, form) = (entry.get_value(), typed.clone(), form.get_value());
         async move {
             match code_outcome(api::submit_code(&token, &typed).await) {
                 Outcome::Done(url) => ctx.go_on(&url),
-                Outcome::Ended => ctx.back_to_entry(form, true),
-                Outcome::InvalidLink => ctx.link_gone(),
-                Outcome::Stay(stay) => {
+                Outcome::Stay(Problem::Code(stay)) => {
                     if stay.clears_field() {
                         code.set(String::new());
                     }
+                    if stay.needs_new_code() {
+                        countdowns.void();
+                    }
                     notice.set(false);
-                    problem.set(Some(stay));
+                    problem.set(Some(Problem::Code(stay)));
                     // What the signer needs next: a new code, or the field again.
                     match resend_button.get_untracked() {
                         Some(button) if stay.needs_new_code() && send_left.get_untracked() == 0 => {
@@ -120,6 +73,7 @@ pub fn CodeEntry(ctx: Ctx, form: WebFormView, entry: String, sent: CodeSent) -> 
                         _ => focus_field(),
                     }
                 }
+                other => leave(ctx, other, form),
             }
         }
     });
@@ -140,11 +94,8 @@ pub fn CodeEntry(ctx: Ctx, form: WebFormView, entry: String, sent: CodeSent) -> 
             match send_outcome(api::send_code(&token, lang.get_untracked()).await) {
                 Outcome::Done(sent) => {
                     // A reload now shows this code.
-                    ctx.save_entry(&token, &sent);
-                    let at = now_ms();
-                    now.set(at);
-                    send_at.set(deadline(at, sent.next_send_in_secs));
-                    valid_for.set(sent.expires_in_secs);
+                    save_entry(&token, &sent);
+                    countdowns.restart(&sent);
                     destination.set(sent.destination);
                     preview_code.set(sent.preview_code);
                     digits.set(sent.digits);
@@ -152,21 +103,20 @@ pub fn CodeEntry(ctx: Ctx, form: WebFormView, entry: String, sent: CodeSent) -> 
                     notice.set(true);
                     focus_field();
                 }
-                Outcome::Ended => ctx.back_to_entry(form, true),
-                Outcome::InvalidLink => ctx.link_gone(),
                 Outcome::Stay(stay) => {
-                    if let SendProblem::TooSoon {
+                    if let Problem::Send(SendProblem::TooSoon {
                         retry_after_secs: Some(secs),
-                    } = stay
+                    }) = stay
                     {
-                        send_at.set(deadline(now_ms(), secs));
+                        countdowns.send_in(secs);
                     }
-                    send_problem.set(Some(stay));
+                    problem.set(Some(stay));
                     // A running wait disables the button under the signer's focus.
                     if send_left.get_untracked() > 0 {
                         focus_field();
                     }
                 }
+                other => leave(ctx, other, form),
             }
         }
     });
@@ -174,22 +124,28 @@ pub fn CodeEntry(ctx: Ctx, form: WebFormView, entry: String, sent: CodeSent) -> 
     let on_resend = move |_| {
         if !resending.get_untracked() && send_left.get_untracked() == 0 {
             notice.set(false);
-            send_problem.set(None);
+            problem.set(None);
             resend.dispatch(());
         }
     };
     // Another address: back to the entry screen, with what was typed.
     let change_address = move |_| ctx.back_to_entry(form.get_value(), false);
 
+    let code_error = move || {
+        let problem = Problem::code(problem.get())?;
+        Some(code_problem_text(lang.get(), problem, digits.get()))
+    };
+    let send_error = move || Some(send_problem_text(lang.get(), Problem::send(problem.get())?));
+
     view! {
         <div class="screen" data-testid="screen-form-code">
             <Heading>{tr(Key::CodeHeading)}</Heading>
             <p id="form-code-sent">
-                {move || destination.with(|to| i18n::code_sent(lang.get(), to))}
                 {move || {
-                    let secs = valid_for.get();
-                    (secs > 0).then(|| [" ", &i18n::code_valid_for(lang.get(), secs)].concat())
+                    destination.with(|to| code_sent(lang.get(), Channel::Email, to))
                 }}
+                " "
+                {shared::tr(SharedKey::EmailMayTakeAWhile)}
             </p>
             {move || {
                 preview_code
@@ -204,10 +160,11 @@ pub fn CodeEntry(ctx: Ctx, form: WebFormView, entry: String, sent: CodeSent) -> 
                         }
                     })
             }}
+            {codes::expiry(countdowns)}
             <form class="stack" on:submit=on_submit>
                 <div class="field">
                     <label for="form-code">
-                        {move || crate::i18n::code_label(lang.get(), digits.get())}
+                        {move || code_label(lang.get(), digits.get())}
                     </label>
                     // No `pattern` and room for "123 456" or "123-456": pasted codes keep their
                     // spaces and dashes, and the worker takes them out.
@@ -222,57 +179,53 @@ pub fn CodeEntry(ctx: Ctx, form: WebFormView, entry: String, sent: CodeSent) -> 
                         required
                         autocapitalize="off"
                         spellcheck="false"
-                        aria-invalid=move || problem.get().map(|_| "true")
-                        aria-describedby=move || problem.get().map(|_| CODE_ERROR)
+                        aria-invalid=move || code_error().map(|_| "true")
+                        aria-describedby=move || code_error().map(|_| CODE_ERROR)
                         bind:value=code
                         node_ref=field
                     />
                 </div>
-                {line(
-                    CODE_ERROR,
-                    "error",
-                    true,
-                    Signal::derive(move || {
-                        problem.get().map(|p| code_problem_text(lang.get(), p, digits.get()))
-                    }),
-                )}
+                {line(CODE_ERROR, "error", false, Signal::derive(code_error))}
                 // Not `disabled` while checking: that would drop the signer's focus off the page.
                 <button type="submit" class="button" aria-disabled=move || pending.get().then_some("true")>
                     {tr(Key::Confirm)}
                 </button>
+                // Each press of Confirm or "Send a new code" raises one alert.
+                {announcer(Signal::derive(move || code_error().or_else(send_error)))}
             </form>
             // Outside the stack: empty, it must not leave a gap.
             <div id="form-code-notice" role="status" class:notice=move || notice.get()>
-                {move || notice.get().then(|| text(lang.get(), Key::NewCodeOnItsWay))}
+                {move || {
+                    notice.get().then(|| shared::text(lang.get(), SharedKey::NewCodeOnItsWay))
+                }}
             </div>
             <div class="stack resend">
-                {line(
-                    RESEND_ERROR,
-                    "error",
-                    true,
-                    Signal::derive(move || {
-                        send_problem.get().map(|problem| send_problem_text(lang.get(), problem))
-                    }),
-                )}
-                // Filled in once the code is of no use, so the way on stands out.
+                {line(RESEND_ERROR, "error", false, Signal::derive(send_error))}
+                // Filled in once the code is of no use (expired, or void), so the way on stands out.
                 <button
                     type="button"
                     id="form-resend"
-                    class:button=needs_new_code
+                    class:button=move || countdowns.needs_new_code()
                     disabled=must_wait
                     aria-disabled=move || resending.get().then_some("true")
-                    aria-describedby=move || must_wait().then_some(RESEND_WAIT)
+                    aria-describedby=move || {
+                        if must_wait() {
+                            Some(RESEND_WAIT)
+                        } else {
+                            send_error().map(|_| RESEND_ERROR)
+                        }
+                    }
                     on:click=on_resend
                     node_ref=resend_button
                 >
-                    {tr(Key::SendNewCode)}
+                    {shared::tr(SharedKey::SendNewCode)}
                 </button>
                 {line(
                     RESEND_WAIT,
                     "hint countdown",
                     false,
                     Signal::derive(move || {
-                        must_wait().then(|| crate::i18n::resend_in(lang.get(), send_left.get()))
+                        must_wait().then(|| resend_in(lang.get(), send_left.get()))
                     }),
                 )}
                 <button type="button" class="link-button" on:click=change_address>
@@ -283,122 +236,81 @@ pub fn CodeEntry(ctx: Ctx, form: WebFormView, entry: String, sent: CodeSent) -> 
     }
 }
 
-/// The refusals both calls answer alike; `None` for the rest.
-fn ended_or_gone<T, P>(code: ErrorCode) -> Option<Outcome<T, P>> {
-    match code {
-        ErrorCode::EntryEnded => Some(Outcome::Ended),
-        ErrorCode::InvalidLink => Some(Outcome::InvalidLink),
-        _ => None,
+/// Where an answer that ends the entry takes the signer (`form`: read when the call went out, as
+/// this screen may be gone by the answer).
+fn leave<T>(ctx: Ctx, outcome: Outcome<T>, form: WebFormView) {
+    match outcome {
+        Outcome::Ended => ctx.back_to_entry(form, true),
+        Outcome::Gone => ctx.entry_gone(),
+        Outcome::Refused(why) => ctx.refused(form.sender, why),
+        Outcome::Done(_) | Outcome::Stay(_) => {}
     }
 }
 
+/// The refusals both of the entry's calls answer alike; `None` for the rest.
+fn elsewhere<T>(error: &ApiError) -> Option<Outcome<T>> {
+    Some(match error.code {
+        ErrorCode::EntryEnded => Outcome::Ended,
+        ErrorCode::InvalidLink => Outcome::Gone,
+        // The worker has forgotten the entry before it says these.
+        ErrorCode::NotEligible => Outcome::Refused(Refusal::NoPasskey),
+        ErrorCode::NotAllowed => Outcome::Refused(Refusal::NotAllowed),
+        _ => return None,
+    })
+}
+
 /// What the worker's answer to a code means: on to the signing link, or why not.
-fn code_outcome(answer: Result<WebFormEntered, Failure>) -> Outcome<String, CodeProblem> {
+fn code_outcome(answer: Result<WebFormEntered, Failure>) -> Outcome<String> {
+    let stay = |problem| Outcome::Stay(Problem::Code(problem));
     let error = match answer {
         Ok(entered) => {
             return match next(entered) {
                 Some(Next::GoOn(url)) => Outcome::Done(url),
-                _ => Outcome::Stay(CodeProblem::Failed),
+                _ => stay(CodeProblem::Failed),
             };
         }
         Err(Failure::Refused(error)) => error,
-        Err(Failure::Unreachable) => return Outcome::Stay(CodeProblem::Unreachable),
+        Err(Failure::Unreachable) => return stay(CodeProblem::Unreachable),
     };
-    if let Some(outcome) = ended_or_gone(error.code) {
-        return outcome;
-    }
-    Outcome::Stay(match error.code {
-        ErrorCode::WrongCode => CodeProblem::Wrong {
-            tries_left: error.tries_left,
-        },
-        ErrorCode::CodesVoided => CodeProblem::Voided,
-        ErrorCode::NoCode => CodeProblem::NoCode,
-        ErrorCode::InvalidCode => CodeProblem::NotACode,
-        ErrorCode::Throttled => CodeProblem::Throttled {
-            retry_after_secs: error.retry_after_secs.filter(|&secs| secs > 0),
-        },
-        _ => CodeProblem::Failed,
-    })
+    elsewhere(&error).unwrap_or_else(|| stay(CodeProblem::of(&error)))
 }
 
 /// What the worker's answer to "send a new code" means.
-fn send_outcome(answer: Result<CodeSent, Failure>) -> Outcome<CodeSent, SendProblem> {
+fn send_outcome(answer: Result<CodeSent, Failure>) -> Outcome<CodeSent> {
+    let stay = |problem| Outcome::Stay(Problem::Send(problem));
     let error = match answer {
         Ok(sent) => return Outcome::Done(sent),
         Err(Failure::Refused(error)) => error,
-        Err(Failure::Unreachable) => return Outcome::Stay(SendProblem::Unreachable),
+        Err(Failure::Unreachable) => return stay(SendProblem::Unreachable),
     };
-    if let Some(outcome) = ended_or_gone(error.code) {
-        return outcome;
-    }
-    let retry_after_secs = error.retry_after_secs.filter(|&secs| secs > 0);
-    Outcome::Stay(match error.code {
-        ErrorCode::ResendTooSoon => SendProblem::TooSoon { retry_after_secs },
-        ErrorCode::Throttled => SendProblem::Throttled { retry_after_secs },
-        ErrorCode::DeliveryFailed => SendProblem::DeliveryFailed,
-        _ => SendProblem::Failed,
-    })
+    elsewhere(&error).unwrap_or_else(|| stay(SendProblem::of(&error)))
 }
 
+/// A code problem in words: the code screens' own, else this page's for a failure.
 fn code_problem_text(lang: Lang, problem: CodeProblem, digits: u8) -> String {
-    match problem {
-        CodeProblem::Wrong { tries_left } => {
-            let left = tries_left.map(|n| crate::i18n::tries_left(lang, n));
-            [text(lang, Key::WrongCode), &left.unwrap_or_default()].concat()
-        }
-        CodeProblem::Voided => text(lang, Key::CodesVoided).to_owned(),
-        CodeProblem::NoCode => text(lang, Key::NoValidCode).to_owned(),
-        CodeProblem::NotACode => crate::i18n::not_a_code(lang, digits),
-        CodeProblem::Throttled { retry_after_secs } => i18n::throttled(lang, retry_after_secs),
-        CodeProblem::Unreachable => text(lang, Key::Unreachable).to_owned(),
-        CodeProblem::Failed => text(lang, Key::SomethingWentWrong).to_owned(),
-    }
+    problem
+        .text(lang, digits)
+        .unwrap_or_else(|| failure_text(lang, problem == CodeProblem::Unreachable))
 }
 
 fn send_problem_text(lang: Lang, problem: SendProblem) -> String {
-    match problem {
-        SendProblem::TooSoon {
-            retry_after_secs: Some(secs),
-        } => crate::i18n::resend_in(lang, secs),
-        SendProblem::TooSoon {
-            retry_after_secs: None,
-        } => text(lang, Key::ResendNotYet).to_owned(),
-        SendProblem::Throttled { retry_after_secs } => i18n::throttled(lang, retry_after_secs),
-        SendProblem::DeliveryFailed => text(lang, Key::SendFailed).to_owned(),
-        SendProblem::Unreachable => text(lang, Key::Unreachable).to_owned(),
-        SendProblem::Failed => text(lang, Key::SomethingWentWrong).to_owned(),
-    }
+    problem
+        .text(lang)
+        .unwrap_or_else(|| failure_text(lang, problem == SendProblem::Unreachable))
 }
 
-/// The page's monotonic clock in milliseconds, ticking while this screen is shown.
-fn ticking_clock() -> RwSignal<f64> {
-    let now = RwSignal::new(now_ms());
-    if let Ok(ticker) = set_interval_with_handle(move || now.set(now_ms()), TICK) {
-        on_cleanup(move || ticker.clear());
-    }
-    now
-}
-
-fn now_ms() -> f64 {
-    window()
-        .performance()
-        .map_or_else(js_sys::Date::now, |clock| clock.now())
-}
-
-fn deadline(now_ms: f64, secs: u64) -> f64 {
-    now_ms + secs as f64 * 1000.0
-}
-
-/// Whole seconds, rounded up: "0 seconds" only once the wait is really over.
-fn secs_left(deadline_ms: f64, now_ms: f64) -> u64 {
-    ((deadline_ms - now_ms) / 1000.0).ceil().max(0.0) as u64
+fn failure_text(lang: Lang, unreachable: bool) -> String {
+    let key = if unreachable {
+        Key::Unreachable
+    } else {
+        Key::SomethingWentWrong
+    };
+    text(lang, key).to_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use signgate_core::otp::Channel;
-    use signgate_core::wire::ApiError;
 
     fn refusal(code: ErrorCode, tries_left: Option<u32>, retry: Option<u64>) -> Failure {
         Failure::Refused(ApiError {
@@ -427,7 +339,7 @@ mod tests {
         };
         assert_eq!(
             code_outcome(Ok(nowhere)),
-            Outcome::Stay(CodeProblem::Failed)
+            Outcome::Stay(Problem::Code(CodeProblem::Failed))
         );
     }
 
@@ -436,27 +348,27 @@ mod tests {
         let refused = |code, tries| code_outcome(Err(refusal(code, tries, None)));
         assert_eq!(
             refused(ErrorCode::WrongCode, Some(2)),
-            Outcome::Stay(CodeProblem::Wrong {
+            Outcome::Stay(Problem::Code(CodeProblem::Wrong {
                 tries_left: Some(2)
-            })
-        );
-        assert_eq!(
-            refused(ErrorCode::CodesVoided, None),
-            Outcome::Stay(CodeProblem::Voided)
+            }))
         );
         assert_eq!(
             refused(ErrorCode::NoCode, None),
-            Outcome::Stay(CodeProblem::NoCode)
-        );
-        assert_eq!(
-            refused(ErrorCode::InvalidCode, None),
-            Outcome::Stay(CodeProblem::NotACode)
+            Outcome::Stay(Problem::Code(CodeProblem::NoCode))
         );
         assert_eq!(refused(ErrorCode::EntryEnded, None), Outcome::Ended);
-        assert_eq!(refused(ErrorCode::InvalidLink, None), Outcome::InvalidLink);
+        assert_eq!(refused(ErrorCode::InvalidLink, None), Outcome::Gone);
+        assert_eq!(
+            refused(ErrorCode::NotEligible, None),
+            Outcome::Refused(Refusal::NoPasskey)
+        );
+        assert_eq!(
+            refused(ErrorCode::NotAllowed, None),
+            Outcome::Refused(Refusal::NotAllowed)
+        );
         assert_eq!(
             code_outcome(Err(Failure::Unreachable)),
-            Outcome::Stay(CodeProblem::Unreachable)
+            Outcome::Stay(Problem::Code(CodeProblem::Unreachable))
         );
     }
 
@@ -474,15 +386,12 @@ mod tests {
         let refused = |code, retry| send_outcome(Err(refusal(code, None, retry)));
         assert_eq!(
             refused(ErrorCode::ResendTooSoon, Some(25)),
-            Outcome::Stay(SendProblem::TooSoon {
+            Outcome::Stay(Problem::Send(SendProblem::TooSoon {
                 retry_after_secs: Some(25)
-            })
-        );
-        assert_eq!(
-            refused(ErrorCode::DeliveryFailed, None),
-            Outcome::Stay(SendProblem::DeliveryFailed)
+            }))
         );
         assert_eq!(refused(ErrorCode::EntryEnded, None), Outcome::Ended);
+        assert_eq!(refused(ErrorCode::InvalidLink, None), Outcome::Gone);
     }
 
     #[test]
@@ -495,19 +404,15 @@ mod tests {
                 },
                 6
             ),
-            "Dieser Code ist nicht richtig. Noch 4 Versuche."
+            "Der Code ist nicht richtig. Noch 4 Versuche."
         );
         assert_eq!(
-            send_problem_text(
-                Lang::En,
-                SendProblem::TooSoon {
-                    retry_after_secs: Some(25)
-                }
-            ),
-            "You can request a new code in 25 seconds."
+            code_problem_text(Lang::En, CodeProblem::Unreachable, 6),
+            "signgate could not be reached. Check your connection and try again."
         );
-        assert!(CodeProblem::Voided.needs_new_code());
-        assert!(!CodeProblem::NotACode.clears_field());
-        assert_eq!(secs_left(deadline(0.0, 30), 500.0), 30);
+        assert_eq!(
+            send_problem_text(Lang::En, SendProblem::Failed),
+            "Something went wrong. Please try again."
+        );
     }
 }

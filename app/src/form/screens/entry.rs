@@ -1,9 +1,8 @@
 use leptos::{ev::SubmitEvent, html, prelude::*};
-use signgate_core::password::{PasswordProblem, check_entry};
-use signgate_core::validate;
+use signgate_core::web_form::{EntryField, entry_problems};
 use signgate_core::wire::{ErrorCode, WebFormEntered, WebFormEntry, WebFormView};
 
-use super::{Heading, line};
+use super::{Heading, announcer, line};
 use crate::api::Failure;
 use crate::form::i18n::{self, Key, text, tr};
 use crate::form::{Ctx, Next, api, next};
@@ -43,20 +42,30 @@ enum Problem {
     Resting {
         retry_after_secs: Option<u64>,
     },
-    /// Too many codes for this address, from here or on this form this hour.
-    TooManyCodes {
+    /// One of the hourly caps on entries: for this address, from this client, or on this form.
+    TooManySignUps {
         retry_after_secs: Option<u64>,
     },
     DeliveryFailed,
     /// The form's method is a passkey, and this address has none with the sender.
     NotEligible,
+    /// The policy no longer allows the form's method, or no code can be sent from here: only the
+    /// sender can help.
+    Unavailable,
     Throttled {
         retry_after_secs: Option<u64>,
     },
-    /// Refused as typed, for a reason the page cannot place.
+    /// Refused as typed, by a rule the page does not know (yet).
     Invalid,
     Unreachable,
     Failed,
+}
+
+impl Problem {
+    /// Trying again will not help: the sender is named, with a link to write to them.
+    fn asks_sender(self) -> bool {
+        matches!(self, Problem::NotEligible | Problem::Unavailable)
+    }
 }
 
 #[derive(Debug, PartialEq)]
@@ -69,7 +78,7 @@ enum Outcome {
 /// Who is signing: name, e-mail address and the form's password if it has one. A real `<form>`
 /// with autocomplete, so the browser fills in the name and address.
 #[component]
-pub fn Entry(ctx: Ctx, form: WebFormView, ended: bool) -> impl IntoView {
+pub fn Entry(ctx: Ctx, form: WebFormView) -> impl IntoView {
     let lang = ctx.lang;
     let has_password = form.password;
     let email_check = form.email_check;
@@ -79,10 +88,11 @@ pub fn Entry(ctx: Ctx, form: WebFormView, ended: bool) -> impl IntoView {
     let name_field = NodeRef::<html::Input>::new();
     let email_field = NodeRef::<html::Input>::new();
     let password_field = NodeRef::<html::Input>::new();
-    // The first field a problem is about takes the focus; others leave it on Continue, and the
-    // alert is read out.
-    let focus_on = move |problem: Problem| {
-        let field = match problem {
+    // The first field a problem is about takes the focus, and reads its problem out; others leave
+    // it on Continue, and the alert says them.
+    let show = move |stay: Problem| {
+        problem.set(Some(stay));
+        let field = match stay {
             Problem::Fields(fields) if fields.name.is_some() => name_field.get_untracked(),
             Problem::Fields(fields) if fields.email.is_some() => email_field.get_untracked(),
             Problem::Fields(_) | Problem::WrongPassword { .. } => password_field.get_untracked(),
@@ -105,8 +115,7 @@ pub fn Entry(ctx: Ctx, form: WebFormView, ended: bool) -> impl IntoView {
                         if matches!(stay, Problem::WrongPassword { .. }) {
                             password.set(String::new());
                         }
-                        problem.set(Some(stay));
-                        focus_on(stay);
+                        show(stay);
                     }
                 }
             }
@@ -125,10 +134,10 @@ pub fn Entry(ctx: Ctx, form: WebFormView, ended: bool) -> impl IntoView {
         let typed = has_password.then(|| password.get_untracked());
         // Taken out and put back, so the same problem twice is announced twice.
         problem.set(None);
-        let fields = check(&name, &email, typed.as_deref());
+        let fields = check(&name, &email, typed.as_deref(), has_password);
         if !fields.is_empty() {
-            problem.set(Some(Problem::Fields(fields)));
-            focus_on(Problem::Fields(fields));
+            // Put back once the page has taken it out.
+            request_animation_frame(move || show(Problem::Fields(fields)));
             return;
         }
         send.dispatch(WebFormEntry {
@@ -158,6 +167,19 @@ pub fn Entry(ctx: Ctx, form: WebFormView, ended: bool) -> impl IntoView {
         }
         _ => None,
     };
+    // One alert for each press of Continue: every field's problem at once, or the one above it.
+    let alert = move || match problem.get()? {
+        Problem::Fields(fields) => Some(
+            [fields.name, fields.email, fields.password]
+                .into_iter()
+                .flatten()
+                .map(|key| text(lang.get(), key))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        Problem::WrongPassword { .. } => password_error(),
+        other => problem_text(lang.get(), other),
+    };
     let described_by = |hint: Option<&'static str>, error: Option<&'static str>| {
         let ids: Vec<&str> = hint.into_iter().chain(error).collect();
         (!ids.is_empty()).then(|| ids.join(" "))
@@ -169,8 +191,8 @@ pub fn Entry(ctx: Ctx, form: WebFormView, ended: bool) -> impl IntoView {
     let sender_name = StoredValue::new(sender.name.clone());
     let ask_sender =
         move || sender_name.with_value(|name| crate::i18n::contact(lang.get(), name, false));
-    let not_eligible = move || {
-        (problem.get() == Some(Problem::NotEligible)).then(|| {
+    let contact_sender = move || {
+        problem.get().filter(|p| p.asks_sender()).map(|_| {
             let href = mailto.clone();
             view! {
                 <p>
@@ -229,7 +251,7 @@ pub fn Entry(ctx: Ctx, form: WebFormView, ended: bool) -> impl IntoView {
                         {toggle_text}
                     </button>
                 </div>
-                {line(PASSWORD_ERROR, "error", true, Signal::derive(password_error))}
+                {line(PASSWORD_ERROR, "error", false, Signal::derive(password_error))}
             </div>
         }
     });
@@ -238,7 +260,6 @@ pub fn Entry(ctx: Ctx, form: WebFormView, ended: bool) -> impl IntoView {
         <div class="screen" data-testid="screen-form-entry">
             <Heading>{title}</Heading>
             <p>{tr(Key::From)} " " {sender.name} " (" {sender_link} ")"</p>
-            {ended.then(|| view! { <p class="notice" role="status">{tr(Key::EntryEnded)}</p> })}
             <p>{tr(Key::EntryIntro)}</p>
             // The page checks the fields itself, in the signer's language.
             <form class="stack" novalidate on:submit=on_submit>
@@ -260,7 +281,7 @@ pub fn Entry(ctx: Ctx, form: WebFormView, ended: bool) -> impl IntoView {
                     {line(
                         NAME_ERROR,
                         "error",
-                        true,
+                        false,
                         Signal::derive(move || said(fields().name)),
                     )}
                 </div>
@@ -288,7 +309,7 @@ pub fn Entry(ctx: Ctx, form: WebFormView, ended: bool) -> impl IntoView {
                     {line(
                         EMAIL_ERROR,
                         "error",
-                        true,
+                        false,
                         Signal::derive(move || said(fields().email)),
                     )}
                 </div>
@@ -296,62 +317,36 @@ pub fn Entry(ctx: Ctx, form: WebFormView, ended: bool) -> impl IntoView {
                 {line(
                     PROBLEM_ID,
                     "error",
-                    true,
+                    false,
                     Signal::derive(move || problem.get().and_then(|p| problem_text(lang.get(), p))),
                 )}
-                {not_eligible}
+                {contact_sender}
                 // Not `disabled` while sending: that would drop the signer's focus off the page.
                 <button type="submit" class="button" aria-disabled=move || pending.get().then_some("true")>
                     {tr(Key::Continue)}
                 </button>
+                {announcer(Signal::derive(alert))}
             </form>
         </div>
     }
 }
 
 /// Checks what was typed by the worker's own rules (the core's), so a slip is named at once, in
-/// the signer's language, and costs no request. `password`: what was typed, where the form has one.
-fn check(name: &str, email: &str, password: Option<&str>) -> Fields {
-    Fields {
-        name: match validate::text("name", name, validate::MAX_NAME_LEN) {
-            Ok(()) => None,
-            Err(_) if name.trim().is_empty() => Some(Key::NameMissing),
-            Err(_) => Some(Key::NameInvalid),
-        },
-        email: match validate::email(email) {
-            Ok(()) => None,
-            Err(_) if email.trim().is_empty() => Some(Key::EmailMissing),
-            Err(_) => Some(Key::EmailInvalid),
-        },
-        password: password.and_then(|typed| match check_entry(typed) {
-            Ok(()) => None,
-            Err(PasswordProblem::Empty) => Some(Key::PasswordMissing),
-            Err(_) => Some(Key::PasswordMalformed),
-        }),
-    }
-}
-
-/// The fields an `invalid_request` names (`name must not be empty; email: "x" is not an e-mail
-/// address`). The page checked them before sending: this is for a rule it does not know yet.
-fn named_in(message: &str) -> Fields {
+/// the signer's language, and costs no request. `password`: what was typed, where the form has
+/// one (`has_password`).
+fn check(name: &str, email: &str, password: Option<&str>, has_password: bool) -> Fields {
     let mut fields = Fields::default();
-    for problem in message.split(';').map(str::trim) {
-        let missing = problem.contains("empty") || problem.contains("asks for");
-        if problem.starts_with("name") {
-            fields.name = Some(if missing {
-                Key::NameMissing
-            } else {
-                Key::NameInvalid
-            });
-        } else if problem.starts_with("email") {
-            fields.email = Some(Key::EmailInvalid);
-        } else if problem.starts_with("password") {
-            fields.password = Some(if missing {
-                Key::PasswordMissing
-            } else {
-                Key::PasswordMalformed
-            });
-        }
+    for problem in entry_problems(name, email, password, has_password) {
+        let (field, missing, malformed) = match problem.field {
+            EntryField::Name => (&mut fields.name, Key::NameMissing, Key::NameInvalid),
+            EntryField::Email => (&mut fields.email, Key::EmailMissing, Key::EmailInvalid),
+            EntryField::Password => (
+                &mut fields.password,
+                Key::PasswordMissing,
+                Key::PasswordMalformed,
+            ),
+        };
+        *field = Some(if problem.missing { missing } else { malformed });
     }
     fields
 }
@@ -366,24 +361,17 @@ fn outcome(answer: Result<WebFormEntered, Failure>) -> Outcome {
     let retry_after_secs = error.retry_after_secs.filter(|&secs| secs > 0);
     Outcome::Stay(match error.code {
         ErrorCode::InvalidLink => return Outcome::InvalidLink,
-        ErrorCode::InvalidRequest | ErrorCode::InvalidPassword => {
-            let mut fields = named_in(&error.message);
-            if error.code == ErrorCode::InvalidPassword {
-                fields.password = Some(Key::PasswordMalformed);
-            }
-            if fields.is_empty() {
-                Problem::Invalid
-            } else {
-                Problem::Fields(fields)
-            }
-        }
+        // The page checked the fields by the same rules before sending: this is for one it does
+        // not know yet, so it names no field.
+        ErrorCode::InvalidRequest => Problem::Invalid,
         ErrorCode::WrongPassword => Problem::WrongPassword {
             tries_left: error.tries_left,
         },
         ErrorCode::FormResting => Problem::Resting { retry_after_secs },
-        ErrorCode::ResendTooSoon => Problem::TooManyCodes { retry_after_secs },
+        ErrorCode::ResendTooSoon => Problem::TooManySignUps { retry_after_secs },
         ErrorCode::DeliveryFailed => Problem::DeliveryFailed,
         ErrorCode::NotEligible => Problem::NotEligible,
+        ErrorCode::NotAllowed | ErrorCode::NotConfigured => Problem::Unavailable,
         ErrorCode::Throttled => Problem::Throttled { retry_after_secs },
         _ => Problem::Failed,
     })
@@ -395,12 +383,15 @@ fn problem_text(lang: Lang, problem: Problem) -> Option<String> {
     match problem {
         Problem::Fields(_) | Problem::WrongPassword { .. } => None,
         Problem::Resting { retry_after_secs } => Some(i18n::resting(lang, retry_after_secs)),
-        Problem::TooManyCodes { retry_after_secs } => {
-            Some(i18n::too_many_codes(lang, retry_after_secs))
+        Problem::TooManySignUps { retry_after_secs } => {
+            Some(i18n::too_many_sign_ups(lang, retry_after_secs))
         }
         Problem::DeliveryFailed => fixed(Key::DeliveryFailed),
         Problem::NotEligible => fixed(Key::NotEligible),
-        Problem::Throttled { retry_after_secs } => Some(i18n::throttled(lang, retry_after_secs)),
+        Problem::Unavailable => fixed(Key::FormUnavailable),
+        Problem::Throttled { retry_after_secs } => {
+            Some(crate::i18n::throttled(lang, retry_after_secs))
+        }
         Problem::Invalid => fixed(Key::CheckEntry),
         Problem::Unreachable => fixed(Key::Unreachable),
         Problem::Failed => fixed(Key::SomethingWentWrong),
@@ -429,10 +420,10 @@ mod tests {
 
     #[test]
     fn the_page_checks_the_fields_as_the_worker_does() {
-        assert!(check("Ada Lovelace", "ada@example.com", None).is_empty());
-        assert!(check("Ada Lovelace", "ada@example.com", Some("Harbour2027")).is_empty());
+        assert!(check("Ada Lovelace", "ada@example.com", None, false).is_empty());
+        assert!(check("Ada Lovelace", "ada@example.com", Some("Harbour2027"), true).is_empty());
         assert_eq!(
-            check(" ", "", Some("")),
+            check(" ", "", Some(""), true),
             Fields {
                 name: Some(Key::NameMissing),
                 email: Some(Key::EmailMissing),
@@ -440,7 +431,7 @@ mod tests {
             }
         );
         assert_eq!(
-            check(&"x".repeat(201), "ada@", Some("not valid!")),
+            check(&"x".repeat(201), "ada@", Some("not valid!"), true),
             Fields {
                 name: Some(Key::NameInvalid),
                 email: Some(Key::EmailInvalid),
@@ -448,11 +439,15 @@ mod tests {
             }
         );
         // No password asked: whatever the field would hold is not checked.
-        assert!(check("Ada", "ada@example.com", None).password.is_none());
+        assert!(
+            check("Ada", "ada@example.com", Some("not valid!"), false)
+                .password
+                .is_none()
+        );
     }
 
     #[test]
-    fn the_workers_refusal_names_the_fields() {
+    fn a_refusal_of_what_the_page_let_through_names_no_field() {
         assert_eq!(
             refused(
                 ErrorCode::InvalidRequest,
@@ -460,27 +455,11 @@ mod tests {
                 None,
                 None
             ),
-            Outcome::Stay(Problem::Fields(Fields {
-                name: Some(Key::NameMissing),
-                email: Some(Key::EmailInvalid),
-                password: None,
-            }))
-        );
-        assert_eq!(
-            refused(
-                ErrorCode::InvalidRequest,
-                "password: this form asks for its password",
-                None,
-                None
-            ),
-            Outcome::Stay(Problem::Fields(Fields {
-                password: Some(Key::PasswordMissing),
-                ..Fields::default()
-            }))
-        );
-        assert_eq!(
-            refused(ErrorCode::InvalidRequest, "body: unknown field", None, None),
             Outcome::Stay(Problem::Invalid)
+        );
+        assert_eq!(
+            problem_text(Lang::En, Problem::Invalid).as_deref(),
+            Some("Please check what you typed and try again.")
         );
     }
 
@@ -500,7 +479,7 @@ mod tests {
         );
         assert_eq!(
             refused(ErrorCode::ResendTooSoon, "", None, Some(0)),
-            Outcome::Stay(Problem::TooManyCodes {
+            Outcome::Stay(Problem::TooManySignUps {
                 retry_after_secs: None
             })
         );
@@ -508,6 +487,15 @@ mod tests {
             refused(ErrorCode::NotEligible, "", None, None),
             Outcome::Stay(Problem::NotEligible)
         );
+        // Only the sender can help with these: trying again cannot.
+        for code in [ErrorCode::NotAllowed, ErrorCode::NotConfigured] {
+            assert_eq!(
+                refused(code, "", None, None),
+                Outcome::Stay(Problem::Unavailable)
+            );
+        }
+        assert!(Problem::Unavailable.asks_sender() && Problem::NotEligible.asks_sender());
+        assert!(!Problem::Failed.asks_sender());
         assert_eq!(
             refused(ErrorCode::DeliveryFailed, "", None, None),
             Outcome::Stay(Problem::DeliveryFailed)
