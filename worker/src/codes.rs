@@ -3,12 +3,16 @@
 //! code may still be entered is decided by the recipient's object, which also checks expiry
 //! itself: KV's TTL only cleans up, and cannot be shorter than 60 seconds.
 
+use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use signgate_core::otp::{self, LiveCode, LiveCodeRef};
+use signgate_core::wire::{ApiError, ErrorCode};
 use worker::{Env, Result};
 
-use crate::config::KV_BINDING;
+use crate::config::{self, KV_BINDING};
 use crate::crypto;
+use crate::http::{Failure, fail};
+use crate::objects::Reply;
 
 /// KV refuses shorter TTLs.
 const MIN_TTL_SECS: u64 = 60;
@@ -99,4 +103,65 @@ pub async fn forget(env: &Env, recipient_id: &str, code_ids: &[String]) {
             worker::console_error!("deleting a used code's digest failed: {error}");
         }
     }
+}
+
+/// Which of `candidates` (the live codes of `scope`: a recipient, a web form's entry) `entry` is,
+/// if any. Every candidate is compared, matched or not (so timing says nothing about which),
+/// their digests read from KV at once; if one cannot be read there is no verdict at all, so a
+/// guess gains nothing while a digest is missing.
+pub async fn matching(
+    env: &Env,
+    scope: &str,
+    candidates: &[LiveCode],
+    entry: &str,
+    now: u64,
+) -> Result<Reply<Option<String>>> {
+    let pepper = config::code_pepper(env)?;
+    let verdicts = join_all(
+        candidates
+            .iter()
+            .map(|code| matches(env, &pepper, scope, code.into(), entry, now)),
+    )
+    .await;
+    let (mut matched, mut unreadable) = (None, false);
+    for (code, verdict) in candidates.iter().zip(verdicts) {
+        match verdict? {
+            Some(true) => matched = matched.or(Some(code.id.clone())),
+            Some(false) => {}
+            None => unreadable = true,
+        }
+    }
+    if unreadable {
+        worker::console_error!("a live code's digest could not be read from KV");
+        return Ok(Err(*fail(
+            ErrorCode::Internal,
+            "Your code could not be checked just now. Please try again in a moment; this did \
+             not count as a try.",
+        )));
+    }
+    Ok(Ok(matched))
+}
+
+pub fn no_code() -> Failure {
+    fail(
+        ErrorCode::NoCode,
+        "No code is valid now (it expired or was replaced). Please ask for a new one.",
+    )
+}
+
+/// That wrong entry was one too many: every code is void.
+pub fn codes_voided() -> ApiError {
+    let mut error = *fail(
+        ErrorCode::CodesVoided,
+        "That code is not right, and that was too many wrong codes: every code sent to you is \
+         void now. Please ask for a new one.",
+    );
+    error.tries_left = Some(0);
+    error
+}
+
+pub fn resend_too_soon(message: &str, retry_after_ms: u64) -> ApiError {
+    let mut error = *fail(ErrorCode::ResendTooSoon, message);
+    error.retry_after_secs = Some(retry_after_ms.div_ceil(1000));
+    error
 }

@@ -1,7 +1,6 @@
 //! The code methods (SMS, voice call, e-mail) of a recipient: sending and checking codes on the
 //! pure [`CodeBook`] engine, under the object's check lock.
 
-use futures_util::future::join_all;
 use signgate_core::audit::{AuditKind, RefusalReason};
 use signgate_core::otp::{
     AfterWrong, Channel, CodeBook, CodeRules, EntryGate, LiveCode, SendRefusal,
@@ -98,13 +97,13 @@ impl RecipientObject {
             Ok(issued) => issued,
             Err(SendRefusal::Locked) => return Ok(Err(*cancelled())),
             Err(SendRefusal::Cooldown { retry_after_ms }) => {
-                return Ok(Err(resend_too_soon(
+                return Ok(Err(codes::resend_too_soon(
                     "Please wait a little before asking for another code.",
                     retry_after_ms,
                 )));
             }
             Err(SendRefusal::HourlyCap { retry_after_ms }) => {
-                return Ok(Err(resend_too_soon(
+                return Ok(Err(codes::resend_too_soon(
                     "That is the most codes we send in an hour. Please use one you have, or wait.",
                     retry_after_ms,
                 )));
@@ -236,7 +235,7 @@ impl RecipientObject {
         let now = now_ms();
         match loaded.progress.codes.gate(now) {
             EntryGate::Locked => return self.refuse(loaded, RefusalReason::Cancelled).await,
-            EntryGate::NoCode => return Ok(Err(*no_code())),
+            EntryGate::NoCode => return Ok(Err(*codes::no_code())),
             EntryGate::Open => {}
         }
 
@@ -257,7 +256,7 @@ impl RecipientObject {
             let mut book = loaded.progress.codes.clone();
             let Some(channel) = book.accept(&id, now) else {
                 // Expired or voided while we compared: as good as no code.
-                return Ok(Err(*no_code()));
+                return Ok(Err(*codes::no_code()));
             };
             let response = self
                 .verified_with(loaded, channel.amr(), Some(book), None)
@@ -271,40 +270,14 @@ impl RecipientObject {
         self.wrong_code(loaded, &rules, compared_at).await
     }
 
-    /// Which of `candidates` `entry` is, if any. Every candidate is compared, matched or not (so
-    /// timing says nothing about which), their digests read from KV at once; if one cannot be
-    /// read there is no verdict at all, so a guess gains nothing while a digest is missing.
+    /// Which of `candidates` `entry` is, if any ([`codes::matching`]).
     pub(super) async fn matching(
         &self,
         candidates: &[LiveCode],
         entry: &str,
         now: u64,
     ) -> Result<Reply<Option<String>>> {
-        let pepper = config::code_pepper(&self.env)?;
-        let id = self.id();
-        let verdicts = join_all(
-            candidates
-                .iter()
-                .map(|code| codes::matches(&self.env, &pepper, &id, code.into(), entry, now)),
-        )
-        .await;
-        let (mut matched, mut unreadable) = (None, false);
-        for (code, verdict) in candidates.iter().zip(verdicts) {
-            match verdict? {
-                Some(true) => matched = matched.or(Some(code.id.clone())),
-                Some(false) => {}
-                None => unreadable = true,
-            }
-        }
-        if unreadable {
-            worker::console_error!("a live code's digest could not be read from KV");
-            return Ok(Err(*fail(
-                ErrorCode::Internal,
-                "Your code could not be checked just now. Please try again in a moment; this did \
-                 not count as a try.",
-            )));
-        }
-        Ok(Ok(matched))
+        codes::matching(&self.env, &self.id(), candidates, entry, now).await
     }
 
     /// Counts a wrong entry that was compared with the candidates at `compared_at`.
@@ -334,13 +307,7 @@ impl RecipientObject {
                 self.save(loaded, vec![failed, AuditKind::CodesVoided { method }])
                     .await?;
                 codes::forget(&self.env, &self.id(), &voided).await;
-                let mut error = *fail(
-                    ErrorCode::CodesVoided,
-                    "That code is not right, and that was too many wrong codes: every code sent \
-                     to you is void now. Please ask for a new one.",
-                );
-                error.tries_left = Some(0);
-                Ok(Err(error))
+                Ok(Err(codes::codes_voided()))
             }
             AfterWrong::Locked { voided } => {
                 loaded.progress.state = RecipientState::Cancelled;
@@ -352,7 +319,7 @@ impl RecipientObject {
                 error.tries_left = Some(0);
                 Ok(Err(error))
             }
-            AfterWrong::Refused(EntryGate::NoCode) => Ok(Err(*no_code())),
+            AfterWrong::Refused(EntryGate::NoCode) => Ok(Err(*codes::no_code())),
             AfterWrong::Refused(_) => self.refuse(loaded, RefusalReason::Cancelled).await,
         }
     }
@@ -408,17 +375,4 @@ pub(super) fn code_view(loaded: &Loaded, now: u64) -> Option<CodeView> {
         channel: newest.map(|c| c.channel),
         next_send_in_secs: book.next_send_in_ms(&rules, now).div_ceil(1000),
     })
-}
-
-fn no_code() -> crate::http::Failure {
-    fail(
-        ErrorCode::NoCode,
-        "No code is valid now (it expired or was replaced). Please ask for a new one.",
-    )
-}
-
-fn resend_too_soon(message: &str, retry_after_ms: u64) -> signgate_core::wire::ApiError {
-    let mut error = *fail(ErrorCode::ResendTooSoon, message);
-    error.retry_after_secs = Some(retry_after_ms.div_ceil(1000));
-    error
 }

@@ -9,7 +9,6 @@
 
 use std::time::Duration;
 
-use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use signgate_core::method_setup::PlannedMethod;
 use signgate_core::otp::{AfterWrong, Channel, CodeBook, CodeRules, EntryGate, SendRefusal};
@@ -33,6 +32,7 @@ use crate::objects::recipient::passkey_problem;
 use crate::{accounts, codes, crypto, device};
 
 const ENTRY_PREFIX: &str = "entry:";
+const WAIT_FOR_CODE: &str = "Please wait a little before asking for another code.";
 /// An address's wrong codes of the last day (`web_form::Guesses`), by the address's digest.
 const GUESSES_PREFIX: &str = "guesses:";
 
@@ -191,7 +191,7 @@ impl WebFormsObject {
         // The entry's own wait first: a send it would refuse takes nothing from the caps.
         let wait_ms = entry.book.next_send_in_ms(&entry.rules, now_ms());
         if wait_ms > 0 {
-            return Ok(Err(too_soon(wait_ms)));
+            return Ok(Err(codes::resend_too_soon(WAIT_FOR_CODE, wait_ms)));
         }
         if let Some(refusal) = self.take_send(&form.id, &entry.email, client).await? {
             return Ok(Err(*refusal));
@@ -234,37 +234,19 @@ impl WebFormsObject {
         let now = now_ms();
         match entry.book.gate(now) {
             EntryGate::Locked => return self.end(&key, &entry).await,
-            EntryGate::NoCode => return Ok(Err(*no_code())),
+            EntryGate::NoCode => return Ok(Err(*codes::no_code())),
             EntryGate::Open => {}
         }
         let candidates: Vec<_> = entry.book.candidates(now).cloned().collect();
-        let pepper = config::code_pepper(&self.env)?;
         let scope = entry.code_scope();
-        let verdicts = join_all(
-            candidates
-                .iter()
-                .map(|code| codes::matches(&self.env, &pepper, &scope, code.into(), &typed, now)),
-        )
-        .await;
-        let (mut matched, mut unreadable) = (None, false);
-        for (code, verdict) in candidates.iter().zip(verdicts) {
-            match verdict? {
-                Some(true) => matched = matched.or(Some(code.id.clone())),
-                Some(false) => {}
-                None => unreadable = true,
-            }
-        }
-        if unreadable {
-            return Ok(Err(*fail(
-                ErrorCode::Internal,
-                "Your code could not be checked just now. Please try again in a moment; this did \
-                 not count as a try.",
-            )));
-        }
+        let matched = match codes::matching(&self.env, &scope, &candidates, &typed, now).await? {
+            Ok(matched) => matched,
+            Err(e) => return Ok(Err(e)),
+        };
         let mut book = entry.book.clone();
         if let Some(id) = matched {
             if book.accept(&id, now_ms()).is_none() {
-                return Ok(Err(*no_code()));
+                return Ok(Err(*codes::no_code()));
             }
             // The entry is used up before anything is made: should making the agreement fail
             // half-way, its code cannot make another.
@@ -287,18 +269,12 @@ impl WebFormsObject {
             AfterWrong::Voided { voided } => {
                 self.save_entry(&key, &Entry { book, ..entry }).await?;
                 codes::forget(&self.env, &scope, &voided).await;
-                let mut error = *fail(
-                    ErrorCode::CodesVoided,
-                    "That code is not right, and that was too many wrong codes: every code sent \
-                     to you is void now. Please ask for a new one.",
-                );
-                error.tries_left = Some(0);
-                Ok(Err(error))
+                Ok(Err(codes::codes_voided()))
             }
             AfterWrong::Locked { .. } | AfterWrong::Refused(EntryGate::Locked) => {
                 self.end(&key, &entry).await
             }
-            AfterWrong::Refused(_) => Ok(Err(*no_code())),
+            AfterWrong::Refused(_) => Ok(Err(*codes::no_code())),
         }
     }
 
@@ -401,7 +377,7 @@ impl WebFormsObject {
             Err(
                 SendRefusal::Cooldown { retry_after_ms }
                 | SendRefusal::HourlyCap { retry_after_ms },
-            ) => return Ok(Err(too_soon(retry_after_ms))),
+            ) => return Ok(Err(codes::resend_too_soon(WAIT_FOR_CODE, retry_after_ms))),
         };
         let code = codes::generate(entry.rules.digits)?;
         let pepper = config::code_pepper(&self.env)?;
@@ -673,20 +649,4 @@ fn resting(until: u64) -> Failure {
     );
     refusal.retry_after_secs = Some(until.saturating_sub(now_ms()).div_ceil(1000));
     refusal
-}
-
-fn too_soon(retry_after_ms: u64) -> signgate_core::wire::ApiError {
-    let mut error = *fail(
-        ErrorCode::ResendTooSoon,
-        "Please wait a little before asking for another code.",
-    );
-    error.retry_after_secs = Some(retry_after_ms.div_ceil(1000));
-    error
-}
-
-fn no_code() -> Failure {
-    fail(
-        ErrorCode::NoCode,
-        "No code is valid now (it expired or was replaced). Please ask for a new one.",
-    )
 }
