@@ -128,11 +128,24 @@ impl WebFormsObject {
                 .complete(&form.id, &policy, person, false, &origin)
                 .await;
         }
+        let language = entry.language.as_deref().map(Language::from_tag);
+        self.begin_entry(&form, &policy, person, language.unwrap_or_default(), &host)
+            .await
+    }
+
+    /// An entry still to prove its address: kept by its token's digest, its first code sent.
+    async fn begin_entry(
+        &self,
+        form: &WebForm,
+        policy: &Policy,
+        person: Contact,
+        language: Language,
+        host: &str,
+    ) -> Result<Reply<EntryStep>> {
         let rules = policy
             .code_rules(Method::EmailCode)
             .ok_or_else(|| worker::Error::RustError("the e-mail code has no rules".into()))?;
-        // Tests and local development may shorten the lifetime, never lengthen it.
-        // No code outlives its entry.
+        // No code outlives its entry; tests and local development may shorten it further.
         let rules = CodeRules {
             lifetime_ms: config::dev_code_lifetime_ms(&self.env)
                 .map_or(rules.lifetime_ms, |dev| dev.min(rules.lifetime_ms))
@@ -147,29 +160,24 @@ impl WebFormsObject {
             form_id: form.id.clone(),
             name: person.name,
             email: person.email,
-            language: entry
-                .language
-                .as_deref()
-                .map(Language::from_tag)
-                .unwrap_or_default(),
+            language,
             rules,
             book: CodeBook::default(),
             expires_at: now_ms() + ENTRY_LIFETIME_MS,
         };
         let key = entry_key(&token.secret_digest());
         self.forget_ended_by(pending.expires_at).await?;
-        let sent = match self.send_code(&form, pending.clone(), &key, &host).await? {
-            Ok(sent) => sent,
+        match self.send_code(form, pending.clone(), &key, host).await? {
+            Ok(sent) => Ok(Ok(EntryStep::CodeSent {
+                entry_token: token.encode(),
+                sent,
+            })),
             Err(refusal) => {
                 // Its token was never handed out: nobody could use the entry.
                 self.forget(&key, &pending).await?;
-                return Ok(Err(refusal));
+                Ok(Err(refusal))
             }
-        };
-        Ok(Ok(EntryStep::CodeSent {
-            entry_token: token.encode(),
-            sent,
-        }))
+        }
     }
 
     pub(super) async fn resend(
