@@ -1,4 +1,4 @@
-//! `GET /api/v1/form` with a web form's link token (`/f#<token>`): what a signer opening it is
+//! `GET /api/v1/form` with a web form's link token (`/f/#<token>`): what a signer opening it is
 //! shown first. A disabled form and one never made answer alike (`404 invalid_link`).
 
 use signgate_core::token::LinkToken;
