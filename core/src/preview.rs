@@ -130,8 +130,13 @@ pub fn verify(token: &str, key: &[u8], now_secs: u64) -> Option<PreviewSpec> {
 impl PreviewSpec {
     /// The preview's one code: fixed for the link, so "sending" again shows the same one.
     pub fn code(&self, key: &[u8]) -> Option<String> {
-        let digits = self.code_digits?;
-        let words: Vec<u32> = mac(key, format!("code:{}", self.nonce).as_bytes())
+        self.derived_code("code", self.code_digits?, key)
+    }
+
+    /// A code of `digits` fixed for this link and `purpose` (the method's, a form's): MACed from
+    /// the link's nonce, so no two links or purposes share one.
+    fn derived_code(&self, purpose: &str, digits: u8, key: &[u8]) -> Option<String> {
+        let words: Vec<u32> = mac(key, format!("{purpose}:{}", self.nonce).as_bytes())
             .chunks_exact(4)
             .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
             .collect();
@@ -434,12 +439,22 @@ impl PreviewSpec {
 
     /// The form's e-mail code: its own, not the method's.
     fn form_code(&self, key: &[u8]) -> Option<String> {
-        let digits = self.web_form?.code_digits;
-        let words: Vec<u32> = mac(key, format!("form-code:{}", self.nonce).as_bytes())
-            .chunks_exact(4)
-            .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
-            .collect();
-        code_from_random(digits, &words)
+        self.derived_code("form-code", self.web_form?.code_digits, key)
+    }
+
+    /// The form's code "sent" to `to`: shown on the screen instead.
+    fn form_code_sent(&self, to: &str, key: &[u8]) -> FormAnswer {
+        match (self.web_form, self.form_code(key)) {
+            (Some(form), Some(code)) if form.email_check => FormAnswer::CodeSent(CodeSent {
+                channel: Channel::Email,
+                destination: crate::outgoing::masked_destination(Channel::Email, to),
+                digits: form.code_digits,
+                expires_in_secs: 600,
+                next_send_in_secs: 0,
+                preview_code: Some(code),
+            }),
+            _ => FormAnswer::WrongStep,
+        }
     }
 
     /// An entry on a previewed form: checked as the real form checks it; the sender set the form
@@ -460,35 +475,12 @@ impl PreviewSpec {
         if !form.email_check {
             return FormAnswer::Entered;
         }
-        match self.form_code(key) {
-            Some(code) => FormAnswer::CodeSent(CodeSent {
-                channel: Channel::Email,
-                destination: crate::outgoing::masked_destination(Channel::Email, &entry.email),
-                digits: form.code_digits,
-                expires_in_secs: 600,
-                next_send_in_secs: 0,
-                preview_code: Some(code),
-            }),
-            None => FormAnswer::WrongStep,
-        }
+        self.form_code_sent(&entry.email, key)
     }
 
     /// The form's code "sent" again: the same one.
     pub fn form_resend(&self, key: &[u8]) -> FormAnswer {
-        match (self.web_form, self.form_code(key)) {
-            (Some(form), Some(code)) if form.email_check => FormAnswer::CodeSent(CodeSent {
-                channel: Channel::Email,
-                destination: crate::outgoing::masked_destination(
-                    Channel::Email,
-                    &self.recipient_email,
-                ),
-                digits: form.code_digits,
-                expires_in_secs: 600,
-                next_send_in_secs: 0,
-                preview_code: Some(code),
-            }),
-            _ => FormAnswer::WrongStep,
-        }
+        self.form_code_sent(&self.recipient_email, key)
     }
 
     /// The form's code typed.
