@@ -26,23 +26,23 @@ pub async fn form(mut req: Request, env: &Env, path: &[&str]) -> Result<Response
         return http::error_response(&invalid_link());
     };
     let verb = req.method();
-    let answer = match (verb.clone(), path) {
+    let (step, answer) = match (verb.clone(), path) {
         (Verb::Get, []) => return http::json(200, &view),
         (Verb::Post, ["entry"]) => {
             match read_json::<WebFormEntry>(&mut req, MAX_RECIPIENT_BODY).await {
-                Ok(entry) => spec.form_entry(&entry, &key),
+                Ok(entry) => (Step::Entry, spec.form_entry(&entry, &key)),
                 Err(failure) => return respond(Err(failure)),
             }
         }
         (Verb::Post, ["entry", "send"]) => {
             match read_json::<SendCode>(&mut req, MAX_RECIPIENT_BODY).await {
-                Ok(_) => spec.form_resend(&key),
+                Ok(_) => (Step::Send, spec.form_resend(&key)),
                 Err(failure) => return respond(Err(failure)),
             }
         }
         (Verb::Post, ["entry", "code"]) => {
             match read_json::<CodeAttempt>(&mut req, MAX_RECIPIENT_BODY).await {
-                Ok(attempt) => spec.form_code_entry(&attempt.code, &key),
+                Ok(attempt) => (Step::Code, spec.form_code_entry(&attempt.code, &key)),
                 Err(failure) => return respond(Err(failure)),
             }
         }
@@ -54,7 +54,15 @@ pub async fn form(mut req: Request, env: &Env, path: &[&str]) -> Result<Response
         }
         _ => return respond(Err(fail(ErrorCode::NotFound, "There is nothing here."))),
     };
-    respond(as_real(env, &req, &token, answer)?)
+    respond(as_real(env, &req, &token, step, answer)?)
+}
+
+/// Which of the form's calls a preview answers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Entry,
+    Send,
+    Code,
 }
 
 /// A preview's answer as the real route would give it.
@@ -62,12 +70,13 @@ fn as_real(
     env: &Env,
     req: &Request,
     token: &str,
+    step: Step,
     answer: FormAnswer,
 ) -> Result<std::result::Result<Response, Failure>> {
     Ok(match answer {
         FormAnswer::CodeSent(sent) => {
-            // The code call of a resend answers the code alone.
-            if req.path().ends_with("/send") {
+            // A resend answers the code alone.
+            if step == Step::Send {
                 Ok(http::json(200, &sent)?)
             } else {
                 let entered = WebFormEntered {
@@ -92,7 +101,7 @@ fn as_real(
             ErrorCode::WrongMethod,
             "This form does not ask for that.",
         )),
-        FormAnswer::Invalid(problem) if req.path().ends_with("/code") => {
+        FormAnswer::Invalid(problem) if step == Step::Code => {
             Err(Box::new(not_counted(ErrorCode::InvalidCode, problem, None)))
         }
         FormAnswer::Invalid(problems) => Err(fail(ErrorCode::InvalidRequest, problems)),
